@@ -1,0 +1,33 @@
+// hx's entry point (run by the launcher). Keep this module's imports light: every
+// command pays for them, including `hx --help`. Commands import the engine lazily.
+import { Builtins, Cli } from 'clipanion';
+import { commands } from './commands/index.js';
+
+const cli = new Cli({ binaryLabel: 'hx', binaryName: 'hx', binaryVersion: '0.1.0', enableCapture: false });
+cli.register(Builtins.HelpCommand);
+for (const command of commands) cli.register(command);
+
+const context = { ...Cli.defaultContext };
+const argv = process.argv.slice(2);
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    // Unknown command or flag: clipanion's message (with its suggestion), docker's 125.
+    process.stderr.write(cli.error(error));
+    return 125;
+  }
+  return cli.run(command, context);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`hx: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 125;
+  },
+);

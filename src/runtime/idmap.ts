@@ -1,0 +1,117 @@
+// Rootless identity: the user's subordinate id ranges and the maps hx installs.
+import { readFileSync } from 'node:fs';
+
+export interface IdRange {
+  start: number;
+  count: number;
+}
+
+/** One line of a uid_map/gid_map: container id, host id, length. */
+export interface IdMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+export function userNameOf(uid: number, passwdPath = '/etc/passwd'): string | undefined {
+  try {
+    for (const line of readFileSync(passwdPath, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && Number(f[2]) === uid && f[2] !== '') return f[0];
+    }
+  } catch {
+    /* no passwd: fall through */
+  }
+  return undefined;
+}
+
+/** Ranges for the user from /etc/subuid or /etc/subgid (matched by name or by id). */
+export function subordinateRanges(file: string, name: string | undefined, id: number): IdRange[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return parseSubordinateRanges(text, name, id);
+}
+
+export function parseSubordinateRanges(text: string, name: string | undefined, id: number): IdRange[] {
+  const ranges: IdRange[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [who, start, count] = line.split(':');
+    if (who !== name && who !== String(id)) continue;
+    const s = Number(start);
+    const c = Number(count);
+    if (Number.isInteger(s) && Number.isInteger(c) && s >= 0 && c > 0) ranges.push({ start: s, count: c });
+  }
+  return ranges;
+}
+
+/** The map hx installs: the user's own id as 0, then the ranges from 1 on. */
+export function buildIdMap(ownId: number, ranges: IdRange[]): IdMapEntry[] {
+  const map: IdMapEntry[] = [{ inside: 0, outside: ownId, count: 1 }];
+  let next = 1;
+  for (const r of ranges) {
+    // A range containing the user's own id would map it twice; newuidmap refuses that.
+    if (ownId >= r.start && ownId < r.start + r.count) continue;
+    map.push({ inside: next, outside: r.start, count: r.count });
+    next += r.count;
+  }
+  return map;
+}
+
+export function parseIdMap(text: string): IdMapEntry[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((f) => f.length === 3 && f.every(Number.isInteger))
+    .map(([inside, outside, count]) => ({ inside: inside!, outside: outside!, count: count! }));
+}
+
+export function sameIdMap(a: IdMapEntry[], b: IdMapEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.inside === b[i]!.inside && e.outside === b[i]!.outside && e.count === b[i]!.count);
+}
+
+export function rangeContains(ranges: IdRange[], id: number): boolean {
+  return ranges.some((r) => id >= r.start && id < r.start + r.count);
+}
+
+export interface RootlessIdentity {
+  uid: number;
+  gid: number;
+  user: string | undefined;
+  subuid: IdRange[];
+  subgid: IdRange[];
+  uidMap: IdMapEntry[];
+  gidMap: IdMapEntry[];
+  /** True when there is no usable range and only the user's own id is mapped. */
+  singleId: boolean;
+}
+
+export function rootlessIdentity(uid: number, gid: number): RootlessIdentity {
+  const user = userNameOf(uid);
+  const subuid = subordinateRanges('/etc/subuid', user, uid);
+  const subgid = subordinateRanges('/etc/subgid', user, uid);
+  const singleId = subuid.length === 0 || subgid.length === 0;
+  return {
+    uid,
+    gid,
+    user,
+    subuid,
+    subgid,
+    uidMap: buildIdMap(uid, singleId ? [] : subuid),
+    gidMap: buildIdMap(gid, singleId ? [] : subgid),
+    singleId,
+  };
+}
+
+export function singleIdWarning(identity: RootlessIdentity): string {
+  const who = identity.user ?? String(identity.uid);
+  return (
+    `hx: warning: no subordinate id range for ${who} in /etc/subuid and /etc/subgid; containers get a single uid/gid (files owned by other ids show as nobody). ` +
+    `Fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${who} && hx system migrate`
+  );
+}
