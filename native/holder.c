@@ -29,7 +29,7 @@ int hx_runtime_dir(char *out, size_t len) {
 }
 
 /* comm and starttime (field 22) of /proc/PID/stat; comm may hold spaces and parens. */
-static int read_stat(pid_t pid, char *comm, size_t comm_len, unsigned long long *start) {
+static int read_stat(pid_t pid, char *comm, size_t comm_len, char *state, unsigned long long *start) {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -46,6 +46,7 @@ static int read_stat(pid_t pid, char *comm, size_t comm_len, unsigned long long 
     comm[clen] = 0;
     /* fields after comm start at field 3 (state); starttime is field 22 */
     char *p = close_paren + 2;
+    *state = *p;
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p, ' ');
         if (p) p++;
@@ -68,10 +69,12 @@ pid_t hx_holder_read_valid(const char *dir) {
     unsigned long long want_start = 0;
     if (sscanf(buf, "%ld %llu", &pid, &want_start) != 2 || pid <= 1 || pid > 1 << 22) return -1;
 
-    char comm[32];
+    char comm[32], state = 0;
     unsigned long long start = 0;
-    if (read_stat((pid_t)pid, comm, sizeof comm, &start) < 0) return -1;
+    if (read_stat((pid_t)pid, comm, sizeof comm, &state, &start) < 0) return -1;
     if (strcmp(comm, HOLDER_COMM) != 0 || start != want_start) return -1;
+    /* A killed holder nobody reaped yet is a zombie: its namespaces are gone. */
+    if (state == 'Z' || state == 'X') return -1;
     struct stat st;
     snprintf(path, sizeof path, "/proc/%ld", pid);
     if (stat(path, &st) < 0 || st.st_uid != getuid()) return -1;

@@ -77,6 +77,18 @@ out:
     if (mntfd >= 0) close(mntfd);
 }
 
+/* Commands that must see the host as the user does (file owners, the initial namespace's
+ * sysctls) or need no namespace at all: the launcher does not join for them. */
+static int runs_on_host(int argc, char **argv) {
+    static const char *host_commands[] = {"info", "version", "--version", "-v", "help", "--help", "-h", "login", "logout", NULL};
+    if (argc < 2) return 1;
+    for (const char **c = host_commands; *c; c++)
+        if (strcmp(argv[1], *c) == 0) return 1;
+    if (strcmp(argv[1], "system") == 0 && argc >= 3 && (strcmp(argv[2], "info") == 0 || strcmp(argv[2], "migrate") == 0))
+        return 1;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strncmp(argv[1], "__", 2) == 0) {
         if (strcmp(argv[1], "__holder") == 0) return hx_holder_main();
@@ -102,7 +114,7 @@ int main(int argc, char **argv) {
         setenv("HX_HOST_UID", ids, 1);
         snprintf(ids, sizeof ids, "%u", getgid());
         setenv("HX_HOST_GID", ids, 1);
-        if (uid != 0 && !getenv("HX_NO_JOIN")) try_join();
+        if (uid != 0 && !getenv("HX_NO_JOIN") && !runs_on_host(argc, argv)) try_join();
     }
 
     /* Node 20 parses NODE_EXTRA_CA_CERTS at start (~40 ms for a full bundle); only the

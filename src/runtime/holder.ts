@@ -15,6 +15,7 @@ export const HOLDER_COMM = 'hx-holder';
 
 interface ProcStat {
   comm: string;
+  state: string;
   startTime: string;
 }
 
@@ -26,7 +27,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     if (open < 0 || close < open) return undefined;
     const rest = text.slice(close + 2).split(' ');
     // rest[0] is field 3 (state); starttime is field 22
-    return { comm: text.slice(open + 1, close), startTime: rest[19] ?? '' };
+    return { comm: text.slice(open + 1, close), state: rest[0] ?? '', startTime: rest[19] ?? '' };
   } catch {
     return undefined;
   }
@@ -53,6 +54,8 @@ export function inspectHolder(dir = runtimeDir()): HolderState {
   if (!stat) return { state: 'invalid', reason: `process ${pid} is gone` };
   if (stat.comm !== HOLDER_COMM) return { state: 'invalid', reason: `process ${pid} is ${stat.comm}, not the holder` };
   if (stat.startTime !== m[2]) return { state: 'invalid', reason: `process ${pid} was started after the pid file was written` };
+  // A killed holder that nobody reaped yet is a zombie: its namespaces are gone.
+  if (stat.state === 'Z' || stat.state === 'X') return { state: 'invalid', reason: `holder ${pid} has exited` };
   try {
     if (lstatSync(`/proc/${pid}`).uid !== process.getuid!()) return { state: 'invalid', reason: `process ${pid} belongs to another user` };
   } catch {

@@ -1,0 +1,25 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hx } from '../lib/hx.mjs';
+import { formatError } from '../../dist/cli/base.js';
+import { HxError } from '../../dist/engine/errors.js';
+
+test('hx --help lists the commands and exits 0', () => {
+  const r = hx(['--help']);
+  assert.is(r.code, 0);
+  for (const cmd of ['info', 'unshare', 'version']) assert.match(r.stdout, new RegExp(`hx ${cmd}`));
+});
+
+test('an HxError prints one line plus its hint with its exit code', () => {
+  const { text, exitCode } = formatError(new HxError('rootfs /x does not exist', { hint: 'create it', exitCode: 125 }));
+  assert.is(text, 'hx: rootfs /x does not exist\n  hint: create it\n');
+  assert.is(exitCode, 125);
+  assert.is(formatError(new Error('boom')).exitCode, 125);
+});
+
+test('unknown flags and commands exit 125', () => {
+  assert.is(hx(['nonsense-command']).code, 125);
+  assert.is(hx(['version', '--nope']).code, 125);
+});
+
+test.run();

@@ -1,0 +1,32 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildIdMap, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/runtime/idmap.js';
+
+test('subordinate ranges match by name or id, skip comments and junk', () => {
+  const text = '# comment\nalice:100000:65536\nbob:165536:65536\n1001:300000:10\nalice:bad:1\nalice:5:0\n';
+  assert.equal(parseSubordinateRanges(text, 'alice', 1000), [{ start: 100000, count: 65536 }]);
+  assert.equal(parseSubordinateRanges(text, 'carol', 1001), [{ start: 300000, count: 10 }]);
+  assert.equal(parseSubordinateRanges(text, 'dave', 7), []);
+});
+
+test('the map puts the own id at 0 and ranges from 1, skipping a range that holds the own id', () => {
+  assert.equal(buildIdMap(1000, [{ start: 100000, count: 65536 }]), [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 100000, count: 65536 },
+  ]);
+  assert.equal(buildIdMap(1000, [{ start: 900, count: 200 }, { start: 5000, count: 10 }]), [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 5000, count: 10 },
+  ]);
+  assert.ok(rangeContains([{ start: 900, count: 200 }], 1000));
+  assert.not.ok(rangeContains([{ start: 900, count: 100 }], 1000));
+});
+
+test('parseIdMap reads /proc/PID/uid_map text and sameIdMap compares', () => {
+  const m = parseIdMap('         0       1001          1\n         1     200000      65536\n');
+  assert.equal(m, [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 200000, count: 65536 }]);
+  assert.ok(sameIdMap(m, buildIdMap(1001, [{ start: 200000, count: 65536 }])));
+  assert.not.ok(sameIdMap(m, buildIdMap(1001, [{ start: 100000, count: 65536 }])));
+});
+
+test.run();
