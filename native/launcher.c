@@ -130,7 +130,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "hx: cannot locate the hx installation from /proc/self/exe\n");
         return 125;
     }
-    snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
+    /* The CLI bundle when built, else the plain tsc output. */
+    snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);
+    if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
         self[n] = 0;

@@ -7,7 +7,17 @@ const cli = new Cli({ binaryLabel: 'hx', binaryName: 'hx', binaryVersion: '0.1.0
 cli.register(Builtins.HelpCommand);
 for (const command of commands) cli.register(command);
 
-const context = { ...Cli.defaultContext };
+// Spreading Cli.defaultContext would touch process.stdin, which costs ~4 ms to create;
+// most commands never read it, so resolve it on first use.
+const context = {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  colorDepth: Cli.defaultContext.colorDepth,
+  get stdin(): NodeJS.ReadStream {
+    return process.stdin;
+  },
+};
 const argv = process.argv.slice(2);
 
 async function main(): Promise<number> {

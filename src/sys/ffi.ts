@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Koffi from 'koffi';
-import { buildDir } from './paths.js';
+import { buildDir, hxRoot } from './paths.js';
 
 export type KoffiModule = typeof Koffi;
 export type KoffiLib = ReturnType<KoffiModule['load']>;
@@ -14,7 +14,7 @@ let libc: KoffiLib | undefined;
 let libhxns: KoffiLib | undefined;
 
 export function koffi(): KoffiModule {
-  if (!koffiModule) koffiModule = createRequire(import.meta.url)('koffi') as KoffiModule;
+  if (!koffiModule) koffiModule = createRequire(join(hxRoot(), 'package.json'))('koffi') as KoffiModule;
   return koffiModule;
 }
 
