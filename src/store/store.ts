@@ -1,0 +1,333 @@
+// The on-disk store (docs/STORAGE.md): blobs by digest, layer dirs by chain ID, image
+// and container records. Mutations of the shared indexes happen under store.lock;
+// long work (extracting layers, copying blobs) happens in private temp dirs outside
+// it and is published by rename, so a killed command leaves only temp dirs that the
+// next command deletes.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { flock, LOCK } from '../sys/libc.js';
+import { readJson, writeJsonAtomic } from './atomic.js';
+import { digestHex, isDigest } from './digest.js';
+import { FileLock } from './lock.js';
+
+export interface LayerRecord {
+  chainId: string;
+  diffId: string;
+  parent: string | null;
+  /** Digest of the blob this layer came from, as stored in blobs/ (compressed or not). */
+  digest: string;
+  mediaType: string;
+  compressedSize: number;
+  /** Bytes of the uncompressed tar. */
+  size: number;
+  /** Short name under l/ used in overlay mount options. */
+  link: string;
+  created: string;
+  notes?: string[];
+}
+
+export interface ImageRecord {
+  id: string; // sha256 of the config JSON
+  names: string[]; // normalized references with tags, e.g. docker.io/library/busybox:latest
+  repoDigests: string[]; // name@sha256:...
+  manifestDigest: string;
+  manifestMediaType: string;
+  layers: string[]; // chain IDs, base first
+  created: string; // when it entered this store
+}
+
+export interface ContainerRecord {
+  id: string;
+  name?: string;
+  image: string; // image id
+  driver: string;
+  /** Where the container's root filesystem is (the overlay mount point or the vfs copy). */
+  rootfs: string;
+  upper?: string;
+  work?: string;
+  created: string;
+  [key: string]: unknown;
+}
+
+export const CONTAINER_ID = /^[a-f0-9]{64}$/;
+
+function randomLink(): string {
+  // 26 chars of base32, like containers/storage: short enough for ~130 layers in 4 KiB.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = randomBytes(26);
+  let s = '';
+  for (const b of bytes) s += alphabet[b & 31];
+  return s;
+}
+
+export interface TempDir {
+  path: string;
+  release(remove?: boolean): void;
+}
+
+export class Store {
+  readonly blobsDir: string;
+  readonly layersDir: string;
+  readonly linksDir: string;
+  readonly imagesDir: string;
+  readonly containersDir: string;
+  readonly tmpDir: string;
+  private lock: FileLock;
+
+  constructor(readonly root: string) {
+    this.blobsDir = join(root, 'blobs', 'sha256');
+    this.layersDir = join(root, 'layers');
+    this.linksDir = join(root, 'l');
+    this.imagesDir = join(root, 'images');
+    this.containersDir = join(root, 'containers');
+    this.tmpDir = join(root, 'tmp');
+    this.lock = new FileLock(join(root, 'store.lock'));
+  }
+
+  /** Create the layout and delete what killed commands left in tmp/. */
+  init(): this {
+    for (const d of [this.root, this.blobsDir, this.layersDir, this.linksDir, this.imagesDir, this.containersDir, this.tmpDir]) {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+    }
+    this.cleanTemp();
+    return this;
+  }
+
+  // ---- locking ----
+
+  async locked<T>(body: () => Promise<T> | T): Promise<T> {
+    if (this.lock.held) return body();
+    await this.lock.acquire(true);
+    try {
+      return await body();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  // ---- temp dirs: each has a sibling .lock held while its owner lives ----
+
+  tempDir(prefix: string): TempDir {
+    const name = `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const lockPath = join(this.tmpDir, `${name}.lock`);
+    const fd = openSync(lockPath, 'wx', 0o600);
+    flock(fd, LOCK.EX | LOCK.NB);
+    const path = join(this.tmpDir, name);
+    mkdirSync(path, { mode: 0o700 });
+    let released = false;
+    return {
+      path,
+      release: (remove = true) => {
+        if (released) return;
+        released = true;
+        if (remove) rmSync(path, { recursive: true, force: true });
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+        closeSync(fd);
+      },
+    };
+  }
+
+  /** Remove temp entries whose owner is gone (its flock is free). */
+  cleanTemp(): number {
+    let removed = 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.tmpDir);
+    } catch {
+      return 0;
+    }
+    const set = new Set(names);
+    for (const name of names) {
+      if (name.endsWith('.lock')) {
+        const base = name.slice(0, -5);
+        const probe = new FileLock(join(this.tmpDir, name));
+        if (!probe.tryAcquire()) continue;
+        try {
+          rmSync(join(this.tmpDir, base), { recursive: true, force: true });
+          unlinkSync(join(this.tmpDir, name));
+          removed++;
+        } finally {
+          probe.release();
+        }
+      } else if (!set.has(`${name}.lock`)) {
+        // A dir whose lock file is gone: its owner released it (or died between the two unlinks).
+        rmSync(join(this.tmpDir, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  // ---- blobs ----
+
+  blobPath(digest: string): string {
+    return join(this.blobsDir, digestHex(digest));
+  }
+
+  hasBlob(digest: string): boolean {
+    return isDigest(digest) && existsSync(this.blobPath(digest));
+  }
+
+  readBlob(digest: string): Buffer {
+    return readFileSync(this.blobPath(digest));
+  }
+
+  /** Publish a verified temp file as blob DIGEST (keeps an existing copy). */
+  commitBlob(tempFile: string, digest: string): void {
+    const dest = this.blobPath(digest);
+    if (existsSync(dest)) {
+      rmSync(tempFile, { force: true });
+      return;
+    }
+    renameSync(tempFile, dest);
+  }
+
+  listBlobs(): string[] {
+    return readdirSync(this.blobsDir).filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  // ---- layers ----
+
+  layerDir(chainId: string): string {
+    return join(this.layersDir, digestHex(chainId));
+  }
+
+  layerDiff(chainId: string): string {
+    return join(this.layerDir(chainId), 'diff');
+  }
+
+  getLayer(chainId: string): LayerRecord | undefined {
+    if (!isDigest(chainId)) return undefined;
+    return readJson<LayerRecord>(join(this.layerDir(chainId), 'layer.json'));
+  }
+
+  listLayers(): LayerRecord[] {
+    const out: LayerRecord[] = [];
+    for (const name of readdirSync(this.layersDir)) {
+      if (!/^[a-f0-9]{64}$/.test(name)) continue;
+      const rec = this.getLayer(`sha256:${name}`);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  /**
+   * Publish a staged layer: STAGED holds diff/ (complete and verified). Writes
+   * layer.json inside it, then renames it to layers/<chain>. Call under the store lock.
+   * Returns false when the layer already existed (the staged copy is left to the caller).
+   */
+  commitLayer(staged: string, record: Omit<LayerRecord, 'link' | 'created'>): boolean {
+    if (this.getLayer(record.chainId)) return false;
+    const dest = this.layerDir(record.chainId);
+    // A layer dir without layer.json is debris from an older crash: it was never referenced.
+    if (existsSync(dest)) this.discard(dest);
+    const link = randomLink();
+    const full: LayerRecord = { ...record, link, created: new Date().toISOString() };
+    writeJsonAtomic(join(staged, 'layer.json'), full);
+    renameSync(staged, dest);
+    symlinkSync(`../layers/${digestHex(record.chainId)}/diff`, join(this.linksDir, link));
+    return true;
+  }
+
+  /** Move a layer out of layers/ (under the lock) and delete it. */
+  removeLayer(chainId: string): void {
+    const rec = this.getLayer(chainId);
+    if (rec) {
+      try {
+        unlinkSync(join(this.linksDir, rec.link));
+      } catch {
+        /* link already gone */
+      }
+    }
+    this.discard(this.layerDir(chainId));
+  }
+
+  /** Rename PATH into tmp/ and delete it there: a crash midway leaves only tmp debris. */
+  discard(path: string): void {
+    if (!existsSync(path)) return;
+    const t = this.tempDir('trash');
+    const dest = join(t.path, 'x');
+    renameSync(path, dest);
+    t.release(true);
+  }
+
+  // ---- images ----
+
+  imagePath(id: string): string {
+    return join(this.imagesDir, `${digestHex(id)}.json`);
+  }
+
+  getImage(id: string): ImageRecord | undefined {
+    if (!isDigest(id)) return undefined;
+    return readJson<ImageRecord>(this.imagePath(id));
+  }
+
+  listImages(): ImageRecord[] {
+    const out: ImageRecord[] = [];
+    for (const name of readdirSync(this.imagesDir)) {
+      const m = /^([a-f0-9]{64})\.json$/.exec(name);
+      if (!m) continue;
+      const rec = this.getImage(`sha256:${m[1]}`);
+      if (rec) out.push(rec);
+    }
+    return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+  }
+
+  putImage(rec: ImageRecord): void {
+    writeJsonAtomic(this.imagePath(rec.id), rec);
+  }
+
+  deleteImage(id: string): void {
+    rmSync(this.imagePath(id), { force: true });
+  }
+
+  // ---- containers ----
+
+  containerDir(id: string): string {
+    return join(this.containersDir, id);
+  }
+
+  getContainer(id: string): ContainerRecord | undefined {
+    if (!CONTAINER_ID.test(id)) return undefined;
+    return readJson<ContainerRecord>(join(this.containerDir(id), 'container.json'));
+  }
+
+  listContainers(): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
+    for (const name of readdirSync(this.containersDir)) {
+      const rec = this.getContainer(name);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  putContainer(rec: ContainerRecord): void {
+    writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+  }
+
+  /** Is PATH a directory (not following symlinks)? */
+  static isDir(path: string): boolean {
+    try {
+      return lstatSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+}
