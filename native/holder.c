@@ -98,13 +98,26 @@ int hx_holder_main(void) {
 
     /* Our mounts never propagate back to the host; host mounts still reach us. */
     mount("none", "/", NULL, MS_REC | MS_SLAVE, NULL);
+
+    /* Detach from the creating hx: that process goes on to exec the user's command, which
+     * must not find the holder among its children (a shell's `wait` would hang on it). The
+     * child keeps our namespaces; its pid is the one recorded. */
+    pid_t child = fork();
+    if (child < 0) {
+        printf("error %d fork\n", errno);
+        fflush(stdout);
+        return 1;
+    }
+    if (child > 0) {
+        printf("ok %d\n", child);
+        fflush(stdout);
+        _exit(0);
+    }
     setsid();
     signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     if (chdir("/") < 0) { /* keep going: the cwd only pins a directory */ }
-    printf("ok\n");
-    fflush(stdout);
     int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) {
         dup2(devnull, 0);

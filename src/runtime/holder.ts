@@ -146,20 +146,21 @@ async function startHolder(identity: RootlessIdentity): Promise<number> {
     child.stdin!.end();
     throw new HxError(`cannot create a user namespace${errno ? ` (errno ${errno})` : ''}`, { hint: userNamespaceAdvice(errno) });
   }
-  const pid = Number(ready[1]);
+  const mapPid = Number(ready[1]);
   try {
-    writeMaps(pid, identity);
+    writeMaps(mapPid, identity);
   } catch (e) {
     child.stdin!.end();
     throw e;
   }
   child.stdin!.write('g');
-  const ok = await readLine(child.stdout!);
-  if (ok !== 'ok') throw new HxError('the namespace holder did not start', { hint: 'run `hx info` for a diagnosis' });
+  // The holder forks once more so it is nobody's child; the grandchild is the holder.
+  const ok = /^ok (\d+)$/.exec(await readLine(child.stdout!));
   child.stdin!.destroy();
   child.stdout!.destroy();
   child.unref();
-  return pid;
+  if (!ok) throw new HxError('the namespace holder did not start', { hint: 'run `hx info` for a diagnosis' });
+  return Number(ok[1]);
 }
 
 /** A live holder's pid, creating one (under a lock, so two commands agree) if needed. */

@@ -62,6 +62,15 @@ test('a killed holder is recreated by the next command', () => {
   assert.is.not(holderPid(), before);
 });
 
+test('the command that created the holder is not its parent (a shell wait returns)', () => {
+  process.kill(holderPid(), 'SIGKILL');
+  const r = hx(['unshare', '--', 'sh', '-c', 'wait; echo done'], { env, timeout: 10_000 });
+  assert.is(r.signal, null, 'hx unshare hung waiting for the holder');
+  assert.is(r.stdout.trim(), 'done');
+  const ppid = Number(readFileSync(`/proc/${holderPid()}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
+  assert.is.not(ppid, process.pid);
+});
+
 test('a broken pid file is replaced, never trusted', () => {
   const host = readlinkSync('/proc/self/ns/user');
   for (const garbage of ['garbage\n', '999999999 1\n', `${process.pid} 1\n`, '1 0\n', '']) {
