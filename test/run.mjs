@@ -114,10 +114,11 @@ function main() {
   for (const f of unit) runFile(root, f);
 
   if (isRoot) {
-    const tree = e2e.length || nosub.length ? readableTree() : root;
+    const tree = e2e.length || nosub.length || rootSuite.length ? readableTree() : root;
     for (const f of e2e) runFile(tree, f, TEST_USER);
     for (const f of nosub) runFile(tree, f, NOSUB_USER);
-    for (const f of rootSuite) runFile(root, f);
+    // Root suites that act as the test users need a launcher those users can run.
+    for (const f of rootSuite) runFile(root, f, undefined, { HX_USER_BIN: join(tree, 'build', 'hx') });
   } else {
     const { user, problems } = rootlessReadiness();
     if (problems.length === 0) {

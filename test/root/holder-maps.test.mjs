@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { hx, hxBin } from '../lib/hx.mjs';
 
 const USER = 'hxtest';
+// The test user may not be able to read this checkout (CI clones under /root): the runner
+// passes a readable copy's launcher.
+const userBin = process.env.HX_USER_BIN || hxBin;
 
 function asUser(args, env) {
-  const r = spawnSync('runuser', ['-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), hxBin, ...args], { encoding: 'utf8' });
+  const r = spawnSync('runuser', ['-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), userBin, ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
