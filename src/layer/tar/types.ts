@@ -1,5 +1,5 @@
 // The records a tar reader produces, shared by the Wasm reader and the TypeScript
-// reference. Offsets are relative to the start of the buffer given to the reader.
+// reference. Both readers produce identical records for the same bytes.
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 export interface TarEntry {
@@ -10,12 +10,13 @@ export interface TarEntry {
   uid: number;
   gid: number;
   size: number; // bytes of file data (0 for non-files)
-  mtime: number; // seconds since the epoch (pax fractions dropped)
+  mtime: number; // whole seconds since the epoch (floor; may be negative for pre-1970 times)
+  mtimeNsec: number; // 0..999999999: the fraction of a pax mtime, in nanoseconds
   linkname: string; // symlink target or hardlink target; '' otherwise
   devmajor: number;
   devminor: number;
   /** SCHILY.xattr.* and LIBARCHIVE.xattr.* from pax headers, raw bytes. */
   xattrs: Map<string, Buffer>;
-  /** Offset of the file data in the stream (valid while the data is in the buffer). */
+  /** Byte offset of the file data from the start of the archive stream. */
   dataOffset: number;
 }
