@@ -190,11 +190,13 @@ function emitCondition(asm: Assembler, c: SeccompArg, fail: Label): void {
     case 'SCMP_CMP_GT':
     case 'SCMP_CMP_GE': {
       // hi > vhi: holds; hi < vhi: fails; equal: decided by the low words.
-      const l = cont();
       const eq = cont();
       loadHi();
-      asm.jump(BPF_JGT, v.hi, pass, l);
-      asm.place(l);
+      if (v.hi !== U32_MAX) {
+        const l = cont();
+        asm.jump(BPF_JGT, v.hi, pass, l);
+        asm.place(l);
+      }
       asm.jump(BPF_JEQ, v.hi, eq, fail);
       asm.place(eq);
       loadLo();
@@ -204,11 +206,13 @@ function emitCondition(asm: Assembler, c: SeccompArg, fail: Label): void {
     case 'SCMP_CMP_LT':
     case 'SCMP_CMP_LE': {
       // hi < vhi: holds; hi > vhi: fails; equal: decided by the low words.
-      const l = cont();
       const eq = cont();
       loadHi();
-      asm.jump(BPF_JGE, v.hi, l, pass);
-      asm.place(l);
+      if (v.hi !== 0) {
+        const l = cont();
+        asm.jump(BPF_JGE, v.hi, l, pass);
+        asm.place(l);
+      }
       asm.jump(BPF_JEQ, v.hi, eq, fail);
       asm.place(eq);
       loadLo();
