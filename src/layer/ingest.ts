@@ -17,8 +17,8 @@ export interface IngestOptions {
   source: Readable;
   /** Copy the blob bytes to this new file while reading (for the blob store). */
   blobFile?: string;
-  /** Options of the writer; root must be an existing empty dir. */
-  apply: ApplyOptions;
+  /** Options of the writer; root must be an existing empty dir. Absent: only hash (and copy). */
+  apply?: ApplyOptions;
 }
 
 export interface IngestResult {
@@ -53,7 +53,7 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
   let size = 0;
   const blobFd = o.blobFile ? openSync(o.blobFile, 'wx', 0o600) : undefined;
 
-  const worker = new Worker(workerScript(), { workerData: o.apply });
+  const worker = o.apply ? new Worker(workerScript(), { workerData: o.apply }) : undefined;
   let inFlight = 0;
   let failure: LayerError | undefined;
   let wake: (() => void) | undefined;
@@ -63,6 +63,7 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
     w?.();
   };
   const workerDone = new Promise<ApplyStats>((resolve, reject) => {
+    if (!worker) return resolve(emptyStats());
     worker.on('message', (m: { ack?: number; done?: ApplyStats; error?: { name: string; message: string; code?: string } }) => {
       if (m.ack !== undefined) {
         inFlight -= m.ack;
@@ -91,6 +92,7 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
     const toWorker = (chunk: Buffer): void => {
       hashU.update(chunk);
       size += chunk.length;
+      if (!worker) return;
       const copy = new Uint8Array(chunk.length);
       copy.set(chunk);
       inFlight += copy.length;
@@ -165,7 +167,7 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
     }
     if (failure) throw failure;
     if (decError) throw describe(compression, decError);
-    worker.postMessage({ end: true });
+    worker?.postMessage({ end: true });
     const stats = await workerDone;
     return {
       digest: `sha256:${hashC.digest('hex')}`,
@@ -180,7 +182,14 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
     o.source.destroy();
     throw describe(compression, failure ?? e);
   } finally {
-    await worker.terminate();
+    await worker?.terminate();
     if (blobFd !== undefined) closeSync(blobFd);
   }
+}
+
+function emptyStats(): ApplyStats {
+  return {
+    entries: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, opaques: 0,
+    devicesSkipped: 0, chownSkipped: 0, xattrsSkipped: 0, bytes: 0, notes: [],
+  };
 }

@@ -78,6 +78,11 @@ export interface TempDir {
   release(remove?: boolean): void;
 }
 
+export interface Pin {
+  add(layers: string[], blobs: string[]): void;
+  release(): void;
+}
+
 export class Store {
   readonly blobsDir: string;
   readonly layersDir: string;
@@ -320,6 +325,94 @@ export class Store {
 
   putContainer(rec: ContainerRecord): void {
     writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+  }
+
+  // ---- pins: what an unfinished command relies on; GC keeps it while the owner lives ----
+
+  /** Record layers and blobs this process is about to reference. Call under the lock. */
+  pin(layers: string[], blobs: string[] = []): Pin {
+    const t = this.tempDir('pin');
+    const state = { layers: [...layers], blobs: [...blobs] };
+    const write = (): void => writeJsonAtomic(join(t.path, 'pins.json'), state);
+    write();
+    return {
+      add(moreLayers: string[], moreBlobs: string[]) {
+        state.layers.push(...moreLayers);
+        state.blobs.push(...moreBlobs);
+        write();
+      },
+      release: () => t.release(true),
+    };
+  }
+
+  /** Pins of live commands (their temp lock is held). */
+  livePins(): { layers: Set<string>; blobs: Set<string> } {
+    const layers = new Set<string>();
+    const blobs = new Set<string>();
+    for (const name of readdirSync(this.tmpDir)) {
+      if (!name.startsWith('pin-') || !name.endsWith('.lock')) continue;
+      const probe = new FileLock(join(this.tmpDir, name));
+      if (probe.tryAcquire()) {
+        probe.release(); // owner is gone: cleanTemp removes it
+        continue;
+      }
+      const p = readJson<{ layers: string[]; blobs: string[] }>(join(this.tmpDir, name.slice(0, -5), 'pins.json'));
+      for (const l of p?.layers ?? []) layers.add(l);
+      for (const b of p?.blobs ?? []) blobs.add(b);
+    }
+    return { layers, blobs };
+  }
+
+  /**
+   * Delete layers and blobs nothing references: no image, no container, no live pin.
+   * Call under the lock. Returns what was removed.
+   */
+  gc(): { layers: string[]; blobs: string[]; bytes: number } {
+    const pins = this.livePins();
+    const keepLayers = new Set(pins.layers);
+    const keepBlobs = new Set(pins.blobs);
+    for (const img of this.listImages()) {
+      for (const l of img.layers) keepLayers.add(l);
+      keepBlobs.add(img.id);
+      keepBlobs.add(img.manifestDigest);
+      try {
+        const m = JSON.parse(this.readBlob(img.manifestDigest).toString()) as { layers?: { digest: string }[] };
+        for (const l of m.layers ?? []) keepBlobs.add(l.digest);
+      } catch {
+        /* a missing manifest blob keeps nothing more */
+      }
+    }
+    for (const c of this.listContainers()) for (const l of (c.layers as string[] | undefined) ?? []) keepLayers.add(l);
+    const removed = { layers: [] as string[], blobs: [] as string[], bytes: 0 };
+    const layers = this.listLayers();
+    for (const l of layers) {
+      if (keepLayers.has(l.chainId)) {
+        keepBlobs.add(l.digest);
+        continue;
+      }
+      this.removeLayer(l.chainId);
+      removed.layers.push(l.chainId);
+      removed.bytes += l.size;
+    }
+    // Layer dirs that never got a layer.json (crash debris from older versions).
+    for (const name of readdirSync(this.layersDir)) {
+      if (/^[a-f0-9]{64}$/.test(name) && !this.getLayer(`sha256:${name}`) && !keepLayers.has(`sha256:${name}`)) this.discard(join(this.layersDir, name));
+    }
+    for (const b of this.listBlobs()) {
+      if (keepBlobs.has(b)) continue;
+      try {
+        removed.bytes += lstatSync(this.blobPath(b)).size;
+      } catch {
+        /* gone */
+      }
+      rmSync(this.blobPath(b), { force: true });
+      removed.blobs.push(b);
+    }
+    // Short links whose layer is gone.
+    for (const link of readdirSync(this.linksDir)) {
+      if (!existsSync(join(this.linksDir, link))) rmSync(join(this.linksDir, link), { force: true });
+    }
+    return removed;
   }
 
   /** Is PATH a directory (not following symlinks)? */

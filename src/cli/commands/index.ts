@@ -1,7 +1,18 @@
 import type { CommandClass } from 'clipanion';
 import { InfoCommand } from './info.js';
+import { HistoryCommand } from './history.js';
+import { ImageInspectCommand } from './image-inspect.js';
+import { ImagePruneCommand } from './image-prune.js';
+import { ImagesCommand } from './images.js';
+import { LoadCommand } from './load.js';
+import { RmiCommand } from './rmi.js';
+import { SystemDfCommand } from './system-df.js';
+import { SystemResetCommand } from './system-reset.js';
+import { TagCommand } from './tag.js';
 import { SystemMigrateCommand } from './system-migrate.js';
 import { UnshareCommand } from './unshare.js';
 import { VersionCommand } from './version.js';
 
-export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand];
+export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand,
+  // images (issue 4)
+  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand];
