@@ -3,7 +3,7 @@
 // in containers/<id>/container.json so GC keeps the layers. Also merges the image config
 // with `hx run` flags the way docker does.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseDriver } from '../layer/drivers/choose.js';
 import { mountFuseOverlay } from '../layer/drivers/fuse.js';
@@ -17,6 +17,7 @@ import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type Store } from
 import { HxError } from './errors.js';
 import { imageConfig, openStore } from './images.js';
 import { resolveImage } from '../image/resolve.js';
+import { ensureHelloWorld, isHelloWorld } from '../image/hello.js';
 
 export interface ContainerRootfs {
   id: string;
@@ -67,6 +68,7 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
   const id = opts.id ?? randomBytes(32).toString('hex');
   if (!CONTAINER_ID.test(id)) throw new HxError(`invalid container id ${id}`);
   const choice = chooseDriver(store, opts.storageDriver);
+  if (isHelloWorld(imageRef)) await ensureHelloWorld(store);
   const image = await store.locked(() => {
     const img = resolveImage(store, imageRef);
     const dir = store.containerDir(id);
@@ -81,9 +83,8 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
       ...(choice.driver === 'vfs' ? {} : { upper: join(dir, 'upper'), work: join(dir, 'work') }),
       created: new Date().toISOString(),
     };
-    // mkdir via putContainer's parent: create the dir first.
     rmSync(dir, { recursive: true, force: true });
-    require_mkdir(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     store.putContainer(rec);
     return img;
   });
@@ -98,11 +99,6 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
     await removeContainerRootfs(id).catch(() => {});
     throw e;
   }
-}
-
-import { mkdirSync } from 'node:fs';
-function require_mkdir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 
 /** Mount (again, e.g. after the namespace holder restarted) and return the rootfs path. */

@@ -1,0 +1,58 @@
+// The built-in hello-world image: one static binary (build/hello, compiled at install
+// from native/static/hello.c) at /hello. Built into the store on first use, so
+// `hx run hello-world` needs no network. Deterministic: the same binary gives the same ID.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { HxError } from '../engine/errors.js';
+import { layerContext } from '../layer/context.js';
+import { sha256Digest } from '../store/digest.js';
+import type { ImageRecord, Store } from '../store/store.js';
+import { buildDir } from '../sys/paths.js';
+import { commitImage } from './commit.js';
+import { findImage, normalizedName } from './resolve.js';
+
+export const HELLO_NAME = 'docker.io/library/hello-world:latest';
+const CREATED = '2026-01-01T00:00:00Z';
+
+function tarOf(name: string, data: Buffer, mode: number, mtime: Date): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const pack = tarStream.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (c) => chunks.push(c as Buffer));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+    pack.entry({ name, size: data.length, mode, mtime, uid: 0, gid: 0, uname: '', gname: '' }, data, (err) => {
+      if (err) reject(err);
+      else pack.finalize();
+    });
+  });
+}
+
+export function isHelloWorld(ref: string): boolean {
+  return normalizedName(ref) === HELLO_NAME;
+}
+
+/** The hello-world image, built into STORE when it is not there yet. */
+export async function ensureHelloWorld(store: Store): Promise<ImageRecord> {
+  const have = findImage(store, HELLO_NAME);
+  if (have) return have;
+  const bin = join(buildDir(), 'hello');
+  if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { hint: 'run `npm install` (or `node scripts/build.mjs native`) in the hx directory' });
+  const layer = await tarOf('hello', readFileSync(bin), 0o755, new Date(CREATED));
+  const diffId = sha256Digest(layer);
+  const config = {
+    architecture: { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64' | 'arm64'] ?? process.arch,
+    os: 'linux',
+    created: CREATED,
+    config: { Cmd: ['/hello'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], WorkingDir: '/' },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [{ created: CREATED, created_by: 'hx: built in from native/static/hello.c', comment: 'hx built-in image' }],
+  };
+  return commitImage(
+    store,
+    { configBytes: Buffer.from(JSON.stringify(config)), names: [HELLO_NAME], layers: [{ open: () => Readable.from([layer]), label: 'hello-world layer' }] },
+    layerContext(),
+  );
+}
