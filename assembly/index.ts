@@ -34,3 +34,5 @@ export function scratchPtr(): usize {
 }
 
 export { tarScan } from './tar_read';
+export { pathClean, pathCleanPathLen, pathCleanTargetLen, pathCleanBatch } from './paths';
+export { tarEncodeHeader } from './tar_write';

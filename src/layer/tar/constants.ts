@@ -30,7 +30,7 @@ export const enum ScanStatus {
 }
 
 /** What went wrong (the Wasm reader reports the same codes). */
-export const enum TarErrorCode {
+export enum TarErrorCode {
   BadChecksum = 1,
   BadNumber = 2,
   Negative = 3,
@@ -50,6 +50,12 @@ export const enum TarErrorCode {
   TruncatedData = 21,
   MissingEnd = 22,
   Empty = 23,
+  // Names (cleanPath / classifyWhiteout):
+  EmptyName = 30,
+  PathEscapes = 31,
+  NulInName = 32,
+  BareWhiteout = 33,
+  BadWhiteout = 34,
 }
 
 /** Which field an error is about (the `detail` of BadNumber/Negative/TooBig/BadPaxValue). */

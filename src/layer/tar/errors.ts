@@ -96,3 +96,24 @@ export function tarEndError(code: number, entryName: string, offset: number, det
   }
   return new TarFormatError(message, { code, entryName, offset });
 }
+
+/** A name that cannot be placed beneath a root, or an invalid whiteout. */
+export function tarNameError(code: number, name: string): TarFormatError {
+  const shown = JSON.stringify(name);
+  switch (code) {
+    case TarErrorCode.EmptyName:
+      return new TarFormatError('tar entry has an empty name', { code, entryName: name });
+    case TarErrorCode.PathEscapes:
+      return new TarFormatError(`tar entry ${shown} points outside the root (through "..")`, {
+        code,
+        entryName: name,
+        hint: 'the archive tries to write outside its directory; do not use it',
+      });
+    case TarErrorCode.NulInName:
+      return new TarFormatError(`tar entry ${shown} has a NUL byte in its name`, { code, entryName: name });
+    case TarErrorCode.BareWhiteout:
+      return new TarFormatError(`tar entry ${shown} is a bare ".wh." whiteout, which names nothing`, { code, entryName: name });
+    default:
+      return new TarFormatError(`tar entry ${shown} is an invalid whiteout`, { code, entryName: name });
+  }
+}

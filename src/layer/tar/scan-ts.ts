@@ -437,6 +437,6 @@ function paxTime(buf: Buffer, v: number, vEnd: number): [number, number] {
     }
   }
   if (!negative) return [sec, nsec];
-  return nsec === 0 ? [-sec, 0] : [-sec - 1, 1_000_000_000 - nsec];
+  return nsec === 0 ? [0 - sec, 0] : [-sec - 1, 1_000_000_000 - nsec];
 }
 

@@ -9,8 +9,10 @@ export interface TarWasm extends HxWasmCore {
   xslotsPtr(): number;
   scratch(size: number): number;
   tarScan(inp: number, start: number, end: number): number;
-  tarEncodeHeader(inp: number, nameLen: number, linkLen: number, unameLen: number, gnameLen: number, nx: number, out: number): number;
+  tarEncodeHeader(inp: number, out: number): number;
   pathClean(inp: number, len: number, out: number): number;
+  pathCleanPathLen(): number;
+  pathCleanTargetLen(): number;
   pathCleanBatch(inp: number, count: number, out: number): number;
 }
 
