@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { lgetxattr, llistxattr, lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../sys/libc.js';
 import type { TarEntry } from './tar/types.js';
-import { cleanEntryPath, whiteoutOf } from './entry-path.js';
+import { classifyWhiteout, cleanPath, type ClassifiedName } from './tar/paths.js';
 
 export interface ApplyOptions {
   /** The empty directory to fill. */
@@ -141,33 +141,36 @@ export class LayerWriter {
       throw new LayerError(`more than ${this.o.maxEntries} entries in one layer (set HX_MAX_LAYER_ENTRIES to allow more)`);
     }
     this.current = e.name;
-    const clean = cleanEntryPath(e.name);
-    if (!clean.ok) this.fail(e.name, clean.reason);
-    const rel = clean.path;
+    // Docker clamps "/abs" to "abs"; a layer producer never writes one, so hx refuses it.
+    if (e.name.startsWith('/')) this.fail(e.name, 'is an absolute path');
+    let c: ClassifiedName;
+    try {
+      c = classifyWhiteout(e.name);
+    } catch (err) {
+      throw new LayerError((err as Error).message);
+    }
+    const rel = c.path === '.' ? '' : c.path;
     if (rel.length > 4096) this.fail(e.name, 'is longer than PATH_MAX');
     const slash = rel.lastIndexOf('/');
     const parent = slash < 0 ? '' : rel.slice(0, slash);
-    const base = slash < 0 ? rel : rel.slice(slash + 1);
+
+    if (c.kind === 'internal') return;
+    if (c.kind === 'opaque') {
+      this.ensureDir(parent, e.name);
+      this.setOpaque(parent);
+      this.stats.opaques++;
+      return;
+    }
+    if (c.kind === 'whiteout') {
+      this.whiteout(parent, rel.slice(slash + 1 + 4), e.name);
+      return;
+    }
 
     if (rel === '') {
       if (e.type !== 'dir') this.fail(e.name, 'names the layer root but is not a directory');
       this.setOwnerAndMode(this.o.root, e, true);
       this.applyXattrs(this.o.root, e);
       this.dirTimes.set('', e.mtime);
-      return;
-    }
-
-    const wh = whiteoutOf(base);
-    if (wh.kind === 'invalid') this.fail(e.name, `is an invalid whiteout: ${wh.reason}`);
-    if (wh.kind === 'meta') return;
-    if (wh.kind === 'opaque') {
-      this.ensureDir(parent, e.name);
-      this.setOpaque(parent);
-      this.stats.opaques++;
-      return;
-    }
-    if (wh.kind === 'whiteout') {
-      this.whiteout(parent, wh.target, e.name);
       return;
     }
 
@@ -303,10 +306,14 @@ export class LayerWriter {
   }
 
   private makeHardlink(rel: string, path: string, e: TarEntry): void {
-    const clean = cleanEntryPath(e.linkname);
-    if (!clean.ok) this.fail(e.name, `is a hardlink to "${e.linkname}", which ${clean.reason}`);
-    const target = clean.path;
-    if (target === '' ) this.fail(e.name, 'is a hardlink to the layer root');
+    if (e.linkname.startsWith('/')) this.fail(e.name, `is a hardlink to the absolute path "${e.linkname}"`);
+    let target: string;
+    try {
+      target = cleanPath(e.linkname);
+    } catch {
+      this.fail(e.name, `is a hardlink to "${e.linkname}", which is outside the layer`);
+    }
+    if (target === '.') this.fail(e.name, 'is a hardlink to the layer root');
     if (target === rel) this.fail(e.name, 'is a hardlink to itself');
     const slash = target.lastIndexOf('/');
     const tparent = slash < 0 ? '' : target.slice(0, slash);
