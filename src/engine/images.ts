@@ -400,3 +400,65 @@ export async function resetStore(): Promise<void> {
 }
 
 export { findImage };
+
+// ---------------------------------------------------------------- save / import
+
+export type SaveFormat = 'docker-archive' | 'oci-archive';
+
+/** `hx save`: IMAGES into OUTPUT (a file path, or '-' for stdout). A failed save removes the file. */
+export async function saveImages(refs: string[], output: string, format: SaveFormat = 'docker-archive'): Promise<void> {
+  const store = openStore();
+  const { writeDockerArchive, writeOciArchive } = await import('../image/archive-write.js');
+  const images = [...new Map(refs.map((r) => {
+    const rec = resolveImage(store, r);
+    const name = normalizedName(r);
+    // Save under the names asked for (docker saves only the given tag, not every name).
+    const named = name && rec.names.includes(name) ? { ...rec, names: [name] } : rec;
+    return [rec.id + (name ?? ''), named] as const;
+  })).values()];
+  const pin = await store.locked(() => store.pin(images.flatMap((i) => i.layers), images.map((i) => i.id)));
+  const { createWriteStream: cws, rmSync } = await import('node:fs');
+  const out = output === '-' ? process.stdout : cws(output, { mode: 0o644 });
+  try {
+    if (format === 'oci-archive') await writeOciArchive(store, images, out);
+    else await writeDockerArchive(store, images, out);
+    if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    if (out !== process.stdout) {
+      out.destroy();
+      rmSync(output, { force: true });
+    }
+    throw e;
+  } finally {
+    pin.release();
+  }
+}
+
+/** `hx import`: a rootfs tarball (file or '-') as a one-layer image named REF (optional). */
+export async function importImage(input: string, ref: string | undefined, changes: string[], message?: string): Promise<ImageRecord> {
+  const store = openStore();
+  const name = ref === undefined ? undefined : normalizedName(ref);
+  if (ref !== undefined && !name) throw new UsageError(`invalid reference format: "${ref}"`, 'use NAME[:TAG], e.g. myrootfs:1');
+  const { importConfig, uncompressedDigest } = await import('../image/import.js');
+  let file = input;
+  let spool: { release(remove?: boolean): void } | undefined;
+  try {
+    if (input === '-') {
+      const t = store.tempDir('import');
+      spool = t;
+      file = join(t.path, 'rootfs.tar');
+      await pipeline(process.stdin, createWriteStream(file, { mode: 0o600 }));
+    } else if (!existsSync(input) || !statSync(input).isFile()) {
+      throw new UsageError(`open ${input}: no such file`);
+    }
+    const diffId = await uncompressedDigest(file);
+    const config = importConfig(diffId, changes, input === '-' ? '-' : input, message);
+    return await commitImage(
+      store,
+      { configBytes: Buffer.from(JSON.stringify(config)), names: name ? [name] : [], layers: [{ open: () => createReadStream(file, { highWaterMark: 1 << 20 }), label: input === '-' ? 'stdin' : input }] },
+      layerContext(),
+    );
+  } finally {
+    spool?.release(true);
+  }
+}

@@ -4,8 +4,10 @@ import { HistoryCommand } from './history.js';
 import { ImageInspectCommand } from './image-inspect.js';
 import { ImagePruneCommand } from './image-prune.js';
 import { ImagesCommand } from './images.js';
+import { ImportCommand } from './import.js';
 import { LoadCommand } from './load.js';
 import { RmiCommand } from './rmi.js';
+import { SaveCommand } from './save.js';
 import { SystemDfCommand } from './system-df.js';
 import { SystemResetCommand } from './system-reset.js';
 import { TagCommand } from './tag.js';
@@ -15,4 +17,4 @@ import { VersionCommand } from './version.js';
 
 export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand,
   // images (issue 4)
-  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand];
+  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand];

@@ -1,0 +1,138 @@
+// `hx import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image,
+// with Dockerfile-style --change instructions applied to its config (like docker import).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { UsageError } from '../engine/errors.js';
+import { decompressor, detectCompression } from '../layer/decompress.js';
+import type { ContainerConfig, ImageConfig } from './config.js';
+
+const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
+
+function jsonOrShell(rest: string): string[] {
+  const t = rest.trim();
+  if (t.startsWith('[')) {
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    } catch {
+      /* shell form */
+    }
+  }
+  return ['/bin/sh', '-c', t];
+}
+
+/** key=value pairs (quotes allowed) or the old "key value" form. */
+function pairs(rest: string): [string, string][] {
+  const t = rest.trim();
+  const m = /^([^\s=]+)\s+(.*)$/s.exec(t);
+  if (m && !m[1]!.includes('=')) return [[m[1]!, m[2]!]];
+  const out: [string, string][] = [];
+  const re = /([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+  let x: RegExpExecArray | null;
+  while ((x = re.exec(t))) {
+    let v = x[2]!;
+    if (v.startsWith('"')) v = JSON.parse(v) as string;
+    else if (v.startsWith("'")) v = v.slice(1, -1);
+    out.push([x[1]!, v]);
+  }
+  return out;
+}
+
+/** Apply docker import's --change instructions to CONFIG. */
+export function applyChanges(config: ContainerConfig, changes: string[]): ContainerConfig {
+  const c: ContainerConfig = { ...config };
+  for (const change of changes) {
+    const m = /^\s*(\w+)\s+(.*)$/s.exec(change);
+    if (!m) throw new UsageError(`invalid --change "${change}"`, `use a Dockerfile instruction: ${ALLOWED.join(', ')}`);
+    const op = m[1]!.toUpperCase();
+    const rest = m[2]!;
+    switch (op) {
+      case 'CMD':
+        c.Cmd = jsonOrShell(rest);
+        break;
+      case 'ENTRYPOINT':
+        c.Entrypoint = jsonOrShell(rest);
+        break;
+      case 'ENV': {
+        const env = [...(c.Env ?? [])];
+        for (const [k, v] of pairs(rest)) {
+          const i = env.findIndex((e) => e.startsWith(`${k}=`));
+          if (i >= 0) env[i] = `${k}=${v}`;
+          else env.push(`${k}=${v}`);
+        }
+        c.Env = env;
+        break;
+      }
+      case 'LABEL':
+        c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(pairs(rest)) };
+        break;
+      case 'EXPOSE': {
+        const ports = { ...(c.ExposedPorts ?? {}) };
+        for (const p of rest.trim().split(/\s+/)) ports[p.includes('/') ? p : `${p}/tcp`] = {};
+        c.ExposedPorts = ports;
+        break;
+      }
+      case 'VOLUME': {
+        const vols = { ...(c.Volumes ?? {}) };
+        const list = rest.trim().startsWith('[') ? (JSON.parse(rest) as string[]) : rest.trim().split(/\s+/);
+        for (const v of list) vols[v] = {};
+        c.Volumes = vols;
+        break;
+      }
+      case 'USER':
+        c.User = rest.trim();
+        break;
+      case 'WORKDIR':
+        c.WorkingDir = rest.trim();
+        break;
+      case 'STOPSIGNAL':
+        c.StopSignal = rest.trim();
+        break;
+      case 'ONBUILD':
+        c.OnBuild = [...(c.OnBuild ?? []), rest.trim()];
+        break;
+      default:
+        throw new UsageError(`--change "${op}" is not supported by import`, `use one of: ${ALLOWED.join(', ')}`);
+    }
+  }
+  return c;
+}
+
+/** sha256 of the uncompressed bytes of FILE (its diff_id when imported as a layer). */
+export async function uncompressedDigest(file: string): Promise<string> {
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = createReadStream(file, { start: 0, end: 5 });
+    s.on('data', (c) => chunks.push(c as Buffer));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
+  });
+  const kind = detectCompression(head);
+  const hash = createHash('sha256');
+  const sink = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb();
+    },
+  });
+  const src = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (kind === 'none') await pipeline(src, sink);
+  else await pipeline(src, decompressor(kind).stream, sink);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export function importConfig(diffId: string, changes: string[], source: string, message?: string): ImageConfig {
+  const created = new Date().toISOString();
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  return {
+    architecture: arch,
+    os: 'linux',
+    created,
+    config: applyChanges({}, changes),
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [{ created, created_by: '', comment: message ?? `Imported from ${source}` }],
+  };
+}
