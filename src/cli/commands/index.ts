@@ -14,7 +14,12 @@ import { TagCommand } from './tag.js';
 import { SystemMigrateCommand } from './system-migrate.js';
 import { UnshareCommand } from './unshare.js';
 import { VersionCommand } from './version.js';
+import { LoginCommand } from './login.js';
+import { LogoutCommand } from './logout.js';
+import { PullCommand } from './pull.js';
 
 export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand,
   // images (issue 4)
-  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand];
+  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand,
+  // registries (issue 5)
+  PullCommand, LoginCommand, LogoutCommand];
