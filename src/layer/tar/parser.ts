@@ -31,6 +31,8 @@ export interface TarParserOptions {
    * (GNU tar and Go accept it; default false: hx treats it as truncated).
    */
   allowMissingEnd?: boolean;
+  /** Wasm engine: bytes copied into Wasm memory per scan (default 8 MiB; small values are for tests). */
+  wasmWindow?: number;
 }
 
 const enum State {
@@ -59,7 +61,7 @@ export class TarStreamParser {
 
   constructor(sink: TarSink, opts: TarParserOptions = {}) {
     this.sink = sink;
-    this.scanner = (opts.engine ?? DEFAULT_TAR_ENGINE) === 'wasm' ? new WasmHeaderScanner() : new TsHeaderScanner();
+    this.scanner = (opts.engine ?? DEFAULT_TAR_ENGINE) === 'wasm' ? new WasmHeaderScanner(opts.wasmWindow) : new TsHeaderScanner();
     this.allowMissingEnd = opts.allowMissingEnd ?? false;
   }
 
