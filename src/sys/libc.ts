@@ -57,7 +57,7 @@ export function lsetxattr(path: string, name: string, value: Buffer, flags = 0):
 }
 
 export function lgetxattr(path: string, name: string): Buffer | null {
-  const size = fn('ssize_t lgetxattr(const char *, const char *, void *, size_t)');
+  const size = fn('long lgetxattr(const char *, const char *, void *, size_t)');
   const n = size(path, name, null, 0);
   if (n < 0) {
     const errno = koffi().errno();
@@ -70,7 +70,7 @@ export function lgetxattr(path: string, name: string): Buffer | null {
 }
 
 export function llistxattr(path: string): string[] {
-  const list = fn('ssize_t llistxattr(const char *, void *, size_t)');
+  const list = fn('long llistxattr(const char *, void *, size_t)');
   const n = check('llistxattr', list(path, null, 0), path);
   if (n === 0) return [];
   const buf = Buffer.alloc(n);
