@@ -60,7 +60,7 @@ async function openArchive(store: StoreType, input: string): Promise<{ src: Arch
     const t = store.tempDir('archive');
     temps.push(t);
     const spool = join(t.path, 'archive.tar');
-    const spooled = await spoolIfNeeded(createReadStream(file, { highWaterMark: 1 << 20 }), head.subarray(0, n), true, spool);
+    const spooled = await spoolIfNeeded(() => createReadStream(file, { highWaterMark: 1 << 20 }), head.subarray(0, n), true, spool);
     return { src: new TarFileSource(spooled ? spool : file, description), done };
   } catch (e) {
     done();

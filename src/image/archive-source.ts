@@ -254,12 +254,10 @@ export class TarFileSource implements ArchiveSource {
  * Copy INPUT (a file or stdin) into SPOOL, decompressing gzip/zstd on the way. Returns
  * false when INPUT is a plain seekable file that can be read in place.
  */
-export async function spoolIfNeeded(input: Readable, head: Buffer, seekable: boolean, spool: string): Promise<boolean> {
+export async function spoolIfNeeded(open: () => Readable, head: Buffer, seekable: boolean, spool: string): Promise<boolean> {
   const kind = detectCompression(head);
-  if (kind === 'none' && seekable) {
-    input.destroy();
-    return false;
-  }
+  if (kind === 'none' && seekable) return false;
+  const input = open();
   const out = createWriteStream(spool, { flags: 'wx', mode: 0o600 });
   try {
     if (kind === 'none') await pipeline(input, out);
