@@ -44,7 +44,7 @@ int main(void) {
     printf(" 1. The hx client found the \"hello-world\" image in its store: hx builds it at\n");
     printf("    install time from native/static/hello.c, so no registry was contacted.\n");
     printf(" 2. hx stacked the image's layer under a private copy-on-write layer for this\n");
-    printf("    container; the root filesystem you are reading is a \"%s\" mount.\n", root_fstype(fstype, sizeof fstype));
+    printf("    container; the root filesystem you are reading is mounted as \"%s\".\n", root_fstype(fstype, sizeof fstype));
     printf(" 3. hx started this program in its own namespaces (no daemon involved):\n");
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
         char path[64], target[64];
