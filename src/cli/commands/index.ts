@@ -7,6 +7,7 @@ import { ImagesCommand } from './images.js';
 import { ImportCommand } from './import.js';
 import { LoadCommand } from './load.js';
 import { RmiCommand } from './rmi.js';
+import { RunCommand } from './run.js';
 import { SaveCommand } from './save.js';
 import { SystemDfCommand } from './system-df.js';
 import { SystemResetCommand } from './system-reset.js';
@@ -18,7 +19,7 @@ import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
 
-export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand,
+export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand, RunCommand,
   // images (issue 4)
   LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand,
   // registries (issue 5)

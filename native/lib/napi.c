@@ -1,0 +1,136 @@
+/* libhxns as a Node-API module: the few calls on `hx run`'s start-up path.
+ *
+ * koffi costs ~8 ms of start-up (measured: `node -e "require('koffi')"` vs `node -e 0`),
+ * half the budget of a whole `hx run`. The same libhxns.so that koffi loads also
+ * registers itself as a Node-API module, so src/sys/spawn.ts loads it with
+ * process.dlopen (well under 1 ms) and the run path needs no koffi at all.
+ * Node-API is ABI-stable, so the handful of declarations below replace node_api.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+typedef struct napi_env__ *napi_env;
+typedef struct napi_value__ *napi_value;
+typedef struct napi_callback_info__ *napi_callback_info;
+typedef int napi_status;
+typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
+
+extern napi_status napi_get_cb_info(napi_env, napi_callback_info, size_t *, napi_value *, napi_value *, void **);
+extern napi_status napi_get_buffer_info(napi_env, napi_value, void **, size_t *);
+extern napi_status napi_get_typedarray_info(napi_env, napi_value, int *, size_t *, void **, napi_value *, size_t *);
+extern napi_status napi_get_value_int32(napi_env, napi_value, int32_t *);
+extern napi_status napi_get_value_string_utf8(napi_env, napi_value, char *, size_t, size_t *);
+extern napi_status napi_create_int32(napi_env, int32_t, napi_value *);
+extern napi_status napi_create_array_with_length(napi_env, size_t, napi_value *);
+extern napi_status napi_set_element(napi_env, napi_value, uint32_t, napi_value);
+extern napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);
+extern napi_status napi_set_named_property(napi_env, napi_value, const char *, napi_value);
+
+static napi_value int32_value(napi_env env, int32_t v) {
+    napi_value out = NULL;
+    napi_create_int32(env, v, &out);
+    return out;
+}
+
+static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+    size_t argc = want;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc < want) return -1;
+    return 0;
+}
+
+/* A string argument into BUF; -1 when it is not a string or does not fit. */
+static int string_arg(napi_env env, napi_value v, char *buf, size_t cap) {
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, v, buf, cap, &len) != 0 || len + 1 >= cap) return -1;
+    return 0;
+}
+
+/* spawn(plan: Uint8Array) -> [id, pid, startFd] | -errno */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    if (args(env, info, 1, argv)) return int32_value(env, -EINVAL);
+    void *data = NULL;
+    size_t len = 0;
+    int type;
+    napi_value ab;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &offset) != 0) return int32_value(env, -EINVAL);
+    int32_t id = 0, pid = 0, start_fd = -1;
+    int r = hx_spawn(data, len, &id, &pid, &start_fd);
+    if (r < 0) return int32_value(env, r);
+    napi_value out;
+    napi_create_array_with_length(env, 3, &out);
+    napi_set_element(env, out, 0, int32_value(env, id));
+    napi_set_element(env, out, 1, int32_value(env, pid));
+    napi_set_element(env, out, 2, int32_value(env, start_fd));
+    return out;
+}
+
+/* eventsFd() -> fd | -errno */
+static napi_value js_events_fd(napi_env env, napi_callback_info info) {
+    (void)info;
+    return int32_value(env, hx_events_fd());
+}
+
+/* signal(id, sig) -> 0 | -errno */
+static napi_value js_signal(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    int32_t id, sig;
+    if (args(env, info, 2, argv) || napi_get_value_int32(env, argv[0], &id) || napi_get_value_int32(env, argv[1], &sig))
+        return int32_value(env, -EINVAL);
+    return int32_value(env, hx_spawn_signal(id, sig));
+}
+
+/* setWinsize(fd, rows, cols) -> 0 | -errno */
+static napi_value js_set_winsize(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    int32_t fd, rows, cols;
+    if (args(env, info, 3, argv) || napi_get_value_int32(env, argv[0], &fd) || napi_get_value_int32(env, argv[1], &rows) ||
+        napi_get_value_int32(env, argv[2], &cols))
+        return int32_value(env, -EINVAL);
+    struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    return int32_value(env, ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0);
+}
+
+/* openInRoot(root, path) -> fd (O_RDONLY) | -errno: PATH resolved as if ROOT were "/",
+ * so symlinks inside an image cannot reach host files. */
+static napi_value js_open_in_root(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    char root[4096], path[4096];
+    if (args(env, info, 2, argv) || string_arg(env, argv[0], root, sizeof root) || string_arg(env, argv[1], path, sizeof path))
+        return int32_value(env, -EINVAL);
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) return int32_value(env, -errno);
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK; /* a FIFO must not block the open */
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    int err = errno;
+    close(rootfd);
+    return int32_value(env, fd < 0 ? -err : (int32_t)fd);
+}
+
+static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+    napi_value fn;
+    if (napi_create_function(env, name, strlen(name), cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
+}
+
+__attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env, napi_value exports) {
+    export_fn(env, exports, "spawn", js_spawn);
+    export_fn(env, exports, "eventsFd", js_events_fd);
+    export_fn(env, exports, "signal", js_signal);
+    export_fn(env, exports, "setWinsize", js_set_winsize);
+    export_fn(env, exports, "openInRoot", js_open_in_root);
+    return exports;
+}

@@ -1,0 +1,468 @@
+/* libhxns container spawn, parent side: parse the plan, clone the child, and watch it.
+ *
+ * The child is made with clone(CLONE_VM | namespaces) on a stack of its own: no page
+ * tables are copied, so the cost does not grow with Node's heap (a fork-style clone took
+ * 39 ms at 1.1 GB RSS). The child shares Node's memory until it execs; spawn_child.c
+ * explains the rules that makes safe. Its stack and plan are freed once its report
+ * socket closes: that happens only after execve has switched address spaces, or after
+ * the child has exited.
+ *
+ * A reaper thread watches every child with epoll (the report socket and a pidfd) and
+ * writes fixed-size records (struct hx_event) to a pipe that Node reads as a stream, so
+ * the event loop never blocks on a wait and never reaps a child libuv spawned. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define CHILD_STACK_SIZE (256 * 1024)
+
+/* ---- plan parsing ---- */
+
+struct reader {
+    const uint8_t *p, *end;
+};
+
+static int rd_u32(struct reader *r, uint32_t *out) {
+    if (r->end - r->p < 4) return -1;
+    memcpy(out, r->p, 4);
+    r->p += 4;
+    return 0;
+}
+
+static int rd_u64(struct reader *r, uint64_t *out) {
+    if (r->end - r->p < 8) return -1;
+    memcpy(out, r->p, 8);
+    r->p += 8;
+    return 0;
+}
+
+/* A NUL-terminated string inside the record. */
+static int rd_str(struct reader *r, const char **out) {
+    const uint8_t *nul = memchr(r->p, 0, (size_t)(r->end - r->p));
+    if (!nul) return -1;
+    *out = (const char *)r->p;
+    r->p = nul + 1;
+    return 0;
+}
+
+void hx_plan_free(struct hx_plan *p) {
+    if (!p) return;
+    free(p->mounts);
+    free(p->gids);
+    free(p->rlimits);
+    if (p->argv) free(p->argv - 3);
+    free(p->envp);
+    free(p->buf);
+    free(p);
+}
+
+/* Two passes: count repeated records, then fill. All pointers point into p->buf. */
+int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
+    memset(p, 0, sizeof *p);
+    p->stdio[0] = HX_FD_NULL;
+    p->stdio[1] = HX_FD_NULL;
+    p->stdio[2] = HX_FD_NULL;
+    p->report_fd = -1;
+    p->start_fd = -1;
+    if (len < 8) return -EINVAL;
+    p->buf = malloc(len);
+    if (!p->buf) return -ENOMEM;
+    memcpy(p->buf, data, len);
+    uint32_t magic;
+    memcpy(&magic, p->buf, 4);
+    if (magic != HX_PLAN_MAGIC) return -EINVAL;
+
+    size_t nmounts = 0, nrl = 0, nargs = 0, nenv = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint8_t *cur = (const uint8_t *)p->buf + 8, *end = (const uint8_t *)p->buf + len;
+        if (pass == 1) {
+            p->mounts = calloc(nmounts + 1, sizeof *p->mounts);
+            p->rlimits = calloc(nrl + 1, sizeof *p->rlimits);
+            char **args = calloc(nargs + 4, sizeof(char *));
+            p->envp = calloc(nenv + 1, sizeof(char *));
+            if (!p->mounts || !p->rlimits || !args || !p->envp) {
+                free(args);
+                return -ENOMEM;
+            }
+            p->argv = args + 3; /* three slots in front for an init: init, "--", program */
+        }
+        while (cur < end) {
+            if (end - cur < 8) return -EINVAL;
+            uint16_t tag;
+            uint32_t rlen;
+            memcpy(&tag, cur, 2);
+            memcpy(&rlen, cur + 4, 4);
+            cur += 8;
+            if ((size_t)(end - cur) < rlen) return -EINVAL;
+            struct reader r = {cur, cur + rlen};
+            cur += rlen;
+            if (pass == 0) {
+                if (tag == HX_TAG_MOUNT) nmounts++;
+                else if (tag == HX_TAG_RLIMIT) nrl++;
+                else if (tag == HX_TAG_ARG) nargs++;
+                else if (tag == HX_TAG_ENV) nenv++;
+                continue;
+            }
+            switch (tag) {
+            case HX_TAG_ROOTFS:
+                if (rd_str(&r, &p->rootfs)) return -EINVAL;
+                break;
+            case HX_TAG_OPTIONS:
+                if (rd_u32(&r, &p->ns_flags) || rd_u32(&r, &p->options)) return -EINVAL;
+                break;
+            case HX_TAG_HOSTNAME:
+                if (rd_str(&r, &p->hostname)) return -EINVAL;
+                break;
+            case HX_TAG_MOUNT: {
+                struct hx_mount *m = &p->mounts[p->nmounts++];
+                uint32_t zero;
+                if (rd_u32(&r, &m->kind) || rd_u32(&r, &m->flags) || rd_u32(&r, &m->bits) || rd_u32(&r, &zero) ||
+                    rd_str(&r, &m->source) || rd_str(&r, &m->target) || rd_str(&r, &m->fstype) || rd_str(&r, &m->data))
+                    return -EINVAL;
+                if (m->target[0] != '/') return -EINVAL;
+                break;
+            }
+            case HX_TAG_CWD:
+                if (rd_str(&r, &p->cwd)) return -EINVAL;
+                break;
+            case HX_TAG_USER: {
+                uint32_t n;
+                if (rd_u32(&r, &p->uid) || rd_u32(&r, &p->gid) || rd_u32(&r, &n) || n > 65536) return -EINVAL;
+                p->gids = calloc(n + 1, sizeof *p->gids);
+                if (!p->gids) return -ENOMEM;
+                for (uint32_t i = 0; i < n; i++)
+                    if (rd_u32(&r, &p->gids[i])) return -EINVAL;
+                p->ngroups = n;
+                p->has_user = 1;
+                break;
+            }
+            case HX_TAG_CAPS:
+                if (rd_u64(&r, &p->cap_bounding) || rd_u64(&r, &p->cap_effective) || rd_u64(&r, &p->cap_permitted) ||
+                    rd_u64(&r, &p->cap_inheritable) || rd_u64(&r, &p->cap_ambient) || rd_u32(&r, &p->cap_last) || p->cap_last > 63)
+                    return -EINVAL;
+                p->has_caps = 1;
+                break;
+            case HX_TAG_RLIMIT: {
+                struct hx_rlimit *l = &p->rlimits[p->nrlimits++];
+                uint32_t zero;
+                if (rd_u32(&r, &l->resource) || rd_u32(&r, &zero) || rd_u64(&r, &l->soft) || rd_u64(&r, &l->hard)) return -EINVAL;
+                break;
+            }
+            case HX_TAG_SECCOMP:
+                if (rlen == 0 || rlen % 8 != 0 || rlen / 8 > 65535) return -EINVAL;
+                p->seccomp = r.p;
+                p->seccomp_len = rlen;
+                break;
+            case HX_TAG_ARG:
+                if (rd_str(&r, (const char **)&p->argv[p->argc++])) return -EINVAL;
+                break;
+            case HX_TAG_ENV: {
+                const char *e;
+                if (rd_str(&r, &e)) return -EINVAL;
+                p->envp[p->envc++] = (char *)e;
+                if (strncmp(e, "PATH=", 5) == 0) p->path_env = e + 5;
+                break;
+            }
+            case HX_TAG_STDIO:
+                for (int i = 0; i < 3; i++)
+                    if (rd_u32(&r, (uint32_t *)&p->stdio[i])) return -EINVAL;
+                break;
+            case HX_TAG_INIT:
+                if (rd_str(&r, &p->init)) return -EINVAL;
+                p->argv[-3] = (char *)p->init;
+                p->argv[-2] = "--";
+                break;
+            case HX_TAG_TTYGID:
+                if (rd_u32(&r, &p->tty_gid)) return -EINVAL;
+                break;
+            default:
+                return -EINVAL; /* an unknown record: TS and C are out of step */
+            }
+        }
+    }
+    if (!p->rootfs || p->rootfs[0] != '/' || p->argc == 0) return -EINVAL;
+    return 0;
+}
+
+/* ---- the reaper ---- */
+
+struct child {
+    struct child *next;
+    uint32_t id;
+    pid_t pid;
+    int pidfd;
+    int report_fd;
+    int reported_error;
+    struct hx_plan *plan;
+    void *stack;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct child *children;
+static uint32_t next_id = 1;
+static int epfd = -1;
+static int event_rd = -1, event_wr = -1;
+
+#define KEY(id, is_pidfd) (((uint64_t)(id) << 1) | (is_pidfd))
+
+static struct child *find_child(uint32_t id) {
+    for (struct child *c = children; c; c = c->next)
+        if (c->id == id) return c;
+    return NULL;
+}
+
+static void release_memory(struct child *c) {
+    if (c->stack) munmap(c->stack, CHILD_STACK_SIZE);
+    c->stack = NULL;
+    hx_plan_free(c->plan);
+    c->plan = NULL;
+}
+
+/* Read what the child reported; on EOF (exec or death) free what it shared with us. */
+static size_t drain_report(struct child *c, struct hx_event *out, size_t room) {
+    size_t n = 0;
+    while (c->report_fd >= 0 && n < room) {
+        struct hx_child_msg msg;
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } control;
+        struct iovec iov = {.iov_base = &msg, .iov_len = sizeof msg};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+        ssize_t got = recvmsg(c->report_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && errno == EAGAIN) break;
+        struct hx_event *ev = &out[n];
+        memset(ev, 0, sizeof *ev);
+        ev->id = c->id;
+        ev->pid = c->pid;
+        if (got <= 0) {
+            epoll_ctl(epfd, EPOLL_CTL_DEL, c->report_fd, NULL);
+            close(c->report_fd);
+            c->report_fd = -1;
+            release_memory(c);
+            if (!c->reported_error) {
+                ev->type = HX_EV_EXEC;
+                n++;
+            }
+            break;
+        }
+        if ((size_t)got < sizeof msg) continue;
+        if (msg.type == HX_MSG_TTY) {
+            struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+            if (!cm || cm->cmsg_type != SCM_RIGHTS) continue;
+            ev->type = HX_EV_TTY;
+            memcpy(&ev->a, CMSG_DATA(cm), sizeof(int));
+            n++;
+        } else if (msg.type == HX_MSG_ERROR) {
+            c->reported_error = 1;
+            ev->type = HX_EV_ERROR;
+            ev->a = msg.step;
+            ev->b = msg.err;
+            msg.detail[sizeof ev->detail - 1] = 0;
+            memcpy(ev->detail, msg.detail, sizeof ev->detail);
+            n++;
+        }
+    }
+    return n;
+}
+
+static void *reaper_main(void *arg) {
+    (void)arg;
+    struct epoll_event evs[16];
+    struct hx_event out[64];
+    for (;;) {
+        int n = epoll_wait(epfd, evs, 16, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return NULL;
+        }
+        size_t nout = 0;
+        pthread_mutex_lock(&lock);
+        for (int i = 0; i < n && nout < 60; i++) {
+            uint64_t key = evs[i].data.u64;
+            struct child *c = find_child((uint32_t)(key >> 1));
+            if (!c) continue;
+            /* The report socket closes before the pidfd turns readable (exit_files runs
+             * before exit_notify), so draining first keeps ERROR/EXEC ahead of EXIT. */
+            nout += drain_report(c, out + nout, 60 - nout);
+            if (!(key & 1)) continue;
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG | __WALL) < 0 || si.si_pid == 0) continue;
+            nout += drain_report(c, out + nout, 60 - nout);
+            struct hx_event *ev = &out[nout++];
+            memset(ev, 0, sizeof *ev);
+            ev->id = c->id;
+            ev->pid = c->pid;
+            ev->type = HX_EV_EXIT;
+            ev->a = si.si_code;
+            ev->b = si.si_status;
+            epoll_ctl(epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
+            close(c->pidfd);
+            c->pidfd = -1;
+            if (c->report_fd >= 0) { /* cannot happen (see above); never leak the memory */
+                epoll_ctl(epfd, EPOLL_CTL_DEL, c->report_fd, NULL);
+                close(c->report_fd);
+                c->report_fd = -1;
+                release_memory(c);
+            }
+            for (struct child **pp = &children; *pp; pp = &(*pp)->next)
+                if (*pp == c) {
+                    *pp = c->next;
+                    break;
+                }
+            free(c);
+        }
+        pthread_mutex_unlock(&lock);
+        /* Written without the lock: Node may be slow to read, hx_spawn must not wait on it. */
+        for (size_t i = 0; i < nout; i++) {
+            const char *b = (const char *)&out[i];
+            size_t left = sizeof out[i];
+            while (left > 0) {
+                ssize_t w = write(event_wr, b, left);
+                if (w < 0 && errno == EINTR) continue;
+                if (w <= 0) break;
+                b += w;
+                left -= (size_t)w;
+            }
+        }
+    }
+}
+
+static pthread_once_t reaper_once = PTHREAD_ONCE_INIT;
+static int reaper_error;
+
+static void reaper_start(void) {
+    int pfd[2];
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
+        reaper_error = errno;
+        return;
+    }
+    event_rd = pfd[0];
+    event_wr = pfd[1];
+    /* The thread takes no signals: Node's handlers run on Node's threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 128 * 1024);
+    int r = pthread_create(&t, &attr, reaper_main, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0) reaper_error = r;
+}
+
+int hx_events_fd(void) {
+    pthread_once(&reaper_once, reaper_start);
+    if (reaper_error) return -reaper_error;
+    return event_rd;
+}
+
+int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out, int32_t *start_fd_out) {
+    int r = hx_events_fd();
+    if (r < 0) return r;
+
+    struct hx_plan *plan = calloc(1, sizeof *plan);
+    if (!plan) return -ENOMEM;
+    r = hx_plan_parse(data, len, plan);
+    if (r < 0) {
+        hx_plan_free(plan);
+        return r;
+    }
+    struct child *c = calloc(1, sizeof *c);
+    int sv[2] = {-1, -1}, sp[2] = {-1, -1};
+    void *stack = MAP_FAILED;
+    if (!c) {
+        r = -ENOMEM;
+        goto fail;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+        r = -errno;
+        goto fail;
+    }
+    stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        r = -errno;
+        goto fail;
+    }
+    plan->report_fd = sv[1];
+    plan->start_fd = sp[0];
+
+    /* Block every signal around clone: the child must not run a Node handler before it
+     * has reset them (it inherits this mask and clears it just before execve). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    int flags = CLONE_VM | CLONE_PIDFD | (int)plan->ns_flags; /* exit signal 0: only our pidfd hears of it */
+    pid_t pid = clone(hx_child_main, (char *)stack + CHILD_STACK_SIZE, flags, plan, &pidfd);
+    int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(sv[1]);
+    close(sp[0]);
+    sv[1] = sp[0] = -1;
+    if (pid < 0) {
+        r = -clone_errno;
+        goto fail;
+    }
+
+    pthread_mutex_lock(&lock);
+    c->id = next_id++;
+    c->pid = pid;
+    c->pidfd = pidfd;
+    c->report_fd = sv[0];
+    c->plan = plan;
+    c->stack = stack;
+    c->next = children;
+    children = c;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = KEY(c->id, 0)};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, c->report_fd, &ev);
+    ev.data.u64 = KEY(c->id, 1);
+    epoll_ctl(epfd, EPOLL_CTL_ADD, c->pidfd, &ev);
+    *id_out = (int32_t)c->id;
+    pthread_mutex_unlock(&lock);
+    *pid_out = pid;
+    *start_fd_out = sp[1];
+    return 0;
+
+fail:
+    if (sv[0] >= 0) close(sv[0]);
+    if (sv[1] >= 0) close(sv[1]);
+    if (sp[0] >= 0) close(sp[0]);
+    if (sp[1] >= 0) close(sp[1]);
+    if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_SIZE);
+    free(c);
+    hx_plan_free(plan);
+    return r;
+}
+
+int hx_spawn_signal(int32_t id, int sig) {
+    int r = -ESRCH;
+    pthread_mutex_lock(&lock);
+    struct child *c = find_child((uint32_t)id);
+    if (c && c->pidfd >= 0) r = syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+    pthread_mutex_unlock(&lock);
+    return r;
+}

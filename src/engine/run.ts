@@ -1,0 +1,197 @@
+// The Engine API for running a container in the foreground: a root filesystem (a plain
+// directory, or an overlay the image store mounted) plus docker's process settings in,
+// docker's exit code out.
+//
+//   const code = await runContainer({ rootfs, args: ['sh', '-c', 'exit 7'] });
+//
+// Images: merge the image config with the user's flags first (mergeRunConfig in
+// engine/image-rootfs.ts gives args, env, cwd, user), then pass them here with the rootfs.
+import { closeSync, fstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname as hostHostname } from 'node:os';
+import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { buildDir } from '../sys/paths.js';
+import { openInRoot } from '../sys/spawn.js';
+import { SysError } from '../sys/errors.js';
+import { hostLastCap } from '../runtime/capabilities.js';
+import { ContainerProcess } from '../runtime/container-process.js';
+import { FD_NULL } from '../runtime/plan.js';
+import { ContainerConfigError } from '../runtime/run-errors.js';
+import { buildPlan, containerCapabilities, type ContainerOptions, type HostFacts, type SeccompChoice, type UserFiles } from '../runtime/spec.js';
+import { TerminalSession, type TerminalIO } from '../runtime/tty.js';
+import { parseGroup, parsePasswd } from '../runtime/user.js';
+import { isRootful } from '../runtime/paths.js';
+
+export type { ContainerOptions } from '../runtime/spec.js';
+
+export interface RunIO {
+  /** fd the container reads as stdin (-i); null gives it /dev/null. */
+  stdin: number | null;
+  stdout: number;
+  stderr: number;
+  /** With tty: where keystrokes come from (only with -i) and where output goes. */
+  terminal?: TerminalIO;
+  /** Forward INT, TERM, HUP, QUIT, USR1, USR2 and WINCH sent to this process. Default true. */
+  forwardSignals?: boolean;
+}
+
+export interface RunHooks {
+  /** Called after the container's namespaces exist and before its command runs
+   * (e.g. to connect its network namespace, /proc/PID/ns/net). */
+  beforeStart?(container: { pid: number }): Promise<void> | void;
+}
+
+/** This process's stdio: fd 0 only with -i; the TTY streams with -t. */
+export function processIO(interactive: boolean, tty: boolean): RunIO {
+  const io: RunIO = { stdin: interactive ? 0 : null, stdout: 1, stderr: 2 };
+  if (tty) io.terminal = interactive ? { input: process.stdin, output: process.stdout } : { output: process.stdout };
+  return io;
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+function checkRootfs(path: string): string {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new ContainerConfigError(`rootfs ${path}: no such directory`, 'give the path of a directory holding the container\'s root filesystem');
+  }
+  if (!statSync(real).isDirectory()) throw new ContainerConfigError(`rootfs ${path}: not a directory`, 'give the path of a directory holding the container\'s root filesystem');
+  return real;
+}
+
+function checkBindSources(o: ContainerOptions): void {
+  for (const m of o.mounts ?? []) {
+    if (m.type !== 'bind') continue;
+    try {
+      statSync(m.source);
+    } catch {
+      throw new ContainerConfigError(`bind source path does not exist: ${m.source}`, 'create it first, or fix the path (host paths must be absolute)');
+    }
+  }
+}
+
+/** A file of the container read as if its root were "/" (null when missing). */
+function readContainerFile(rootfs: string, path: string): string | null {
+  let fd: number;
+  try {
+    fd = openInRoot(rootfs, path);
+  } catch (e) {
+    if (e instanceof SysError && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'ELOOP')) return null;
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 16 << 20) return null;
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function userFiles(rootfs: string): UserFiles {
+  const passwd = readContainerFile(rootfs, '/etc/passwd');
+  const group = readContainerFile(rootfs, '/etc/group');
+  return { passwd: passwd === null ? null : parsePasswd(passwd), group: group === null ? null : parseGroup(group) };
+}
+
+function idMapped(mapText: string, id: number): boolean {
+  return mapText.split('\n').some((line) => {
+    const [inside, , count] = line.trim().split(/\s+/).map(Number);
+    return inside !== undefined && count !== undefined && id >= inside && id < inside + count;
+  });
+}
+
+function hostFacts(): HostFacts {
+  const facts: HostFacts = { setgroupsAllowed: true, ttyGroupMapped: true, lastCap: hostLastCap(), initBinary: join(buildDir(), 'init') };
+  if (!isRootful()) {
+    try {
+      facts.setgroupsAllowed = readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
+      facts.ttyGroupMapped = idMapped(readFileSync('/proc/self/gid_map', 'utf8'), 5);
+    } catch {
+      facts.setgroupsAllowed = false;
+      facts.ttyGroupMapped = false;
+    }
+  }
+  return facts;
+}
+
+async function seccompFilter(choice: SeccompChoice, capabilities: string[]): Promise<Buffer | null> {
+  if (choice === 'unconfined') return null;
+  const { compileSeccomp } = await import('../runtime/seccomp/index.js');
+  return compileSeccomp({ profile: choice, capabilities });
+}
+
+/**
+ * Run a container in the foreground and resolve with its exit code (docker's: the
+ * command's status, 128+N after signal N). Errors before the command runs reject with
+ * an error carrying exitCode 125, 126 or 127; nothing is left behind either way.
+ */
+export async function runContainer(options: ContainerOptions, io: RunIO = processIO(false, options.tty ?? false), hooks: RunHooks = {}): Promise<number> {
+  const rootfs = checkRootfs(options.rootfs);
+  checkBindSources(options);
+  if (options.init && !existsFile(join(buildDir(), 'init'))) {
+    throw new ContainerConfigError(`${join(buildDir(), 'init')} is missing`, 'run `npm install` (or `npm run build`) in the hx directory');
+  }
+  const facts = hostFacts();
+  const capabilities = containerCapabilities(options, facts.lastCap);
+  const seccompChoice: SeccompChoice = options.seccomp ?? (options.privileged ? 'unconfined' : 'default');
+  const seccomp = await seccompFilter(seccompChoice, capabilities);
+  const hostname = options.hostname ?? (options.network === 'host' ? hostHostname() : randomBytes(6).toString('hex'));
+  const plan = buildPlan({
+    options: { ...options, rootfs },
+    facts,
+    files: userFiles(rootfs),
+    hostname,
+    capabilities,
+    seccomp,
+    stdio: [io.stdin ?? FD_NULL, io.stdout, io.stderr],
+  });
+
+  const proc = new ContainerProcess(plan);
+  let terminal: TerminalSession | undefined;
+  const forward = io.forwardSignals ?? true;
+  const handlers = new Map<string, () => void>();
+  if (forward) {
+    for (const name of FORWARDED_SIGNALS) {
+      const h = () => {
+        if (name === 'SIGWINCH' && terminal) terminal.resize();
+        else proc.signal(osConstants.signals[name]);
+      };
+      handlers.set(name, h);
+      process.on(name, h);
+    }
+  }
+  try {
+    if (hooks.beforeStart) await hooks.beforeStart({ pid: proc.pid });
+    proc.start();
+    try {
+      await proc.started;
+    } catch (e) {
+      await proc.exited;
+      proc.terminal.then((fd) => closeSync(fd), () => {});
+      throw e;
+    }
+    if (options.tty) terminal = new TerminalSession(await proc.terminal, io.terminal ?? { output: process.stdout });
+    const exit = await proc.exited;
+    if (terminal) await terminal.drained;
+    return exit.code;
+  } catch (e) {
+    proc.kill();
+    await proc.exited;
+    throw e;
+  } finally {
+    for (const [name, h] of handlers) process.off(name, h);
+    terminal?.close();
+  }
+}
+
+function existsFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+// libhxns's container spawn (native/lib/spawn.c), loaded as a Node-API module.
+// libhxns.so is both a koffi library and a Node-API addon (native/lib/napi.c): the run
+// path loads it with process.dlopen, which costs well under a millisecond where koffi's
+// own start costs ~8 ms.
+import { join } from 'node:path';
+import { buildDir } from './paths.js';
+import { SysError } from './errors.js';
+
+interface HxnsAddon {
+  spawn(plan: Uint8Array): number[] | number;
+  eventsFd(): number;
+  signal(id: number, sig: number): number;
+  setWinsize(fd: number, rows: number, cols: number): number;
+  openInRoot(root: string, path: string): number;
+}
+
+let addon: HxnsAddon | undefined;
+
+function native(): HxnsAddon {
+  if (!addon) {
+    const mod = { exports: {} as HxnsAddon };
+    const path = join(buildDir(), 'libhxns.so');
+    try {
+      process.dlopen(mod, path);
+    } catch (e) {
+      throw new Error(`cannot load ${path} (${(e as Error).message}): run \`npm install\` (or \`npm run build\`) in the hx directory`);
+    }
+    addon = mod.exports;
+  }
+  return addon;
+}
+
+function check(call: string, r: number, detail?: string): number {
+  if (r < 0) throw new SysError(call, -r, detail);
+  return r;
+}
+
+export interface SpawnedChild {
+  /** libhxns's id for the child (events carry it). */
+  id: number;
+  /** pid in hx's pid namespace. */
+  pid: number;
+  /** Write one byte to let the child exec; close without writing to abort it. */
+  startFd: number;
+}
+
+/** Clone a container child from an encoded plan (src/runtime/plan.ts). */
+export function spawnChild(plan: Uint8Array): SpawnedChild {
+  const r = native().spawn(plan);
+  if (typeof r === 'number') check('hx_spawn', r);
+  const [id, pid, startFd] = r as number[];
+  return { id: id!, pid: pid!, startFd: startFd! };
+}
+
+/** The read end of the pipe the reaper thread writes events to (one per process). */
+export function eventsFd(): number {
+  return check('hx_events_fd', native().eventsFd());
+}
+
+/** Signal the child; false when it is already gone (reaped). */
+export function signalChild(id: number, signal: number): boolean {
+  const r = native().signal(id, signal);
+  if (r === -3 /* ESRCH */) return false;
+  check('pidfd_send_signal', r);
+  return true;
+}
+
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  check('ioctl TIOCSWINSZ', native().setWinsize(fd, rows, cols));
+}
+
+/** Open PATH for reading as if ROOT were "/": symlinks cannot leave ROOT. */
+export function openInRoot(root: string, path: string): number {
+  return check('openat2', native().openInRoot(root, path), path);
+}
+
+/** Event records written by the reaper thread (struct hx_event, 256 bytes). */
+export const EVENT_SIZE = 256;
+export const EventType = { ERROR: 1, EXEC: 2, EXIT: 3, TTY: 4 } as const;
+
+export interface ChildEvent {
+  id: number;
+  type: number;
+  pid: number;
+  a: number;
+  b: number;
+  detail: string;
+}
+
+export function decodeEvent(buf: Buffer, offset = 0): ChildEvent {
+  const end = buf.indexOf(0, offset + 24);
+  const detailEnd = end < 0 || end > offset + EVENT_SIZE ? offset + EVENT_SIZE : end;
+  return {
+    id: buf.readUInt32LE(offset),
+    type: buf.readUInt32LE(offset + 4),
+    pid: buf.readInt32LE(offset + 8),
+    a: buf.readInt32LE(offset + 12),
+    b: buf.readInt32LE(offset + 16),
+    detail: buf.toString('utf8', offset + 24, detailEnd),
+  };
+}
