@@ -27,12 +27,24 @@ export interface ClassifiedName {
 export function cleanPath(name: string): string {
   if (name.length === 0) throw tarNameError(TarErrorCode.EmptyName, name);
   if (name.includes('\0')) throw tarNameError(TarErrorCode.NulInName, name);
-  // Fast path: already clean (no empty, "." or ".." component, no leading or trailing "/").
-  let clean = true;
-  let start = 0;
+  // Fast path: strip leading "/" and "./" and trailing "/", then accept the rest if it has no
+  // empty, "." or ".." component (the usual "./usr/bin/" names of tar -C dir .).
+  let a = 0;
+  let b = name.length;
   for (;;) {
-    const slash = name.indexOf('/', start);
-    const end = slash < 0 ? name.length : slash;
+    const c = name.charCodeAt(a);
+    if (c === 0x2f) a++;
+    else if (c === 0x2e && (a + 1 === b || name.charCodeAt(a + 1) === 0x2f)) a += 2;
+    else break;
+  }
+  if (a >= b) return '.';
+  while (name.charCodeAt(b - 1) === 0x2f) b--;
+  let clean = true;
+  let start = a;
+  for (;;) {
+    let slash = name.indexOf('/', start);
+    if (slash >= b) slash = -1;
+    const end = slash < 0 ? b : slash;
     const n = end - start;
     if (n === 0 || (name.charCodeAt(start) === 0x2e && (n === 1 || (n === 2 && name.charCodeAt(start + 1) === 0x2e)))) {
       clean = false;
@@ -41,7 +53,7 @@ export function cleanPath(name: string): string {
     if (slash < 0) break;
     start = slash + 1;
   }
-  if (clean) return name;
+  if (clean) return a === 0 && b === name.length ? name : name.slice(a, b);
   const out: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
