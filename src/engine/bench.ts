@@ -1,0 +1,201 @@
+// The bench half of the Engine API: `hx bench layers` (layer throughput, stage by stage,
+// against the tools people use today) and `hx bench run` (container start-to-exit latency).
+// Progress goes out as events; nothing here prints.
+import { totalmem } from 'node:os';
+import { BadLayerInput, checkReadableFile, makeSynthetic, readBlob, syntheticNeeds, type BenchLayer } from '../bench/layer-input.js';
+import { LayerRunner, stepsFor, type BenchProgress } from '../bench/runner.js';
+import { LAYERS_SCHEMA, type BenchLayersResult, type LayerResult } from '../bench/schema.js';
+import { STAGE_IDS, STAGES } from '../bench/stages.js';
+import { formatBytes } from '../bench/stats.js';
+import { planSynthetic, SYNTHETIC_PROFILES, type SyntheticProfile } from '../bench/synthetic.js';
+import { describeSystem } from '../bench/system.js';
+import { checkFreeSpace, checkParentDir, Workspace, type WorkspaceParent } from '../bench/workspace.js';
+import { layerContext } from '../layer/context.js';
+import { chooseDriver } from '../layer/drivers/choose.js';
+import { resolveImage } from '../image/resolve.js';
+import { isRootful } from '../runtime/paths.js';
+import { UsageError } from './errors.js';
+import { openStore } from './images.js';
+import { versionInfo } from './version.js';
+
+export type { BenchLayersResult } from '../bench/schema.js';
+
+export interface BenchLayersOptions {
+  /** An image in the store, or a layer file (.tar, .tar.gz, .tar.zst). */
+  input?: string;
+  synthetic?: string;
+  /** Bytes of file data in a synthetic layer. */
+  size?: number;
+  seed?: number;
+  iterations?: number;
+  compare?: boolean;
+  /** Stage ids to run (default: all). */
+  stages?: string[];
+  /** Parent directory of the temp dir (default $TMPDIR, else the store's tmp/). */
+  dir?: string;
+}
+
+export type BenchEvent =
+  | BenchProgress
+  | { type: 'phase'; text: string }
+  | { type: 'layer'; index: number; count: number; label: string };
+
+export interface BenchHooks {
+  onEvent?: (e: BenchEvent) => void;
+  /** Receives the cleanup to run on Ctrl-C (removes the temp dir, stops peer programs). */
+  onCleanup?: (cleanup: () => Promise<void>) => void;
+}
+
+export const DEFAULT_SYNTHETIC_SIZE = 256 * 1024 * 1024;
+
+interface Validated {
+  iterations: number;
+  stages: typeof STAGES;
+  compare: boolean;
+}
+
+function validate(o: BenchLayersOptions): Validated {
+  if (!o.input && !o.synthetic) throw new UsageError('nothing to measure', 'give an IMAGE, a layer FILE, or --synthetic small-files|large-files|mixed');
+  if (o.input && o.synthetic) throw new UsageError('give either an IMAGE/FILE or --synthetic, not both');
+  if (o.synthetic && !SYNTHETIC_PROFILES.includes(o.synthetic as SyntheticProfile)) {
+    throw new UsageError(`unknown synthetic profile "${o.synthetic}"`, `use one of: ${SYNTHETIC_PROFILES.join(', ')}`);
+  }
+  if (o.size !== undefined && !o.synthetic) throw new UsageError('--size applies to --synthetic layers only');
+  const iterations = o.iterations ?? 3;
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1000) throw new UsageError(`--iterations ${o.iterations}: give a whole number from 1 to 1000`);
+  let stages = STAGES;
+  if (o.stages?.length) {
+    const unknown = o.stages.filter((s) => !STAGE_IDS.includes(s));
+    if (unknown.length) throw new UsageError(`unknown stage(s): ${unknown.join(', ')}`, `stages: ${STAGE_IDS.join(', ')}`);
+    stages = STAGES.filter((s) => o.stages!.includes(s.id));
+  }
+  return { iterations, stages, compare: o.compare ?? false };
+}
+
+/** Where the temp dir goes: --dir, else $TMPDIR, else the store's tmp/ (cleaned by later commands if we are killed). */
+function workspaceParent(o: BenchLayersOptions): WorkspaceParent {
+  if (o.dir) return { dir: checkParentDir(o.dir) };
+  if (process.env.TMPDIR) return { dir: checkParentDir(process.env.TMPDIR) };
+  const store = openStore();
+  return { dir: store.tmpDir, make: () => store.tempDir('bench') };
+}
+
+function storageDescription(): { driver: string; reason: string; root: string } {
+  const store = openStore();
+  try {
+    const c = chooseDriver(store);
+    return { driver: c.driver, reason: c.reason, root: store.root };
+  } catch (e) {
+    return { driver: 'unknown', reason: (e as Error).message, root: store.root };
+  }
+}
+
+interface PendingInput {
+  kind: 'synthetic' | 'file' | 'image';
+  name: string;
+  /** Make the layers one at a time (so only one is in memory). */
+  layers: Array<(ws: Workspace, onEvent: (e: BenchEvent) => void) => Promise<BenchLayer>>;
+  /** Disk bytes needed in the work dir, estimated before anything is written. */
+  need: number;
+  synthetic?: { profile: string; size: number; seed: number };
+}
+
+/** Extra copies a run writes: the reference tree, one stage or peer tree at a time, blob copies. */
+const TREES = 2;
+
+async function resolveInput(o: BenchLayersOptions, v: Validated): Promise<PendingInput> {
+  if (o.synthetic) {
+    const spec = { profile: o.synthetic as SyntheticProfile, size: o.size ?? DEFAULT_SYNTHETIC_SIZE, seed: o.seed ?? 1 };
+    // Refuse before planning millions of entries in memory for a size no disk here could hold.
+    if (spec.size > 64 * 1024 ** 4) throw new UsageError(`--size ${formatBytes(spec.size)} is more than hx bench handles (64 TiB)`);
+    const plan = planSynthetic(spec);
+    return {
+      kind: 'synthetic',
+      name: `${spec.profile} ${formatBytes(spec.size)}`,
+      synthetic: spec,
+      // + the tar again for blob copies (pipeline, skopeo) and the peers' own files.
+      need: syntheticNeeds(plan, TREES) + plan.tarBytes,
+      layers: [
+        (ws, onEvent) =>
+          makeSynthetic(spec, plan, ws, (done, total) => onEvent({ type: 'progress', done, total, what: 'generating the layer' })),
+      ],
+    };
+  }
+  const input = o.input!;
+  const looksLikeFile = input.includes('/') || /\.(tar|tgz|gz|zst|tzst)$/.test(input);
+  let fileSize: number | undefined;
+  try {
+    fileSize = checkReadableFile(input);
+  } catch (e) {
+    if (looksLikeFile || !(e instanceof BadLayerInput) || !/no such file/.test(e.message)) throw e;
+  }
+  const copies = (size: number): number => TREES * Math.ceil(size * 1.25 + (16 << 20));
+  if (fileSize !== undefined) {
+    return {
+      kind: 'file',
+      name: input,
+      // The uncompressed size is unknown until read; gzip layers are rarely over 4x.
+      need: copies(fileSize * 4) + (v.compare ? fileSize * 5 : fileSize),
+      layers: [() => readBlob(input, input, 0)],
+    };
+  }
+  const store = openStore();
+  const image = resolveImage(store, input);
+  const records = image.layers.map((c) => store.getLayer(c));
+  const missing = records.findIndex((r) => !r);
+  if (missing >= 0) throw new BadLayerInput(`image ${input}: layer ${missing + 1} is missing from the store`, 'the store is damaged; pull or load the image again');
+  const largest = Math.max(0, ...records.map((r) => r!.size));
+  const largestBlob = Math.max(0, ...records.map((r) => r!.compressedSize));
+  return {
+    kind: 'image',
+    name: input,
+    need: copies(largest) + (v.compare ? largest : 0) + largestBlob,
+    layers: records.map((r, i) => () => {
+      if (!store.hasBlob(r!.digest)) throw new BadLayerInput(`image ${input}: the blob of layer ${i + 1} (${r!.digest}) is not in the store`, 'pull or load the image again');
+      return readBlob(store.blobPath(r!.digest), `layer ${i + 1}/${records.length} ${r!.digest.slice(0, 19)}`, i);
+    }),
+  };
+}
+
+export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {}): Promise<BenchLayersResult> {
+  const onEvent = hooks.onEvent ?? (() => {});
+  const v = validate(o);
+  const input = await resolveInput(o, v);
+  const parent = workspaceParent(o);
+  checkFreeSpace(parent.dir, input.need, `this benchmark (${input.name}${v.compare ? ', with --compare' : ''})`);
+  const notes: string[] = [];
+  if (input.need > totalmem() / 2) notes.push('the layer does not fit the memory budget: stages read it from files (page cache)');
+  const ws = new Workspace(parent);
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => (cleaning ??= ws.cleanup());
+  hooks.onCleanup?.(cleanup);
+  try {
+    const system = describeSystem({ mode: isRootful() ? 'rootful' : 'rootless', storage: storageDescription(), workDir: ws.path });
+    const layerCtx = layerContext();
+    const layers: LayerResult[] = [];
+    for (let i = 0; i < input.layers.length; i++) {
+      onEvent({ type: 'phase', text: input.kind === 'synthetic' ? 'generating the synthetic layer' : `reading layer ${i + 1}/${input.layers.length}` });
+      const layer = await input.layers[i]!(ws, onEvent);
+      onEvent({ type: 'layer', index: i, count: input.layers.length, label: layer.label });
+      if (!layer.tar.memory) notes.push(`layer ${i + 1}: ${formatBytes(layer.tar.size)} is over the memory budget: stages read it from files (page cache)`);
+      const total = stepsFor(v);
+      const runner = new LayerRunner(layer, ws, { ...v, layerCtx, onProgress: onEvent }, total, 0);
+      layers.push(await runner.run());
+    }
+    const result: BenchLayersResult = {
+      schema: LAYERS_SCHEMA,
+      hxVersion: versionInfo().hx,
+      date: new Date().toISOString(),
+      system,
+      input: { kind: input.kind, name: input.name, ...(input.synthetic ? { synthetic: input.synthetic } : {}) },
+      iterations: v.iterations,
+      layers,
+      notes,
+    };
+    return result;
+  } finally {
+    await cleanup();
+  }
+}
+
+export { STAGE_IDS };
