@@ -101,3 +101,38 @@ export async function logout(registry: string | undefined, opts: RegistryOptions
 
 export type { RegistryEventSink };
 export { HxError };
+
+export interface PushOptions extends RegistryOptions {
+  format?: 'oci' | 'v2s2' | undefined;
+}
+
+/** `hx push IMAGE [DEST]`: DEST defaults to IMAGE's own name. */
+export async function push(source: string, destination: string | undefined, opts: PushOptions = {}, onEvent: RegistryEventSink = () => {}) {
+  const { resolveImage } = await import('../image/resolve.js');
+  const { pushImage } = await import('../image/registry/push.js');
+  if (opts.format !== undefined && opts.format !== 'oci' && opts.format !== 'v2s2') {
+    throw new UsageError(`unknown manifest format "${String(opts.format)}"`, 'use --format oci or --format v2s2');
+  }
+  const store = openStore();
+  const image = resolveImage(store, source);
+  let destRef;
+  if (destination !== undefined) destRef = parseNormalized(destination);
+  else {
+    let parsed;
+    try {
+      parsed = parseReference(source);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || /^(sha256:)?[a-f0-9]{1,64}$/.test(source)) {
+      throw new UsageError(`"${source}" is an image ID, not a name to push to`, `give a destination: hx push ${source} HOST/REPO:TAG`);
+    }
+    destRef = parseNormalized(source);
+  }
+  const s = session(opts, onEvent);
+  try {
+    return await pushImage({ image, destination: destRef, format: opts.format, session: s, store, onEvent });
+  } finally {
+    s.close();
+  }
+}

@@ -3,7 +3,7 @@
 // Storage lives in a temp dir; stop() ends the process and removes nothing else.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -127,4 +127,31 @@ export async function startRegistry(opts) {
         }),
     };
   }
+}
+
+/**
+ * A private world for one registry test file: runtime dir (own holder), store, HOME and
+ * config dirs, so no file of the test user is read or written. cleanup() removes it all.
+ */
+export async function registryTestWorld(hxLib) {
+  const base = hxLib.tempDir('hx-reg-');
+  const env = {
+    XDG_RUNTIME_DIR: join(base, 'run'),
+    HX_STORAGE_ROOT: join(base, 'store'),
+    HOME: join(base, 'home'),
+    XDG_CONFIG_HOME: join(base, 'config'),
+    HX_REGISTRIES_CONF: join(base, 'registries.json'),
+    DOCKER_CONFIG: join(base, 'home', '.docker'),
+  };
+  for (const d of [env.XDG_RUNTIME_DIR, env.HOME, env.XDG_CONFIG_HOME]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  const cleanup = () => {
+    // Layer files belong to subordinate ids: delete them from inside the namespace.
+    if (process.getuid() !== 0) hxLib.hx(['unshare', '--', 'rm', '-rf', env.HX_STORAGE_ROOT], { env });
+    try {
+      const pid = Number(readFileSync(join(env.XDG_RUNTIME_DIR, 'hx', 'holder.pid'), 'utf8').split(' ')[0]);
+      if (pid > 1) process.kill(pid, 'SIGKILL');
+    } catch {}
+    rmSync(base, { recursive: true, force: true });
+  };
+  return { base, env, cleanup, setConfig: (doc) => writeFileSync(env.HX_REGISTRIES_CONF, JSON.stringify(doc)) };
 }

@@ -18,12 +18,13 @@ import { VersionCommand } from './version.js';
 import { LoginCommand } from './login.js';
 import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
+import { PushCommand } from './push.js';
 import { BenchLayersCommand } from './bench-layers.js';
 
 export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand, RunCommand,
   // images (issue 4)
   LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand,
   // registries (issue 5)
-  PullCommand, LoginCommand, LogoutCommand,
+  PullCommand, PushCommand, LoginCommand, LogoutCommand,
   // benchmarks (issue 6)
   BenchLayersCommand];

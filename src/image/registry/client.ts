@@ -380,7 +380,7 @@ export class RepositoryClient {
    * Start an upload; with `mountFrom`, ask for a cross-repository mount first.
    * 201 = mounted (done); 202 = an upload session (mount refused or not asked).
    */
-  async startUpload(mount?: { digest: string; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+  async startUpload(mount?: { digest: string; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL; minChunk: number }> {
     let url = `/v2/${this.path}/blobs/uploads/`;
     let scopes = this.scopes;
     if (mount) {
@@ -392,7 +392,8 @@ export class RepositoryClient {
     res.body.resume();
     if (res.status === 201 && mount) return { mounted: true };
     if (res.status !== 202) return this.unexpected(res, what);
-    return { mounted: false, location: this.location(res, what) };
+    const min = Number(res.headers['oci-chunk-min-length'] ?? 0);
+    return { mounted: false, location: this.location(res, what), minChunk: Number.isSafeInteger(min) && min > 0 ? min : 0 };
   }
 
   /** Can a mount from `from` work? False when the token says we may not pull there. */
