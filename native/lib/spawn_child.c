@@ -155,44 +155,74 @@ C long c_ensure_in_root(int rootfd, const char *path, int as_file) {
     long fd = c_open_in_root(rootfd, path, O_PATH);
     if (fd != -ERRNO_ENOENT) return fd;
 
-    char buf[4096];
+    char buf[4096], link[4096], tmp[4096];
     size_t len = c_append(buf, 0, sizeof buf, path);
     if (len >= sizeof buf - 1) return -ERRNO_EINVAL;
-    while (len > 1 && buf[len - 1] == '/') buf[--len] = 0;
 
-    long parent = c_open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
-    if (parent < 0) return parent;
-    size_t i = 0;
-    while (i < len) {
-        while (buf[i] == '/') i++;
-        if (!buf[i]) break;
-        size_t start = i;
-        while (buf[i] && buf[i] != '/') i++;
-        int last = buf[i] == 0;
-        char saved = buf[i];
-        buf[i] = 0;
-        const char *name = buf + start;
-        long next = c_open_in_root(rootfd, buf, O_PATH);
-        if (next == -ERRNO_ENOENT) {
-            long r;
-            if (last && as_file) {
-                r = SYS4(SYS_openat, parent, name, O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (r >= 0) SYS1(SYS_close, r);
-            } else {
-                r = SYS3(SYS_mkdirat, parent, name, 0755);
+    /* Walk the components, creating what is missing. A dangling symlink on the way is
+     * followed the way the kernel would inside the root (like runc's MkdirAllInRoot):
+     * the path is rewritten with the link's text and the walk starts again. */
+    for (int restarts = 0; restarts < 40; restarts++) {
+        len = c_strlen(buf);
+        while (len > 1 && buf[len - 1] == '/') buf[--len] = 0;
+        long parent = c_open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+        if (parent < 0) return parent;
+        size_t i = 0;
+        int restart = 0;
+        while (i < len) {
+            while (buf[i] == '/') i++;
+            if (!buf[i]) break;
+            size_t start = i;
+            while (buf[i] && buf[i] != '/') i++;
+            int last = buf[i] == 0;
+            char saved = buf[i];
+            buf[i] = 0;
+            const char *name = buf + start;
+            long next = c_open_in_root(rootfd, buf, O_PATH);
+            if (next == -ERRNO_ENOENT) {
+                long r;
+                if (last && as_file) {
+                    r = SYS4(SYS_openat, parent, name, O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                    if (r >= 0) SYS1(SYS_close, r);
+                } else {
+                    r = SYS3(SYS_mkdirat, parent, name, 0755);
+                }
+                if (r == -ERRNO_EEXIST) {
+                    long n = SYS4(SYS_readlinkat, parent, name, link, sizeof link - 1);
+                    if (n > 0) {
+                        /* rebuild: (absolute link | dir of the link + link) + rest */
+                        link[n] = 0;
+                        buf[i] = saved;
+                        size_t t = 0;
+                        if (link[0] != '/') {
+                            buf[start] = 0;
+                            t = c_append(tmp, 0, sizeof tmp, buf);
+                        }
+                        t = c_append(tmp, t, sizeof tmp, link);
+                        t = c_append(tmp, t, sizeof tmp, buf + i);
+                        if (t >= sizeof tmp - 1) {
+                            SYS1(SYS_close, parent);
+                            return -ERRNO_EINVAL;
+                        }
+                        c_append(buf, 0, sizeof buf, tmp);
+                        SYS1(SYS_close, parent);
+                        restart = 1;
+                        break;
+                    }
+                } else if (r < 0) {
+                    SYS1(SYS_close, parent);
+                    return r;
+                }
+                next = c_open_in_root(rootfd, buf, O_PATH);
             }
-            if (r < 0 && r != -ERRNO_EEXIST) {
-                SYS1(SYS_close, parent);
-                return r;
-            }
-            next = c_open_in_root(rootfd, buf, O_PATH);
+            buf[i] = saved;
+            SYS1(SYS_close, parent);
+            if (next < 0) return next;
+            parent = next;
         }
-        buf[i] = saved;
-        SYS1(SYS_close, parent);
-        if (next < 0) return next;
-        parent = next;
+        if (!restart) return parent;
     }
-    return parent;
+    return -40; /* ELOOP */
 }
 
 /* ---- mounts ---- */
