@@ -62,7 +62,7 @@ export async function startFaultProxy(upstreamPort) {
       up.on('error', () => res.socket?.destroy());
       req.pipe(up);
     };
-    if (rule?.delayMs) setTimeout(forward, rule.delayMs);
+    if (rule?.delayMs) setTimeout(forward, rule.delayMs).unref();
     else forward();
   });
   server.on('connection', (s) => {
