@@ -20,6 +20,7 @@ import {
   type ProbeResult,
 } from '../runtime/probes.js';
 import { filesystemOf, type FilesystemInfo } from '../store/filesystem.js';
+import { recordedDriver } from '../layer/drivers/choose.js';
 
 export interface Problem {
   area: string;
@@ -186,6 +187,9 @@ export function hostInfo(): HostInfo {
     driverReason = `kernel overlayfs failed (${overlayProbe.errno !== undefined ? `errno ${overlayProbe.errno}` : overlayProbe.step}) and fuse-overlayfs is ${fuse.path ? 'unusable' : 'not installed'}: full copies, slow and large`;
     problems.push({ area: 'storage', problem: 'no copy-on-write storage driver works: falling back to vfs', fix: fuse.path ? 'sudo chmod 0666 /dev/fuse' : 'use kernel >= 5.11 for rootless overlay, or sudo apt-get install fuse-overlayfs' });
   }
+  // What the store itself uses (its own trial mount in the namespace, or HX_STORAGE_DRIVER) wins.
+  const recorded = recordedDriver(root);
+  if (recorded) ({ driver, reason: driverReason } = recorded);
   if (fuse.path && !devFuse.usable && driver !== 'overlay') {
     problems.push({ area: 'storage', problem: `/dev/fuse is ${devFuse.exists ? `mode ${devFuse.mode}, not usable by you` : 'missing'}: fuse-overlayfs cannot run`, fix: devFuse.exists ? 'sudo chmod 0666 /dev/fuse (hosts without udev leave it 0600)' : 'sudo modprobe fuse' });
   }

@@ -47,6 +47,15 @@ function fuseUsable(): string | undefined {
   return undefined;
 }
 
+/** The driver the store at ROOT uses (override or recorded choice), without probing. */
+export function recordedDriver(root: string): DriverChoice | undefined {
+  const want = process.env.HX_STORAGE_DRIVER;
+  if (want && NAMES.includes(want as DriverName)) return { driver: want as DriverName, reason: 'chosen with HX_STORAGE_DRIVER' };
+  const cached = readJson<Cached>(join(root, 'driver.json'));
+  if (cached && cached.kernel === release() && cached.rootful === isRootful()) return { driver: cached.driver, reason: `${cached.reason} (recorded in the store)` };
+  return undefined;
+}
+
 export function chooseDriver(store: Store, requested?: string): DriverChoice {
   const want = requested ?? process.env.HX_STORAGE_DRIVER;
   if (want) {
