@@ -2,7 +2,7 @@
 // whiteout classification and path cleaning (paths.ts). The TypeScript side
 // (src/layer/tar/*-wasm.ts) places bytes in SCRATCH and decodes results from memory.
 // ABI_VERSION must match WASM_ABI_VERSION in src/layer/tar/constants.ts.
-import { REC_SIZE, MAX_RECORDS, XSLOT_SIZE, MAX_XSLOTS, STATUS, RECORDS, XSLOTS, SCRATCH, ensureScratch } from './layout';
+import { REC_SIZE, MAX_RECORDS, XSLOT_SIZE, MAX_XSLOTS, STATUS, RECORDS, XSLOTS, ensureScratch } from './layout';
 
 export const ABI_VERSION: i32 = 1;
 
@@ -19,6 +19,7 @@ export function recordsPtr(): usize {
 export function xslotsPtr(): usize {
   return XSLOTS;
 }
+/** Layout constants, so the TypeScript side can check it decodes the same records. */
 export function layoutInfo(which: i32): u32 {
   if (which == 0) return REC_SIZE;
   if (which == 1) return MAX_RECORDS;
@@ -28,9 +29,6 @@ export function layoutInfo(which: i32): u32 {
 /** Address of a scratch area of at least `size` bytes (0 when memory cannot grow). */
 export function scratch(size: u32): usize {
   return ensureScratch(size);
-}
-export function scratchPtr(): usize {
-  return SCRATCH;
 }
 
 export { tarScan } from './tar_read';

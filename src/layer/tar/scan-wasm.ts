@@ -46,6 +46,9 @@ export class WasmHeaderScanner implements HeaderScanner {
     this.status = this.v.wasm.statusPtr();
     this.records = this.v.wasm.recordsPtr();
     this.xslots = this.v.wasm.xslotsPtr();
+    if (this.v.wasm.layoutInfo(0) !== REC_SIZE || this.v.wasm.layoutInfo(2) !== XSLOT_SIZE) {
+      throw new Error('build/hx.wasm record layout differs from scan-wasm.ts: rebuild with `npm run build`');
+    }
   }
 
   /** Forget what was copied (the caller may reuse a Buffer object for new bytes). */

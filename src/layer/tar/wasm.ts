@@ -8,6 +8,7 @@ export interface TarWasm extends HxWasmCore {
   recordsPtr(): number;
   xslotsPtr(): number;
   scratch(size: number): number;
+  layoutInfo(which: number): number;
   tarScan(inp: number, start: number, end: number): number;
   tarEncodeHeader(inp: number, out: number): number;
   pathClean(inp: number, len: number, out: number): number;
