@@ -7,7 +7,10 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFixtures } from '../fixtures/tar/make-fixtures.mjs';
 import { END, extHeader, gnuListing, gnuTarAccepts, gnuTarList, padded, parseChunked, paxRecord, rawHeader, sha256 } from '../fixtures/tar/helpers.mjs';
-import { TarErrorCode, TarFormatError, TarStreamParser, readTarBuffer } from '../../dist/layer/tar/index.js';
+import { TarErrorCode, TarFormatError, TarStreamParser, readTarBuffer, tarWritable } from '../../dist/layer/tar/index.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gzipSync } from 'node:zlib';
 
 const fx = await makeFixtures();
 const read = (name) => readFileSync(fx.archives[name]);
@@ -306,6 +309,24 @@ test('not a tar: gzip bytes fail with a hint', () => {
   const gz = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(2000, 0x55)]);
   const msg = expectError(gz, TarErrorCode.BadChecksum);
   assert.match(msg, /byte 0/);
+});
+
+test('tarWritable in a gunzip pipeline; a truncated archive rejects the pipeline', async () => {
+  const raw = read('pax');
+  const gz = gzipSync(raw);
+  const want = readTarBuffer(raw, { engine: 'ts' }).map((x) => x.entry.name);
+  for (const engine of ENGINES) {
+    const names = [];
+    let bytes = 0;
+    await pipeline(Readable.from([gz.subarray(0, 1000), gz.subarray(1000)]), createGunzip({ chunkSize: 64 * 1024 }), tarWritable({ onEntry: (e) => names.push(e.name), onData: (_e, d) => (bytes += d.length) }, { engine }));
+    assert.equal(names, want);
+    assert.is(bytes, readTarBuffer(raw, { engine: 'ts' }).reduce((n, x) => n + x.entry.size, 0));
+    const cut = gzipSync(raw.subarray(0, 5000));
+    await pipeline(Readable.from([cut]), createGunzip(), tarWritable({ onEntry() {} }, { engine })).then(
+      () => assert.unreachable('should fail'),
+      (e) => assert.ok(e instanceof TarFormatError && e.code === TarErrorCode.TruncatedData, String(e)),
+    );
+  }
 });
 
 test.run();

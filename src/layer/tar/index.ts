@@ -17,6 +17,7 @@
 // ignores them); their other keys are ignored. Header-only types (links, dirs, devices,
 // fifos) never carry data, whatever their size field says (as Go's archive/tar).
 // Sparse files (GNU 'S' or GNU.sparse.* pax keys) and other vendor types are rejected.
+// `tarWritable(sink, opts)` wraps a parser in a Writable for stream pipelines;
 // `readTarBuffer(buf)` parses a whole in-memory archive (tests, small archives).
 //
 // Engines: 'ts' walks headers in JavaScript over the chunk Buffers; 'wasm' copies windows
@@ -32,7 +33,7 @@
 // (a pax 'x' header first when a value does not fit ustar); then the data, tarPadding(size),
 // and TAR_END after the last entry. It writes xattrs as given: never pass a v3
 // security.capability (convert it to v2 first; hx never emits v3 in layers it produces).
-export { TarStreamParser, readTarBuffer, DEFAULT_TAR_ENGINE } from './parser.js';
+export { TarStreamParser, readTarBuffer, tarWritable, DEFAULT_TAR_ENGINE } from './parser.js';
 export type { TarSink, TarParserOptions, TarEngine, TarEntryWithData } from './parser.js';
 export { encodeTarHeader, tarPadding, TAR_END } from './write.js';
 export type { TarHeaderInput } from './write.js';

@@ -1,5 +1,6 @@
 // The streaming tar parser: push chunks of any size, get entries and their data through a
 // sink, with memory bounded by the largest header chain (never by file size).
+import { Writable } from 'node:stream';
 import { BLOCK, MAX_CHAIN_SIZE, ScanStatus, TarErrorCode, padOf } from './constants.js';
 import { tarEndError } from './errors.js';
 import type { HeaderScanner, ScanResult } from './scanner.js';
@@ -238,4 +239,30 @@ export function readTarBuffer(buf: Buffer, opts: TarParserOptions = {}): TarEntr
   parser.push(buf);
   parser.end();
   return out;
+}
+
+/**
+ * A Writable that feeds a TarStreamParser (for `pipeline(source, gunzip, tarWritable(sink))`).
+ * Format errors and sink errors fail the stream; finishing checks for truncation.
+ */
+export function tarWritable(sink: TarSink, opts: TarParserOptions = {}): Writable {
+  const parser = new TarStreamParser(sink, opts);
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        parser.push(chunk);
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+    final(callback) {
+      try {
+        parser.end();
+        callback();
+      } catch (e) {
+        callback(e as Error);
+      }
+    },
+  });
 }
