@@ -102,7 +102,9 @@ function readOci(src: ArchiveSource): SourceImage[] {
   };
   for (const desc of index.manifests) {
     const ann = desc.annotations ?? {};
-    const name = normalizeName(ann['io.containerd.image.name']) ?? normalizeName(ann['org.opencontainers.image.ref.name']);
+    // ref.name is often a bare tag (skopeo's oci:DIR:TAG writes just "TAG"): not a name.
+    const refName = ann['org.opencontainers.image.ref.name'];
+    const name = normalizeName(ann['io.containerd.image.name']) ?? (refName && /[/:]/.test(refName) ? normalizeName(refName) : undefined);
     walk(desc, name ? [name] : [], 0);
   }
   return [...byConfig.values()];
