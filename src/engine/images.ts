@@ -73,11 +73,13 @@ export async function loadImages(input: string, onEvent: (e: LoadEvent | CommitE
   const store = openStore();
   const { src, done } = await openArchive(store, input);
   const loaded: ImageRecord[] = [];
+  const added: string[] = []; // images this load created (dropped again if a later one fails)
   try {
     const images = readArchive(src);
     if (images.length === 0) throw new ArchiveError(`${src.description} holds no images`);
     const ctx = layerContext();
     for (const img of images) {
+      if (!store.getImage(img.configDigest)) added.push(img.configDigest);
       const rec = await commitImage(
         store,
         {
@@ -101,9 +103,7 @@ export async function loadImages(input: string, onEvent: (e: LoadEvent | CommitE
   } catch (e) {
     // All or nothing: drop the images this load added (not ones that were there before).
     await store.locked(() => {
-      for (const rec of loaded) {
-        if (rec.created >= startedAt(loaded)) store.deleteImage(rec.id);
-      }
+      for (const id of added) store.deleteImage(id);
       store.gc();
     });
     throw e;
@@ -111,10 +111,6 @@ export async function loadImages(input: string, onEvent: (e: LoadEvent | CommitE
     src.close();
     done();
   }
-}
-
-function startedAt(recs: ImageRecord[]): string {
-  return recs.reduce((min, r) => (r.created < min ? r.created : min), '9999');
 }
 
 // ---------------------------------------------------------------- queries

@@ -20,9 +20,8 @@ export class ImagesCommand extends HxCommand {
     const { enterNamespace } = await import('../../engine/namespace.js');
     await enterNamespace(process.argv.slice(2));
     const { listImages } = await import('../../engine/images.js');
-    let rows = listImages(this.ref ? { filterRef: this.ref } : {});
-    // docker hides dangling images only when they are intermediate; imported/loaded <none> images show.
-    if (!this.all) rows = rows.filter((r) => !r.dangling || true);
+    // hx has no intermediate images (docker's -a shows those), so -a lists the same rows.
+    const rows = listImages(this.ref ? { filterRef: this.ref } : {});
     const out = this.context.stdout;
     const id = (s: string): string => (this.noTrunc ? s : shortId(s));
     if (this.quiet) {
