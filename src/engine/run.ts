@@ -165,16 +165,26 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     }
   }
   try {
+    if (options.tty) {
+      // The child hands over the terminal before it waits for the go-ahead: size it now,
+      // so the command sees the right window from its first instruction.
+      let master: number;
+      try {
+        master = await proc.terminal;
+      } catch {
+        await proc.started; // rejects with the reason the child stopped
+        throw new Error('the container exited before its terminal was set up');
+      }
+      terminal = new TerminalSession(master, io.terminal ?? { output: process.stdout });
+    }
     if (hooks.beforeStart) await hooks.beforeStart({ pid: proc.pid });
     proc.start();
     try {
       await proc.started;
     } catch (e) {
       await proc.exited;
-      proc.terminal.then((fd) => closeSync(fd), () => {});
       throw e;
     }
-    if (options.tty) terminal = new TerminalSession(await proc.terminal, io.terminal ?? { output: process.stdout });
     const exit = await proc.exited;
     if (terminal) await terminal.drained;
     return exit.code;

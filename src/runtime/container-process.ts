@@ -125,7 +125,11 @@ export class ContainerProcess {
   /** Let the child continue to execve (after the caller's own setup, e.g. networking). */
   start(): void {
     if (this.startFd < 0) return;
-    writeSync(this.startFd, Buffer.of(1));
+    try {
+      writeSync(this.startFd, Buffer.of(1));
+    } catch {
+      /* EPIPE: the child already stopped (a failed lookup); its events say why */
+    }
     this.closeStart();
   }
 
