@@ -134,6 +134,30 @@ export class RegistryEndpoint {
     return typeof url === 'string' ? new URL(url, `${this.scheme}://${this.host}`) : url;
   }
 
+  private schemeChosen: Promise<void> | undefined;
+
+  /**
+   * An insecure registry may speak TLS (unverified) or plain http: ask once, before the
+   * first request, so concurrent requests never race on the answer.
+   */
+  private chooseScheme(): Promise<void> {
+    if (!this.insecure) return Promise.resolve();
+    this.schemeChosen ??= (async () => {
+      const probe = async (scheme: 'https' | 'http'): Promise<void> => {
+        const res = await this.session.http.send({ method: 'GET', url: new URL('/v2/', `${scheme}://${this.host}`) });
+        res.body.resume();
+      };
+      try {
+        await probe('https');
+      } catch (e) {
+        if (!(e instanceof NotTlsError || e instanceof TransientError)) throw e;
+        await probe('http');
+        this.scheme = 'http';
+      }
+    })();
+    return this.schemeChosen;
+  }
+
   repository(path: string, actions: Action[] = ['pull']): RepositoryClient {
     return new RepositoryClient(this, path, actions);
   }
@@ -141,23 +165,14 @@ export class RegistryEndpoint {
   /** Send one request with authentication; a 401 is answered once with a fresh token. */
   private async sendAuthed(op: RequestOp): Promise<HttpResponse> {
     let scopes = op.scopes;
+    await this.chooseScheme();
     for (let authTry = 0; ; authTry++) {
       const url = this.resolve(op.url);
       const sameHost = url.host === this.host;
       const headers = { ...op.headers };
       const authorization = sameHost ? await this.auth.header(scopes) : undefined;
       if (authorization) headers.Authorization = authorization;
-      let res: HttpResponse;
-      try {
-        res = await this.session.http.send({ method: op.method, url, headers, ...(op.body ? { body: op.body } : {}), ...(op.followRedirects !== undefined ? { followRedirects: op.followRedirects } : {}) });
-      } catch (e) {
-        // An insecure registry that speaks plain http: switch once, for the rest of the command.
-        if (e instanceof NotTlsError && this.insecure && this.scheme === 'https' && typeof op.url === 'string') {
-          this.scheme = 'http';
-          continue;
-        }
-        throw e;
-      }
+      const res = await this.session.http.send({ method: op.method, url, headers, ...(op.body ? { body: op.body } : {}), ...(op.followRedirects !== undefined ? { followRedirects: op.followRedirects } : {}) });
       if (res.status !== 401 || authTry > 0) {
         if (res.status === 401) return this.fail401(res, op, scopes);
         return res;
