@@ -15,7 +15,9 @@
 // TarFormatError (exitCode 125, a hint). After a throw the parser is unusable. Pax global
 // headers apply their uid, gid and mtime to the later entries (POSIX; Go's archive/tar
 // ignores them); their other keys are ignored. Header-only types (links, dirs, devices,
-// fifos) never carry data, whatever their size field says (as Go's archive/tar).
+// fifos) never carry data, whatever their size field says (as Go's archive/tar). Negative
+// numbers are errors except mtime (GNU tar writes pre-1970 times in base-256). Names are
+// decoded as UTF-8 (a non-UTF-8 byte becomes U+FFFD).
 // Sparse files (GNU 'S' or GNU.sparse.* pax keys) and other vendor types are rejected.
 // `tarWritable(sink, opts)` wraps a parser in a Writable for stream pipelines;
 // `readTarBuffer(buf)` parses a whole in-memory archive (tests, small archives).
