@@ -1,6 +1,6 @@
 // Build OCI image layouts from real files in a test (no network, no daemon), and copy
 // them into a registry with skopeo. Layers are tars made by GNU tar from staging dirs.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,13 +119,39 @@ export function skopeo(args, opts = {}) {
   return r;
 }
 
-/** Copy LAYOUT:TAG to the registry (plain http or TLS without checks), optionally with creds. */
-export function pushLayout(layout, tag, dest, opts = {}) {
+/** skopeo without blocking this process (needed when a server of the test runs in it). */
+export function skopeoAsync(args, opts = {}) {
+  skopeo(['--version']);
+  return new Promise((resolve, reject) => {
+    const child = spawn('skopeo', ['--insecure-policy', ...args], { env: { REGISTRY_AUTH_FILE: skopeoAuth, ...process.env, ...(opts.env || {}) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeout ?? 120_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      if (status !== 0 && !opts.allowFail) reject(new Error(`skopeo ${args.join(' ')} failed (${status}): ${stderr}`));
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+function copyArgs(layout, tag, dest, opts) {
   const args = ['copy', ...(opts.all ? ['--all'] : []), '--dest-tls-verify=false'];
   if (opts.creds) args.push('--dest-creds', opts.creds);
   if (opts.format) args.push('--format', opts.format);
   args.push(`oci:${layout}:${tag}`, `docker://${dest}`);
-  return skopeo(args, opts);
+  return args;
+}
+
+export function pushLayoutAsync(layout, tag, dest, opts = {}) {
+  return skopeoAsync(copyArgs(layout, tag, dest, opts), opts);
+}
+
+/** Copy LAYOUT:TAG to the registry (plain http or TLS without checks), optionally with creds. */
+export function pushLayout(layout, tag, dest, opts = {}) {
+  return skopeo(copyArgs(layout, tag, dest, opts), opts);
 }
 
 export function readJson(path) {

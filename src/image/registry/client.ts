@@ -231,6 +231,20 @@ export class RegistryEndpoint {
     );
   }
 
+  private challengeProbe: Promise<void> | undefined;
+
+  /** Learn how the registry authenticates (GET /v2/ once) when no request has told yet. */
+  ensureChallenge(): Promise<void> {
+    if (this.auth.scheme !== undefined) return Promise.resolve();
+    this.challengeProbe ??= (async () => {
+      await this.chooseScheme();
+      const res = await this.session.http.send({ method: 'GET', url: this.resolve('/v2/') });
+      res.body.resume();
+      if (res.status === 401) this.auth.learn(parseChallenges(res.headers['www-authenticate']));
+    })();
+    return this.challengeProbe;
+  }
+
   /** GET /v2/ with credentials: what `hx login` uses to check them before saving. */
   async checkLogin(): Promise<void> {
     const res = await this.request({ method: 'GET', url: '/v2/', scopes: [], what: 'the API root /v2/' });
@@ -424,6 +438,7 @@ export class RepositoryClient {
 
   /** The actions the registry's token grants here, when the token says (undefined: unknown). */
   async grantedActions(): Promise<Set<string> | undefined> {
+    await this.endpoint.ensureChallenge();
     return this.endpoint.auth.granted(this.scopes, this.path);
   }
 
