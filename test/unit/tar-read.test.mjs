@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFixtures } from '../fixtures/tar/make-fixtures.mjs';
 import { END, extHeader, gnuListing, gnuTarAccepts, gnuTarList, padded, parseChunked, paxRecord, rawHeader, sha256 } from '../fixtures/tar/helpers.mjs';
-import { TarErrorCode, TarFormatError, TarStreamParser, readTarBuffer, tarWritable } from '../../dist/layer/tar/index.js';
+import { TarErrorCode, TarFormatError, TarStreamParser, classifyWhiteout, readTarBuffer, tarWritable } from '../../dist/layer/tar/index.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, gzipSync } from 'node:zlib';
@@ -218,6 +218,21 @@ test('end of archive: one zero block then EOF is accepted; bytes after the marke
 test('corrupt: pax size that does not fit, pax size past the end', () => {
   assert.match(expectError(read('pax-size-huge'), TarErrorCode.TooBig), /size is too large/);
   assert.match(expectError(read('pax-size-past-end'), TarErrorCode.TruncatedData), /f511/);
+});
+
+test('whiteouts in GNU tar archives: .wh.NAME, .wh..wh..opq, and a bare .wh. that is an error', () => {
+  for (const engine of ENGINES) {
+    const kinds = readTarBuffer(read('pax'), { engine })
+      .map(({ entry }) => classifyWhiteout(entry.name))
+      .filter((c) => c.kind !== 'normal');
+    assert.equal(kinds, [
+      { path: '.wh.gone', kind: 'whiteout', target: 'gone' },
+      { path: 'dir/.wh..wh..opq', kind: 'opaque', target: 'dir' },
+    ]);
+    const [bare] = readTarBuffer(read('bare-whiteout'), { engine });
+    assert.is(bare.entry.name, '.wh.');
+    assert.throws(() => classifyWhiteout(bare.entry.name), (e) => e instanceof TarFormatError && e.code === TarErrorCode.BareWhiteout && e.exitCode === 125);
+  }
 });
 
 test('unsupported: GNU sparse (type S and pax GNU.sparse.*)', () => {
