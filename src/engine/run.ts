@@ -6,12 +6,11 @@
 //
 // Images: merge the image config with the user's flags first (mergeRunConfig in
 // engine/image-rootfs.ts gives args, env, cwd, user), then pass them here with the rootfs.
-import { closeSync, fstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { buildDir } from '../sys/paths.js';
+import { buildDir, hxRoot, runningFromBundle } from '../sys/paths.js';
 import { openInRoot } from '../sys/spawn.js';
 import { SysError } from '../sys/errors.js';
 import { hostLastCap } from '../runtime/capabilities.js';
@@ -19,9 +18,10 @@ import { ContainerProcess } from '../runtime/container-process.js';
 import { FD_NULL } from '../runtime/plan.js';
 import { ContainerConfigError } from '../runtime/run-errors.js';
 import { buildPlan, containerCapabilities, type ContainerOptions, type HostFacts, type SeccompChoice, type UserFiles } from '../runtime/spec.js';
-import { TerminalSession, type TerminalIO } from '../runtime/tty.js';
+import type { TerminalIO, TerminalSession } from '../runtime/tty.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
-import { isRootful } from '../runtime/paths.js';
+import { isRootful, runtimeDir } from '../runtime/paths.js';
+import { cachedFilter, compilerIdentity } from '../runtime/seccomp-cache.js';
 
 export type { ContainerOptions } from '../runtime/spec.js';
 
@@ -120,8 +120,23 @@ function hostFacts(): HostFacts {
 
 async function seccompFilter(choice: SeccompChoice, capabilities: string[]): Promise<Buffer | null> {
   if (choice === 'unconfined') return null;
-  const { compileSeccomp } = await import('../runtime/seccomp/index.js');
-  return compileSeccomp({ profile: choice, capabilities });
+  const compile = async () => {
+    const { compileSeccomp } = await import('../runtime/seccomp/index.js');
+    return compileSeccomp({ profile: choice, capabilities });
+  };
+  if (choice !== 'default') return compile(); // a profile file is read and compiled every time
+  return cachedFilter(join(runtimeDir(), 'seccomp'), compilerIdentity(seccompSources()), `default ${process.arch} ${capabilities.join(',')}`, compile);
+}
+
+/** The files the seccomp compiler runs from: the CLI bundle, or its modules in dist/. */
+function seccompSources(): string[] {
+  if (runningFromBundle()) return [join(buildDir(), 'cli.cjs')];
+  const dir = join(hxRoot(), 'dist', 'runtime', 'seccomp');
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.js')).sort().map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -139,7 +154,7 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
   const capabilities = containerCapabilities(options, facts.lastCap);
   const seccompChoice: SeccompChoice = options.seccomp ?? (options.privileged ? 'unconfined' : 'default');
   const seccomp = await seccompFilter(seccompChoice, capabilities);
-  const hostname = options.hostname ?? (options.network === 'host' ? hostHostname() : randomBytes(6).toString('hex'));
+  const hostname = options.hostname ?? (options.network === 'host' ? hostHostname() : randomHostname());
   const plan = buildPlan({
     options: { ...options, rootfs },
     facts,
@@ -175,6 +190,7 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
         await proc.started; // rejects with the reason the child stopped
         throw new Error('the container exited before its terminal was set up');
       }
+      const { TerminalSession } = await import('../runtime/tty.js'); // node:tty only for -t
       terminal = new TerminalSession(master, io.terminal ?? { output: process.stdout });
     }
     if (hooks.beforeStart) await hooks.beforeStart({ pid: proc.pid });
@@ -196,6 +212,14 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     for (const [name, h] of handlers) process.off(name, h);
     terminal?.close();
   }
+}
+
+/** 12 hex digits, like the short container ids docker uses as hostnames (node:crypto
+ * would cost ~3 ms to load; a hostname needs no cryptographic randomness). */
+function randomHostname(): string {
+  let out = '';
+  for (let i = 0; i < 12; i++) out += Math.floor(Math.random() * 16).toString(16);
+  return out;
 }
 
 function existsFile(path: string): boolean {

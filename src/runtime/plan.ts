@@ -61,70 +61,84 @@ export interface SpawnPlan {
   ttyGid: number;
 }
 
+/** Appends records to one growing buffer (a plan has ~60 records; one allocation each
+ * would cost more than the spawn itself). */
 class Writer {
-  private chunks: Buffer[] = [];
-  record(tag: number, payload: Buffer): void {
-    const head = Buffer.alloc(8);
-    head.writeUInt16LE(tag, 0);
-    head.writeUInt32LE(payload.length, 4);
-    this.chunks.push(head, payload);
+  private buf = Buffer.allocUnsafe(16384);
+  private off = 8;
+  private start = 0;
+
+  private room(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(bigger, 0, 0, this.off);
+    this.buf = bigger;
   }
-  string(tag: number, s: string): void {
-    if (s.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(s)}`);
-    this.record(tag, Buffer.from(`${s}\0`, 'utf8'));
+  begin(tag: number): this {
+    this.room(8);
+    this.start = this.off;
+    this.buf.writeUInt32LE(tag, this.off); // u16 tag + u16 zero
+    this.off += 8;
+    return this;
+  }
+  end(): void {
+    this.buf.writeUInt32LE(this.off - this.start - 8, this.start + 4);
+  }
+  u32(...values: number[]): this {
+    this.room(4 * values.length);
+    for (const v of values) this.off = this.buf.writeUInt32LE(v >>> 0, this.off);
+    return this;
+  }
+  i32(...values: number[]): this {
+    this.room(4 * values.length);
+    for (const v of values) this.off = this.buf.writeInt32LE(v, this.off);
+    return this;
+  }
+  u64(...values: bigint[]): this {
+    this.room(8 * values.length);
+    for (const v of values) this.off = this.buf.writeBigUInt64LE(v, this.off);
+    return this;
+  }
+  str(...values: string[]): this {
+    for (const s of values) {
+      if (s.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(s)}`);
+      this.room(Buffer.byteLength(s) + 1);
+      this.off += this.buf.write(s, this.off, 'utf8');
+      this.buf[this.off++] = 0;
+    }
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.off);
+    this.off += b.length;
+    return this;
   }
   done(): Buffer {
-    const head = Buffer.alloc(8);
-    head.writeUInt32LE(MAGIC, 0);
-    return Buffer.concat([head, ...this.chunks]);
+    this.buf.writeUInt32LE(MAGIC, 0);
+    this.buf.writeUInt32LE(0, 4);
+    return this.buf.subarray(0, this.off);
   }
-}
-
-function u32s(...values: number[]): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32LE(v >>> 0, i * 4));
-  return b;
-}
-
-function i32s(...values: number[]): Buffer {
-  const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeInt32LE(v, i * 4));
-  return b;
-}
-
-function strings(...values: string[]): Buffer {
-  for (const s of values) if (s.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(s)}`);
-  return Buffer.from(values.map((s) => `${s}\0`).join(''), 'utf8');
 }
 
 export function encodePlan(p: SpawnPlan): Buffer {
   const w = new Writer();
-  w.string(TAG.ROOTFS, p.rootfs);
-  w.record(TAG.OPTIONS, u32s(p.namespaces, p.options));
-  if (p.hostname !== undefined) w.string(TAG.HOSTNAME, p.hostname);
-  for (const m of p.mounts) {
-    w.record(TAG.MOUNT, Buffer.concat([u32s(m.kind, m.flags, m.bits, 0), strings(m.source, m.target, m.fstype, m.data)]));
-  }
-  w.string(TAG.CWD, p.cwd);
-  if (p.user) w.record(TAG.USER, u32s(p.user.uid, p.user.gid, p.user.groups.length, ...p.user.groups));
+  w.begin(TAG.ROOTFS).str(p.rootfs).end();
+  w.begin(TAG.OPTIONS).u32(p.namespaces, p.options).end();
+  if (p.hostname !== undefined) w.begin(TAG.HOSTNAME).str(p.hostname).end();
+  for (const m of p.mounts) w.begin(TAG.MOUNT).u32(m.kind, m.flags, m.bits, 0).str(m.source, m.target, m.fstype, m.data).end();
+  w.begin(TAG.CWD).str(p.cwd).end();
+  if (p.user) w.begin(TAG.USER).u32(p.user.uid, p.user.gid, p.user.groups.length, ...p.user.groups).end();
   if (p.caps) {
-    const b = Buffer.alloc(44);
-    [p.caps.bounding, p.caps.effective, p.caps.permitted, p.caps.inheritable, p.caps.ambient].forEach((v, i) => b.writeBigUInt64LE(v, i * 8));
-    b.writeUInt32LE(p.caps.lastCap, 40);
-    w.record(TAG.CAPS, b);
+    const c = p.caps;
+    w.begin(TAG.CAPS).u64(c.bounding, c.effective, c.permitted, c.inheritable, c.ambient).u32(c.lastCap).end();
   }
-  for (const l of p.rlimits) {
-    const b = Buffer.alloc(24);
-    b.writeUInt32LE(l.resource, 0);
-    b.writeBigUInt64LE(l.soft, 8);
-    b.writeBigUInt64LE(l.hard, 16);
-    w.record(TAG.RLIMIT, b);
-  }
-  if (p.seccomp) w.record(TAG.SECCOMP, p.seccomp);
-  for (const a of p.args) w.string(TAG.ARG, a);
-  for (const e of p.env) w.string(TAG.ENV, e);
-  w.record(TAG.STDIO, i32s(...p.stdio));
-  if (p.init) w.string(TAG.INIT, p.init);
-  w.record(TAG.TTYGID, u32s(p.ttyGid));
+  for (const l of p.rlimits) w.begin(TAG.RLIMIT).u32(l.resource, 0).u64(l.soft, l.hard).end();
+  if (p.seccomp) w.begin(TAG.SECCOMP).bytes(p.seccomp).end();
+  for (const a of p.args) w.begin(TAG.ARG).str(a).end();
+  for (const e of p.env) w.begin(TAG.ENV).str(e).end();
+  w.begin(TAG.STDIO).i32(...p.stdio).end();
+  if (p.init) w.begin(TAG.INIT).str(p.init).end();
+  w.begin(TAG.TTYGID).u32(p.ttyGid).end();
   return w.done();
 }
