@@ -43,39 +43,27 @@ const NUL = 0;
 
 export class TsHeaderScanner implements HeaderScanner {
   readonly globals: PaxGlobals = emptyGlobals();
-  // Results of blockSums.
-  private sum = 0;
-  private high = 0;
   // A 32-bit view of the last ArrayBuffer seen, for summing aligned blocks a word at a time.
   private wordsOf: ArrayBufferLike | null = null;
   private words: Uint32Array = new Uint32Array(0);
 
-  /** Sum the 512 bytes at buf[h] (and count those >= 0x80), four bytes at a time when aligned. */
-  private blockSums(buf: Buffer, h: number): void {
+  /** The unsigned sum of the 512 bytes at buf[h], four bytes at a time when aligned. */
+  private blockSum(buf: Buffer, h: number): number {
     const at = buf.byteOffset + h;
     if ((at & 3) !== 0) {
       let sum = 0;
-      let high = 0;
-      for (let i = h; i < h + BLOCK; i++) {
-        const b = buf[i]!;
-        sum += b;
-        high += b >>> 7;
-      }
-      this.sum = sum;
-      this.high = high;
-      return;
+      for (let i = h; i < h + BLOCK; i++) sum += buf[i]!;
+      return sum;
     }
     if (this.wordsOf !== buf.buffer) {
       this.wordsOf = buf.buffer;
       this.words = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
     }
     const words = this.words;
-    // Byte sums in 16-bit lanes (two per 32-bit accumulator; at most 32 * 4 * 255 per lane, so
-    // no carry between lanes), and high-bit counts in 8-bit lanes. Unrolled by four.
+    // Byte sums in 16-bit lanes, two per 32-bit accumulator: at most 32 * 4 * 255 per lane,
+    // so no carry between lanes. Unrolled by four.
     let l1 = 0;
     let l2 = 0;
-    let h1 = 0;
-    let h2 = 0;
     for (let i = at >>> 2, end = i + 128; i < end; i += 4) {
       const w0 = words[i]!;
       const w1 = words[i + 1]!;
@@ -83,12 +71,8 @@ export class TsHeaderScanner implements HeaderScanner {
       const w3 = words[i + 3]!;
       l1 = (l1 + (w0 & 0x00ff00ff) + ((w0 >>> 8) & 0x00ff00ff) + (w1 & 0x00ff00ff) + ((w1 >>> 8) & 0x00ff00ff)) | 0;
       l2 = (l2 + (w2 & 0x00ff00ff) + ((w2 >>> 8) & 0x00ff00ff) + (w3 & 0x00ff00ff) + ((w3 >>> 8) & 0x00ff00ff)) | 0;
-      h1 = (h1 + ((w0 >>> 7) & 0x01010101) + ((w1 >>> 7) & 0x01010101)) | 0;
-      h2 = (h2 + ((w2 >>> 7) & 0x01010101) + ((w3 >>> 7) & 0x01010101)) | 0;
     }
-    this.sum = (l1 & 0xffff) + (l1 >>> 16) + (l2 & 0xffff) + (l2 >>> 16);
-    const hiLanes = h1 + h2;
-    this.high = (hiLanes & 0xff) + ((hiLanes >>> 8) & 0xff) + ((hiLanes >>> 16) & 0xff) + ((hiLanes >>> 24) & 0xff);
+    return (l1 & 0xffff) + (l1 >>> 16) + (l2 & 0xffff) + (l2 >>> 16);
   }
 
   scan(buf: Buffer, start: number, end: number, base: number): ScanResult {
@@ -102,18 +86,15 @@ export class TsHeaderScanner implements HeaderScanner {
       for (;;) {
         if (end - pos < BLOCK) return more(entries, chainStart, pos + BLOCK - chainStart);
         const h = pos;
-        // One pass gives the unsigned sum, the count of bytes >= 0x80 (for the signed sum)
-        // and, when the sum is 0, a zero block.
-        this.blockSums(buf, h);
-        const sum = this.sum;
-        const high = this.high;
+        // The unsigned byte sum: 0 means a zero block, otherwise it checks the header.
+        const sum = this.blockSum(buf, h);
         if (sum === 0) {
           if (pos !== chainStart) return fail(entries, TarErrorCode.ZeroInChain, 0, buf, h, base);
           if (end - pos < 2 * BLOCK) return more(entries, chainStart, 2 * BLOCK);
           if (isZeroBlock(buf, h + BLOCK)) return { entries, status: ScanStatus.End, consumed: h + 2 * BLOCK, need: 0, error: null };
           return fail(entries, TarErrorCode.LoneZeroBlock, 0, buf, h, base);
         }
-        if (!checksumOk(buf, h, sum, high)) return fail(entries, TarErrorCode.BadChecksum, 0, buf, h, base);
+        if (!checksumOk(buf, h, sum)) return fail(entries, TarErrorCode.BadChecksum, 0, buf, h, base);
         const tf = buf[h + 156]!;
         try {
           if (tf === 0x78 /* x */ || tf === 0x67 /* g */ || tf === 0x4c /* L */ || tf === 0x4b /* K */) {
@@ -267,23 +248,21 @@ function isZeroBlock(buf: Buffer, p: number): boolean {
 }
 
 /** GNU tar and Go accept the unsigned sum and the (historic) signed-char sum. */
-function checksumOk(buf: Buffer, h: number, sum: number, high: number): boolean {
-  let fieldSum = 0;
-  let fieldHigh = 0;
-  for (let i = h + 148; i < h + 156; i++) {
-    const b = buf[i]!;
-    fieldSum += b;
-    if (b & 0x80) fieldHigh++;
-  }
-  const unsigned = sum - fieldSum + 8 * SPACE;
-  const signed = unsigned - 256 * (high - fieldHigh);
+function checksumOk(buf: Buffer, h: number, sum: number): boolean {
   let stored: number;
   try {
     stored = numeric(buf, h + 148, 8, TarField.Checksum, false);
   } catch {
     return false;
   }
-  return stored === unsigned || stored === signed;
+  let fieldSum = 0;
+  for (let i = h + 148; i < h + 156; i++) fieldSum += buf[i]!;
+  const unsigned = sum - fieldSum + 8 * SPACE;
+  if (stored === unsigned) return true;
+  // The signed sum counts each byte >= 0x80 as 256 less (rare: only then count them).
+  let high = 0;
+  for (let i = h; i < h + BLOCK; i++) if (i < h + 148 || i >= h + 156) high += buf[i]! >>> 7;
+  return stored === unsigned - 256 * high;
 }
 
 /** A NUL-terminated string in a fixed field. */
