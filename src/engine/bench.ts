@@ -103,11 +103,12 @@ interface PendingInput {
 /** Extra copies a run writes: the reference tree, one stage or peer tree at a time, blob copies. */
 const TREES = 2;
 
-async function resolveInput(o: BenchLayersOptions, v: Validated): Promise<PendingInput> {
+async function resolveInput(o: BenchLayersOptions, v: Validated, workParent: string): Promise<PendingInput> {
   if (o.synthetic) {
     const spec = { profile: o.synthetic as SyntheticProfile, size: o.size ?? DEFAULT_SYNTHETIC_SIZE, seed: o.seed ?? 1 };
-    // Refuse before planning millions of entries in memory for a size no disk here could hold.
-    if (spec.size > 64 * 1024 ** 4) throw new UsageError(`--size ${formatBytes(spec.size)} is more than hx bench handles (64 TiB)`);
+    // The tar and its extracted copy hold at least the data twice: refuse a size that cannot
+    // fit before planning (millions of entries) or writing anything.
+    checkFreeSpace(workParent, 2 * spec.size, `a synthetic layer of ${formatBytes(spec.size)}`);
     const plan = planSynthetic(spec);
     return {
       kind: 'synthetic',
@@ -160,8 +161,8 @@ async function resolveInput(o: BenchLayersOptions, v: Validated): Promise<Pendin
 export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {}): Promise<BenchLayersResult> {
   const onEvent = hooks.onEvent ?? (() => {});
   const v = validate(o);
-  const input = await resolveInput(o, v);
   const parent = workspaceParent(o);
+  const input = await resolveInput(o, v, parent.dir);
   checkFreeSpace(parent.dir, input.need, `this benchmark (${input.name}${v.compare ? ', with --compare' : ''})`);
   const notes: string[] = [];
   if (input.need > totalmem() / 2) notes.push('the layer does not fit the memory budget: stages read it from files (page cache)');
