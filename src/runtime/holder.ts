@@ -2,7 +2,9 @@
 // launcher binary in holder mode, that owns the user and mount namespaces every rootless
 // hx command joins. Created on demand, recorded in RUNTIME_DIR/holder.pid as
 // "PID STARTTIME" so a recycled pid is never trusted.
-import { spawn, spawnSync } from 'node:child_process';
+// node:child_process is loaded only when a holder is created: importing it costs every
+// rootless command (hx run included) a few ms.
+import type { spawnSync as SpawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostSetupError, HxError } from '../engine/errors.js';
@@ -90,7 +92,7 @@ function mapArgs(map: IdMapEntry[]): string[] {
   return map.flatMap((e) => [String(e.inside), String(e.outside), String(e.count)]);
 }
 
-function writeMaps(pid: number, identity: RootlessIdentity): void {
+function writeMaps(pid: number, identity: RootlessIdentity, spawnSync: typeof SpawnSync): void {
   if (identity.singleId) {
     // An unprivileged parent may map only its own ids, and gid_map needs setgroups denied.
     writeFileSync(`/proc/${pid}/uid_map`, `0 ${identity.uid} 1\n`);
@@ -138,6 +140,7 @@ function userNamespaceAdvice(errno: number): string {
 }
 
 async function startHolder(identity: RootlessIdentity): Promise<number> {
+  const { spawn, spawnSync } = await import('node:child_process');
   const child = spawn(launcherPath(), ['__holder'], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const first = await readLine(child.stdout!);
   const ready = /^ready (\d+)$/.exec(first);
@@ -148,7 +151,7 @@ async function startHolder(identity: RootlessIdentity): Promise<number> {
   }
   const mapPid = Number(ready[1]);
   try {
-    writeMaps(mapPid, identity);
+    writeMaps(mapPid, identity, spawnSync);
   } catch (e) {
     child.stdin!.end();
     throw e;
