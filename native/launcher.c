@@ -130,8 +130,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "hx: cannot locate the hx installation from /proc/self/exe\n");
         return 125;
     }
-    /* The CLI bundle when built, else the plain tsc output. */
-    snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);
+    /* The CLI bundle when built, else the plain tsc output; `hx run` has a bundle of its
+     * own (a third of the code to compile before the container starts). */
+    main_js[0] = 0;
+    if (argc >= 2 && strcmp(argv[1], "run") == 0) {
+        snprintf(main_js, sizeof main_js, "%s/build/run.cjs", root);
+        if (access(main_js, R_OK) != 0) main_js[0] = 0;
+    }
+    if (!main_js[0]) snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);
     if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {

@@ -1,0 +1,15 @@
+// Entry of build/run.cjs, the bundle the launcher starts for `hx run`: only the run path
+// (flags, namespace, spawn; the image store is loaded when an image is run). V8 compiles
+// a bundle before running it, and the whole CLI's costs ~3x as long as this one.
+import { runMain } from './run-main.js';
+
+// argv: node, run.cjs, "run", ...flags
+runMain(process.argv.slice(3)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`hx: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 125;
+  },
+);
