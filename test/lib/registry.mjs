@@ -101,7 +101,13 @@ export async function startRegistry(opts) {
     const child = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', log, log], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     closeSync(log);
     let exited = false;
-    child.on('exit', () => (exited = true));
+    // If the test process dies (a failed setup, an uncaught error), the registry goes with it.
+    const reap = () => child.kill('SIGKILL');
+    process.on('exit', reap);
+    child.on('exit', () => {
+      exited = true;
+      process.off('exit', reap);
+    });
     try {
       await waitForPort(port, 15_000, () => !exited);
     } catch (e) {
