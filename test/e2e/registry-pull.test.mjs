@@ -181,6 +181,20 @@ test('plain http only when configured: refused by default, allowed by "insecure"
   assert.is(ok.code, 0, ok.stderr);
 });
 
+test('mirrors: tried in order before the registry, a failing one skipped with a warning, path prefixes', async () => {
+  // The origin is down: everything must come from the mirrors.
+  const origin = `127.0.0.1:${await freePort()}`;
+  pushLayout(layout, 'v2', `${R}/cache/test/bb:v2`);
+  world.setConfig({ registries: { [origin]: { mirrors: [`127.0.0.1:${await freePort()}`, `${R}/cache`] } } });
+  const r = await pull(`${origin}/test/bb:v2`);
+  world.setConfig({});
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARNING: mirror 127\.0\.0\.1:\d+ failed \(cannot reach registry/);
+  const img = inspect(`${origin}/test/bb:v2`);
+  assert.is(img.Id, built.v2.configDigest);
+  assert.ok(img.RepoDigests.includes(`${origin}/test/bb@${built.v2.manifestDigest}`), JSON.stringify(img.RepoDigests));
+});
+
 test.after(async () => {
   await proxy.stop();
   await registry.stop();
