@@ -35,6 +35,7 @@ extern napi_status napi_create_array_with_length(napi_env, size_t, napi_value *)
 extern napi_status napi_set_element(napi_env, napi_value, uint32_t, napi_value);
 extern napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);
 extern napi_status napi_set_named_property(napi_env, napi_value, const char *, napi_value);
+extern napi_status napi_create_buffer_copy(napi_env, size_t, const void *, void **, napi_value *);
 
 static napi_value int32_value(napi_env env, int32_t v) {
     napi_value out = NULL;
@@ -76,10 +77,19 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     return out;
 }
 
-/* eventsFd() -> fd | -errno */
-static napi_value js_events_fd(napi_env env, napi_callback_info info) {
-    (void)info;
-    return int32_value(env, hx_events_fd());
+/* collect(id, waitMs) -> Buffer of struct hx_event records | -errno */
+static napi_value js_collect(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    int32_t id, wait_ms;
+    if (args(env, info, 2, argv) || napi_get_value_int32(env, argv[0], &id) || napi_get_value_int32(env, argv[1], &wait_ms))
+        return int32_value(env, -EINVAL);
+    struct hx_event events[16];
+    int n = hx_spawn_collect(id, events, 16, wait_ms);
+    if (n < 0) return int32_value(env, n);
+    napi_value out;
+    void *copy;
+    if (napi_create_buffer_copy(env, (size_t)n * sizeof events[0], events, &copy, &out) != 0) return int32_value(env, -ENOMEM);
+    return out;
 }
 
 /* signal(id, sig) -> 0 | -errno */
@@ -128,7 +138,7 @@ static void export_fn(napi_env env, napi_value exports, const char *name, napi_c
 
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env, napi_value exports) {
     export_fn(env, exports, "spawn", js_spawn);
-    export_fn(env, exports, "eventsFd", js_events_fd);
+    export_fn(env, exports, "collect", js_collect);
     export_fn(env, exports, "signal", js_signal);
     export_fn(env, exports, "setWinsize", js_set_winsize);
     export_fn(env, exports, "openInRoot", js_open_in_root);

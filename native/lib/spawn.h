@@ -90,7 +90,7 @@ struct hx_child_msg {
     char detail[244];
 };
 
-/* What the reaper thread writes to the event pipe Node reads (256 bytes, atomic). */
+/* What hx_spawn_collect hands to Node. */
 enum hx_event_type {
     HX_EV_ERROR = 1, /* a = step, b = errno, detail */
     HX_EV_EXEC = 2,  /* the report channel closed without an error: execve happened (or the child died) */
@@ -165,8 +165,10 @@ int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *out);
 void hx_plan_free(struct hx_plan *plan);
 /* Start a container process; returns 0 and fills id/pid/start fd, or -errno. */
 int hx_spawn(const uint8_t *plan, size_t len, int32_t *id, int32_t *pid, int32_t *start_fd);
-/* The read end of the event pipe (starts the reaper thread), or -errno. */
-int hx_events_fd(void);
+/* Events of child ID into OUT (room >= 3): what it reported, and its exit once it has
+ * exited (then the child is forgotten). WAIT_MS > 0 waits that long for a first report.
+ * Returns the number of events, or -errno (-ESRCH: unknown or already collected). */
+int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms);
 /* Send SIG to the container process ID; 0 or -errno (ESRCH once reaped). */
 int hx_spawn_signal(int32_t id, int sig);
 

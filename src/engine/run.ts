@@ -183,30 +183,18 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     if (options.tty) {
       // The child hands over the terminal before it waits for the go-ahead: size it now,
       // so the command sees the right window from its first instruction.
-      let master: number;
-      try {
-        master = await proc.terminal;
-      } catch {
-        await proc.started; // rejects with the reason the child stopped
-        throw new Error('the container exited before its terminal was set up');
-      }
+      const master = proc.terminal();
       const { TerminalSession } = await import('../runtime/tty.js'); // node:tty only for -t
       terminal = new TerminalSession(master, io.terminal ?? { output: process.stdout });
     }
     if (hooks.beforeStart) await hooks.beforeStart({ pid: proc.pid });
     proc.start();
-    try {
-      await proc.started;
-    } catch (e) {
-      await proc.exited;
-      throw e;
-    }
     const exit = await proc.exited;
     if (terminal) await terminal.drained;
     return exit.code;
   } catch (e) {
     proc.kill();
-    await proc.exited;
+    await proc.exited.catch(() => {});
     throw e;
   } finally {
     for (const [name, h] of handlers) process.off(name, h);

@@ -1,64 +1,11 @@
-// A running container process: created from a plan, started on request, watched through
-// libhxns's reaper thread. Events arrive on one pipe for the whole process (a net.Socket),
-// so nothing here blocks the event loop or waits on a child libuv spawned.
+// A running container process: created from a plan, started on request, collected when
+// it exits. The child's exit raises SIGCHLD; one process-wide listener then collects
+// every live child through libhxns (non-blocking waitid on its pidfd), so nothing blocks
+// the event loop and no child that libuv spawned is touched.
 import { closeSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { decodeEvent, EVENT_SIZE, EventType, eventsFd, signalChild, spawnChild, type ChildEvent } from '../sys/spawn.js';
+import { collectChild, EventType, signalChild, spawnChild, type ChildEvent } from '../sys/spawn.js';
 import { exitCodeOf, startFailure } from './exit.js';
 import { encodePlan, type SpawnPlan } from './plan.js';
-import type { ContainerStartError } from './run-errors.js';
-
-type Listener = (ev: ChildEvent) => void;
-
-/** Reads the reaper's event pipe and hands each record to the child it names. */
-class EventHub {
-  private readonly socket: Socket;
-  private readonly listeners = new Map<number, Listener>();
-  private readonly early = new Map<number, ChildEvent[]>();
-  private pending: Buffer = Buffer.alloc(0);
-
-  constructor(fd: number) {
-    this.socket = new Socket({ fd, readable: true, writable: false });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.unref();
-  }
-
-  private onData(chunk: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    let off = 0;
-    while (this.pending.length - off >= EVENT_SIZE) {
-      const ev = decodeEvent(this.pending, off);
-      off += EVENT_SIZE;
-      const l = this.listeners.get(ev.id);
-      if (l) l(ev);
-      else this.early.set(ev.id, [...(this.early.get(ev.id) ?? []), ev]);
-    }
-    this.pending = this.pending.subarray(off);
-  }
-
-  /** Listen for ID's events; the socket keeps Node alive while anyone listens. */
-  listen(id: number, l: Listener): void {
-    this.listeners.set(id, l);
-    this.socket.ref();
-    const missed = this.early.get(id);
-    if (missed) {
-      this.early.delete(id);
-      for (const ev of missed) l(ev);
-    }
-  }
-
-  forget(id: number): void {
-    this.listeners.delete(id);
-    if (this.listeners.size === 0) this.socket.unref();
-  }
-}
-
-let hub: EventHub | undefined;
-
-function events(): EventHub {
-  if (!hub) hub = new EventHub(eventsFd());
-  return hub;
-}
 
 export interface ProcessExit {
   /** docker's exit code: the status, or 128+signal. */
@@ -66,60 +13,111 @@ export interface ProcessExit {
   signal?: number;
 }
 
+const live = new Set<ContainerProcess>();
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function onSigchld(): void {
+  for (const p of [...live]) p.collect();
+}
+
+/** Listen for SIGCHLD while children live. Signal listeners do not keep Node running, so a
+ * long idle timer does, until the last child is collected. */
+function track(p: ContainerProcess): void {
+  if (live.size === 0) {
+    process.on('SIGCHLD', onSigchld);
+    keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+  }
+  live.add(p);
+}
+
+function untrack(p: ContainerProcess): void {
+  live.delete(p);
+  if (live.size === 0) {
+    process.off('SIGCHLD', onSigchld);
+    if (keepAlive) clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
 /** A container's pid 1 between clone and exit. */
 export class ContainerProcess {
   readonly pid: number;
   private readonly id: number;
+  private readonly command: string;
   private startFd: number;
-  private exitedFlag = false;
-  /** Resolves once the command has been exec'd; rejects with the reason it could not be. */
-  readonly started: Promise<void>;
-  /** Resolves with the exit status (also after a failed start). */
+  private done = false;
+  private failure: Error | undefined;
+  private master: number | undefined;
+  private masterTaken = false;
+  private resolveExit!: (e: ProcessExit) => void;
+  private rejectExit!: (e: Error) => void;
+  /** The exit status; rejects (exitCode 125/126/127) when the command could not be started. */
   readonly exited: Promise<ProcessExit>;
-  /** Resolves with the fd of the terminal's master (only for plans with a tty). */
-  readonly terminal: Promise<number>;
 
   constructor(plan: SpawnPlan) {
-    const hubRef = events();
-    const child = spawnChild(encodePlan(plan));
+    this.command = plan.args[0] ?? '';
+    this.exited = new Promise<ProcessExit>((resolve, reject) => {
+      this.resolveExit = resolve;
+      this.rejectExit = reject;
+    });
+    this.exited.catch(() => {}); // callers that only kill() need not observe it
+    const encoded = encodePlan(plan);
+    track(this); // before clone: its SIGCHLD must not come before the listener
+    let child;
+    try {
+      child = spawnChild(encoded);
+    } catch (e) {
+      untrack(this);
+      throw e;
+    }
     this.pid = child.pid;
     this.id = child.id;
     this.startFd = child.startFd;
-    const command = plan.args[0] ?? '';
-    let onStarted!: (err?: ContainerStartError) => void;
-    let onExit!: (e: ProcessExit) => void;
-    let onTerminal!: (fd: number) => void;
-    let failTerminal!: (e: Error) => void;
-    this.started = new Promise<void>((resolve, reject) => {
-      onStarted = (err) => (err ? reject(err) : resolve());
-    });
-    this.started.catch(() => {}); // observed through exited by callers that only wait
-    this.exited = new Promise((resolve) => (onExit = resolve));
-    this.terminal = new Promise<number>((resolve, reject) => {
-      onTerminal = resolve;
-      failTerminal = reject;
-    });
-    this.terminal.catch(() => {});
-    let settled = false;
-    hubRef.listen(this.id, (ev) => {
-      if (ev.type === EventType.TTY) onTerminal(ev.a);
-      else if (ev.type === EventType.ERROR) {
-        settled = true;
-        onStarted(startFailure(ev.a, ev.b, ev.detail, command));
-      } else if (ev.type === EventType.EXEC) {
-        settled = true;
-        onStarted();
-      } else if (ev.type === EventType.EXIT) {
-        this.exitedFlag = true;
-        hubRef.forget(this.id);
+  }
+
+  /** Take what the child reported; settle `exited` once it is gone. */
+  collect(waitMs = 0): void {
+    if (this.done || this.id === undefined) return;
+    this.handle(collectChild(this.id, waitMs));
+  }
+
+  private handle(events: ChildEvent[]): void {
+    for (const ev of events) {
+      if (ev.type === EventType.TTY) this.master = ev.a;
+      else if (ev.type === EventType.ERROR) this.failure = startFailure(ev.a, ev.b, ev.detail, this.command);
+      else if (ev.type === EventType.EXIT) {
+        this.done = true;
+        untrack(this);
         this.closeStart();
-        const e: ProcessExit = { code: exitCodeOf(ev.a, ev.b) };
-        if (ev.a !== 1) e.signal = ev.b;
-        if (!settled) onStarted(startFailure(23, 4 /* EINTR */, 'killed before it started', command));
-        failTerminal(new Error('the container exited before its terminal was set up'));
-        onExit(e);
+        if (this.master !== undefined && this.failure && !this.masterTaken) {
+          closeSync(this.master);
+          this.master = undefined;
+        }
+        if (this.failure) this.rejectExit(this.failure);
+        else {
+          const e: ProcessExit = { code: exitCodeOf(ev.a, ev.b) };
+          if (ev.a !== 1 /* CLD_EXITED */) e.signal = ev.b;
+          this.resolveExit(e);
+        }
       }
-    });
+    }
+  }
+
+  /**
+   * The master side of the container's terminal (plans with a tty). The child sends it
+   * before it waits for start(), so this waits (briefly, synchronously) for that message.
+   */
+  terminal(timeoutMs = 10_000): number {
+    const deadline = Date.now() + timeoutMs;
+    while (this.master === undefined && !this.done && !this.failure && Date.now() < deadline) {
+      this.handle(collectChild(this.id, Math.max(1, deadline - Date.now())));
+    }
+    if (this.master !== undefined) {
+      this.masterTaken = true; // the caller owns (and closes) it now
+      return this.master;
+    }
+    if (this.failure) throw this.failure;
+    throw new Error('the container did not set up its terminal');
   }
 
   /** Let the child continue to execve (after the caller's own setup, e.g. networking). */
@@ -128,7 +126,7 @@ export class ContainerProcess {
     try {
       writeSync(this.startFd, Buffer.of(1));
     } catch {
-      /* EPIPE: the child already stopped (a failed lookup); its events say why */
+      /* EPIPE: the child already stopped (a failed lookup); its report says why */
     }
     this.closeStart();
   }
@@ -140,7 +138,7 @@ export class ContainerProcess {
 
   /** Send SIGNAL to pid 1; false once it has exited. */
   signal(signal: number): boolean {
-    if (this.exitedFlag) return false;
+    if (this.done) return false;
     return signalChild(this.id, signal);
   }
 

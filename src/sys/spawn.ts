@@ -8,7 +8,7 @@ import { SysError } from './errors.js';
 
 interface HxnsAddon {
   spawn(plan: Uint8Array): number[] | number;
-  eventsFd(): number;
+  collect(id: number, waitMs: number): Buffer | number;
   signal(id: number, sig: number): number;
   setWinsize(fd: number, rows: number, cols: number): number;
   openInRoot(root: string, path: string): number;
@@ -52,9 +52,19 @@ export function spawnChild(plan: Uint8Array): SpawnedChild {
   return { id: id!, pid: pid!, startFd: startFd! };
 }
 
-/** The read end of the pipe the reaper thread writes events to (one per process). */
-export function eventsFd(): number {
-  return check('hx_events_fd', native().eventsFd());
+/** What child ID reported and, once it has exited, its exit (then it is forgotten).
+ * WAIT_MS > 0 blocks up to that long for a first report (used only while setting up a
+ * terminal, before the command runs). Empty when the child is unknown or collected. */
+export function collectChild(id: number, waitMs = 0): ChildEvent[] {
+  const r = native().collect(id, waitMs);
+  if (typeof r === 'number') {
+    if (r === -3 /* ESRCH */) return [];
+    check('hx_spawn_collect', r);
+    return [];
+  }
+  const events: ChildEvent[] = [];
+  for (let off = 0; off + EVENT_SIZE <= r.length; off += EVENT_SIZE) events.push(decodeEvent(r, off));
+  return events;
 }
 
 /** Signal the child; false when it is already gone (reaped). */
@@ -74,7 +84,7 @@ export function openInRoot(root: string, path: string): number {
   return check('openat2', native().openInRoot(root, path), path);
 }
 
-/** Event records written by the reaper thread (struct hx_event, 256 bytes). */
+/** Event records of hx_spawn_collect (struct hx_event, 256 bytes). */
 export const EVENT_SIZE = 256;
 export const EventType = { ERROR: 1, EXEC: 2, EXIT: 3, TTY: 4 } as const;
 
