@@ -108,12 +108,29 @@ export async function ingestLayer(o: IngestOptions): Promise<IngestResult> {
       via = dec.via;
       const stream = dec.stream;
       decEnded = new Promise<void>((resolve) => {
-        stream.on('data', (d: Buffer) => {
-          toWorker(d);
-          if (inFlight >= MAX_IN_FLIGHT) {
+        // Hash and hand over on a later turn, not inside zlib's callback: zlib queues its next
+        // inflate on the thread pool only after this handler returns, so work done here would
+        // serialize with inflate instead of overlapping it. (zlib never rewrites a chunk it
+        // emitted: later output goes to later offsets or a new buffer.)
+        const pending: Buffer[] = [];
+        let scheduled = false;
+        const drain = (): void => {
+          scheduled = false;
+          for (const d of pending.splice(0)) toWorker(d);
+          if (inFlight >= MAX_IN_FLIGHT && !stream.isPaused()) {
             stream.pause();
             waitWorker().then(() => stream.resume());
           }
+        };
+        stream.on('data', (d: Buffer) => {
+          pending.push(d);
+          if (!scheduled) {
+            scheduled = true;
+            setImmediate(drain);
+          }
+        });
+        stream.on('end', () => {
+          if (pending.length) drain();
         });
         stream.on('end', () => resolve());
         stream.on('error', (e) => {
