@@ -94,6 +94,20 @@ test('mount -t tmpfs fails; unshare -U fails (seccomp) but works unconfined', ()
   assert.is(free.stdout.trim(), 'unshared', free.stderr);
 });
 
+test('seccomp: on by default (also for a non-root user), a docker-format profile file, no-new-privileges', () => {
+  const status = (flags) => sh('grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status', flags).stdout.trim().split('\n');
+  assert.equal(status([]), ['NoNewPrivs:\t0', 'Seccomp:\t2']);
+  assert.equal(status(['--user', '1000']), ['NoNewPrivs:\t0', 'Seccomp:\t2'], 'loaded before dropping CAP_SYS_ADMIN, without no_new_privs');
+  assert.equal(status(['--security-opt', 'no-new-privileges']), ['NoNewPrivs:\t1', 'Seccomp:\t2']);
+  assert.equal(status(['--security-opt', 'seccomp=unconfined']), ['NoNewPrivs:\t0', 'Seccomp:\t0']);
+  const profile = join(work, 'no-mkdir.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+  const r = sh('mkdir /tmp/d; echo "mkdir=$?"; touch /tmp/f && echo touched', ['--security-opt', `seccomp=${profile}`]);
+  assert.match(r.stdout, /mkdir=1/);
+  assert.match(r.stderr, /Operation not permitted/);
+  assert.match(r.stdout, /touched/);
+});
+
 test('/proc/sysrq-trigger and /proc/sys refuse writes; masked paths read empty', () => {
   const sysrq = sh('echo h > /proc/sysrq-trigger');
   assert.is.not(sysrq.code, 0);
