@@ -26,6 +26,7 @@ export class LoadCommand extends HxCommand {
     const { loadImages } = await import('../../engine/images.js');
     const { displayName } = await import('../../image/resolve.js');
     await loadImages(input, (e) => {
+      if (e.type === 'layer-done') for (const n of e.result.stats.notes) this.context.stderr.write(`note: layer ${e.index + 1}: ${n}\n`);
       if (e.type !== 'image') return;
       if (this.quiet || e.names.length === 0) this.context.stdout.write(`Loaded image ID: ${e.id}\n`);
       else for (const n of e.names) this.context.stdout.write(`Loaded image: ${displayName(n)}\n`);
