@@ -110,6 +110,13 @@ test('OCI layout: names from annotations, digests verified', () => {
   assert.is(imgs.length, 1);
   assert.equal(imgs[0].names, ['example.com/app:2']);
   assert.is(imgs[0].layers[0].digest, l.digest);
+  // Docker 25+ writes both: manifest.json (names as RepoTags) over the same blobs.
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: `blobs/sha256/${cfg.digest.slice(7)}`, RepoTags: ['busybox:latest'], Layers: [`blobs/sha256/${l.digest.slice(7)}`] }]));
+  const dual = readArchive(new DirSource(dir));
+  assert.is(dual.length, 1);
+  assert.equal(dual[0].names.sort(), ['docker.io/library/busybox:latest', 'example.com/app:2']);
+  assert.is(dual[0].manifest.digest, m.digest, 'the OCI manifest is kept');
+  rmSync(join(dir, 'manifest.json'));
   writeFileSync(join(dir, 'blobs/sha256', m.digest.slice(7)), Buffer.concat([man, Buffer.from(' ')]));
   assert.throws(() => readArchive(new DirSource(dir)), /does not match its digest/);
 });
