@@ -4,9 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { HxError } from '../engine/errors.js';
 import { layerContext } from '../layer/context.js';
+import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { sha256Digest } from '../store/digest.js';
 import type { ImageRecord, Store } from '../store/store.js';
 import { buildDir } from '../sys/paths.js';
@@ -16,18 +16,9 @@ import { findImage, normalizedName } from './resolve.js';
 export const HELLO_NAME = 'docker.io/library/hello-world:latest';
 const CREATED = '2026-01-01T00:00:00Z';
 
-function tarOf(name: string, data: Buffer, mode: number, mtime: Date): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pack = tarStream.pack();
-    const chunks: Buffer[] = [];
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-    pack.entry({ name, size: data.length, mode, mtime, uid: 0, gid: 0, uname: '', gname: '' }, data, (err) => {
-      if (err) reject(err);
-      else pack.finalize();
-    });
-  });
+function tarOf(name: string, data: Buffer, mode: number, mtime: number): Buffer {
+  const head = encodeTarHeader({ name, type: 'file', mode, size: data.length, mtime, uid: 0, gid: 0 });
+  return Buffer.concat([head, data, tarPadding(data.length), TAR_END]);
 }
 
 export function isHelloWorld(ref: string): boolean {
@@ -40,7 +31,7 @@ export async function ensureHelloWorld(store: Store): Promise<ImageRecord> {
   if (have) return have;
   const bin = join(buildDir(), 'hello');
   if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { hint: 'run `npm install` (or `node scripts/build.mjs native`) in the hx directory' });
-  const layer = await tarOf('hello', readFileSync(bin), 0o755, new Date(CREATED));
+  const layer = tarOf('hello', readFileSync(bin), 0o755, Date.parse(CREATED) / 1000);
   const diffId = sha256Digest(layer);
   const config = {
     architecture: { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64' | 'arm64'] ?? process.arch,
