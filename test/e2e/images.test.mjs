@@ -92,6 +92,17 @@ test('load a docker-archive (legacy layout from skopeo) and an OCI archive from 
   assert.is(storeState().tmp.length, 0, 'no temp debris');
 });
 
+test('load an OCI layout directory holding several images (tags only, so unnamed)', () => {
+  const other = join(work, 'store-dir');
+  const r = hx(['load', '-i', layout], { env: { HX_STORAGE_ROOT: other } });
+  assert.is(r.code, 0, r.stderr);
+  const ids = hx(['images', '-q', '--no-trunc'], { env: { HX_STORAGE_ROOT: other } }).stdout.trim().split('\n').sort();
+  const want = ok(H(['images', '-q', '--no-trunc']), 'ids').stdout.trim().split('\n').sort();
+  assert.equal(ids, want, 'the same images as the archives skopeo made from this layout');
+  assert.match(hx(['images'], { env: { HX_STORAGE_ROOT: other } }).stdout, /<none>\s+<none>/);
+  removeTree(other);
+});
+
 test('oracle: merged rootfs equals umoci unpack --rootless (overlay and vfs)', () => {
   for (const [tag, name] of [['bb', 'localhost/bb:1'], ['three', 'localhost/three:1']]) {
     const want = umociListing(tag);
