@@ -134,7 +134,9 @@ int main(int argc, char **argv) {
      * own (a third of the code to compile before the container starts). */
     main_js[0] = 0;
     if (argc >= 2 && strcmp(argv[1], "run") == 0) {
-        snprintf(main_js, sizeof main_js, "%s/build/run.cjs", root);
+        /* run-loader.cjs runs run.cjs through a V8 code cache (src/cli/run-loader.ts) */
+        snprintf(main_js, sizeof main_js, "%s/build/run-loader.cjs", root);
+        if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/build/run.cjs", root);
         if (access(main_js, R_OK) != 0) main_js[0] = 0;
     }
     if (!main_js[0]) snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);

@@ -1,0 +1,67 @@
+// build/run-loader.cjs: what the launcher starts for `hx run`. It runs build/run.cjs
+// through a V8 code cache, because compiling the bundle (and then each function as it is
+// first called) is the largest cost hx adds to Node's own start: measured 41.6 -> 33.4 ms
+// of CPU for `hx run --rootfs DIR true`, against 25 for `node -e 0`.
+//
+// The cache is written once, at the end of the first run that had none (so it holds the
+// functions a run really compiles), to $XDG_CACHE_HOME/hx (~/.cache/hx), named after the
+// bundle's size and mtime and Node's version. V8 checks it again and ignores a cache that
+// does not fit; the file is the user's own, like Node 22's module compile cache.
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+const bundle = join(__dirname, 'run.cjs');
+
+function cachePath(): string | undefined {
+  try {
+    const st = statSync(bundle);
+    const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
+    if (!base) return undefined;
+    return join(base, 'hx', `run.cjs-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`);
+  } catch {
+    return undefined;
+  }
+}
+
+const source = readFileSync(bundle, 'utf8');
+const cacheFile = cachePath();
+let cached: Buffer | undefined;
+if (cacheFile) {
+  try {
+    cached = readFileSync(cacheFile);
+  } catch {
+    /* first run */
+  }
+}
+// The same wrapper Node gives a CommonJS module.
+const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: bundle,
+  ...(cached ? { cachedData: cached } : {}),
+});
+// `hx run --help` compiles too little to be worth keeping.
+if (cacheFile && (!cached || script.cachedDataRejected) && !process.argv.includes('--help')) {
+  process.once('exit', () => {
+    try {
+      const data = script.createCachedData();
+      mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, data);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, cacheFile);
+      // caches of earlier builds of the bundle are dead weight now
+      for (const f of readdirSync(dirname(cacheFile))) {
+        if (f.startsWith('run.cjs-') && f.endsWith('.v8cache') && join(dirname(cacheFile), f) !== cacheFile) unlinkSync(join(dirname(cacheFile), f));
+      }
+    } catch {
+      /* no cache: the next run compiles again */
+    }
+  });
+}
+const mod = { exports: {} };
+(script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, __dirname);
