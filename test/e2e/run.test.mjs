@@ -239,6 +239,17 @@ test('signals sent to hx reach the container', async () => {
   }
 });
 
+test('hx killed with SIGKILL takes its container with it', async () => {
+  const bg = runAsync(['sh', '-c', 'echo ready; sleep 4321.75 & sleep 4321.75']);
+  await bg.ready;
+  assert.ok(processesWith('4321.75').length >= 1, 'the container runs');
+  bg.child.kill('SIGKILL');
+  await bg.done;
+  for (let i = 0; i < 50 && processesWith('4321.75').length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(processesWith('4321.75'), [], 'pid 1 died with hx (parent-death signal) and the pid namespace with it');
+  assert.equal(holderMountsOf(rootfs), []);
+});
+
 test('--init reaps orphaned zombies; without it they stay', () => {
   const script = '(sleep 0.4; ps -o stat,comm) & sh -c "sleep 0.1 &"; exec sleep 0.8';
   const without = sh(script);
