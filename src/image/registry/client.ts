@@ -200,11 +200,20 @@ export class RegistryEndpoint {
     }
     const insufficient = challenge?.params.error === 'insufficient_scope';
     const need = scopes.map(scopeString).join(' ');
+    if (!creds) {
+      // Registries answer 401 for repositories that do not exist, too (Docker Hub does).
+      throw new AuthError(
+        `${this.name} requires authentication for ${op.what}${insufficient ? ` (anonymous access does not grant ${need})` : ` (${detail})`}`,
+        401,
+        false,
+        `the repository may not exist; if it does, run \`hx login ${this.name}\``,
+      );
+    }
     throw new AuthError(
       `${this.name} denied ${op.what}: ${insufficient ? `the token does not grant ${need}` : detail}`,
       401,
       false,
-      creds ? `the account ${creds.username || '(token)'} lacks access; log in with one that has it (\`hx login ${this.name}\`)` : `run \`hx login ${this.name}\``,
+      `the account ${creds.username || '(token)'} lacks access; log in with one that has it (\`hx login ${this.name}\`)`,
     );
   }
 
