@@ -10,13 +10,15 @@ export function machine() {
 }
 
 /**
- * Time shell-free commands with hyperfine. commands: [{ name, cmd }]. Returns
+ * Time shell-free commands with hyperfine. commands: [{ name, cmd }]; prepare: a command run
+ * (untimed) before each run. Returns
  * [{ name, cmd, median, mean, stddev }] in milliseconds.
  */
-export function hyperfine(commands, { runs = 30, warmup = 5, env = process.env } = {}) {
+export function hyperfine(commands, { runs = 30, warmup = 5, env = process.env, prepare } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hx-bench-'));
   const out = join(dir, 'out.json');
   const args = ['-N', '--warmup', String(warmup), '--runs', String(runs), '--export-json', out, '--style', 'none'];
+  if (prepare) args.push('--prepare', prepare); // run before every timed run (untimed)
   for (const c of commands) args.push('-n', c.name, c.cmd);
   const r = spawnSync('hyperfine', args, { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`hyperfine failed: ${r.stderr}`);

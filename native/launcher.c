@@ -86,6 +86,8 @@ static int runs_on_host(int argc, char **argv) {
         if (strcmp(argv[1], *c) == 0) return 1;
     if (strcmp(argv[1], "system") == 0 && argc >= 3 && (strcmp(argv[2], "info") == 0 || strcmp(argv[2], "migrate") == 0))
         return 1;
+    /* `hx bench run` times `hx run` as a user starts it, and runs podman/runc/crun beside it */
+    if (strcmp(argv[1], "bench") == 0 && argc >= 3 && strcmp(argv[2], "run") == 0) return 1;
     return 0;
 }
 

@@ -1,4 +1,5 @@
 // Text and chart views of a BenchLayersResult (the CLI prints them; nothing here prints).
+import type { BenchRunResult } from './run-latency.js';
 import type { BenchLayersResult, LayerResult } from './schema.js';
 import { formatBytes } from './stats.js';
 import { barChart, type Bar, type Chart } from './svg.js';
@@ -82,4 +83,52 @@ export function layersChart(r: BenchLayersResult): Chart {
 
 export function renderLayersSvg(r: BenchLayersResult): string {
   return barChart(layersChart(r));
+}
+
+// ---------------------------------------------------------------- hx bench run
+
+export function renderRunText(r: BenchRunResult): string {
+  const t = r.total.ms;
+  const out = [
+    `hx bench run: hx run --rm ${r.image}${r.command.length ? ` ${r.command.join(' ')}` : ''}, ${r.iterations} runs after ${r.warmup} warm-up (median; spread = (max-min)/median)`,
+    `machine: ${systemLine(r.system)}`,
+    `storage: ${r.system.mode}, driver ${r.system.storage.driver}`,
+    '',
+    `start to exit: ${num(t.median)} ms median (min ${num(t.min)}, max ${num(t.max)}, ±${num(t.spreadPct, 0)}%)`,
+    '',
+  ];
+  const rows = r.phases.map((p) =>
+    p.status === 'ok' ? [p.name, `${num(p.ms!.median, 2)} ms`, `${num(p.share! * 100)}%`, `${num(p.ms!.min, 2)}..${num(p.ms!.max, 2)}`] : [p.name, '-', '', p.reason ?? ''],
+  );
+  out.push(table(['phase', 'median', 'share', 'min..max'], rows, [1, 2]));
+  if (r.compare.length) {
+    out.push('', 'compared with (same image and command, same run; ratio = peer time / hx time):');
+    const crow = r.compare.map((c) =>
+      c.status === 'ok' ? [c.name, `${num(c.ms!.median)} ms`, c.ratio!.toFixed(2), ratioText(c.ratio!)] : [c.name, c.status, '', c.reason ?? ''],
+    );
+    out.push(table(['peer', 'median', 'ratio', ''], crow, [1, 2]));
+  }
+  for (const n of r.notes) out.push('', `note: ${n}`);
+  return `${out.join('\n')}\n`;
+}
+
+export function runChart(r: BenchRunResult): Chart {
+  const phases: Bar[] = r.phases
+    .filter((p) => p.status === 'ok')
+    .map((p) => ({ label: p.name.replace(/ \(.*\)$/, ''), value: p.ms!.median, min: p.ms!.min, max: p.ms!.max, note: `${(p.share! * 100).toFixed(0)}%` }));
+  const totals: Bar[] = [{ label: `hx run --rm ${r.image}`, value: r.total.ms.median, min: r.total.ms.min, max: r.total.ms.max, kind: 'total' }];
+  for (const c of r.compare) if (c.status === 'ok') totals.push({ label: c.name, value: c.ms!.median, min: c.ms!.min, max: c.ms!.max, kind: 'peer', note: ratioText(c.ratio!) });
+  return {
+    title: `hx bench run: ${r.image}`,
+    subtitle: `${systemLine(r.system)}; ${r.system.mode}, ${r.system.storage.driver}; median of ${r.iterations}, whiskers min..max`,
+    unit: 'ms',
+    sections: [
+      { title: 'start to exit', bars: totals },
+      { title: 'where the time goes (hx run)', bars: phases },
+    ],
+  };
+}
+
+export function renderRunSvg(r: BenchRunResult): string {
+  return barChart(runChart(r));
 }

@@ -26,11 +26,13 @@ export interface Chart {
 }
 
 const COLORS = { hx: '#2b6cb0', peer: '#a0aec0', total: '#2f855a' } as const;
-const WIDTH = 900;
-const LABEL_W = 330;
+const WIDTH = 1000;
+const LABEL_W = 380;
 const BAR_H = 18;
 const GAP = 6;
-const VALUE_W = 170;
+const VALUE_W = 260;
+/** Longest label drawn whole (~6 px per character at 12 px): longer ones end in an ellipsis. */
+const LABEL_CHARS = 60;
 
 /** Escape text for XML content and attribute values. */
 export function xmlEscape(s: string): string {
@@ -73,7 +75,8 @@ export function barChart(c: Chart): string {
     y += 10;
     for (const b of s.bars) {
       const color = COLORS[b.kind ?? 'hx'];
-      text(LABEL_W - 8, y + BAR_H - 5, b.label, 'text-anchor="end" font-size="12"');
+      const label = b.label.length > LABEL_CHARS ? `${b.label.slice(0, LABEL_CHARS - 1)}…` : b.label;
+      text(LABEL_W - 8, y + BAR_H - 5, label, 'text-anchor="end" font-size="12"');
       const w = Math.max(1, x(b.value) - LABEL_W);
       out.push(`<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}"><title>${xmlEscape(`${b.label}: ${fmt(b.value)} ${c.unit}`)}</title></rect>`);
       if (b.min !== undefined && b.max !== undefined && b.max > b.min) {

@@ -3,6 +3,7 @@
 // latency is the product), and commands/run.ts does for `hx --help` listings.
 import { readFileSync, writeSync } from 'node:fs';
 import { UsageError } from '../engine/errors.js';
+import { markPhase } from '../engine/phases.js';
 import { flagsToOptions, parseRunArgs, runUsage, type RunFlags } from './run-flags.js';
 
 /** Same output as HxCommand's formatError (base.ts), without loading clipanion. */
@@ -48,17 +49,20 @@ export async function runMain(argv: string[]): Promise<number> {
     }
     const { enterNamespace } = await import('../engine/namespace.js');
     const status = await enterNamespace(process.argv.slice(2));
+    markPhase('namespace');
     if (status.mode === 'rootless') for (const w of status.warnings) writeSync(2, `${w}\n`);
     const { runContainer, processIO } = await import('../engine/run.js');
-    if (source) return await runContainer({ ...options, rootfs: source.rootfs, args: source.args }, processIO(flags.interactive, flags.tty));
+    if (source) return await runContainer({ ...options, rootfs: source.rootfs, args: source.args }, processIO(flags.interactive, flags.tty), { onPhase: markPhase });
     const { prepareImageRun } = await import('../engine/image-run.js');
     const img = await prepareImageRun({ image: flags.image!, entrypoint: flags.entrypoint, command: flags.command, env: options.env ?? [], workdir: flags.workdir, user: flags.user, name: flags.name });
+    markPhase('rootfs');
     try {
       const volumes = img.volumeMounts.map((v) => ({ type: 'bind' as const, source: v.source, target: v.target, readonly: false, propagation: 'rprivate' as const, recursive: true }));
       const user = img.user ? { user: img.user } : {};
-      return await runContainer({ ...options, ...user, rootfs: img.rootfs, args: img.args, env: img.env, cwd: img.cwd, mounts: [...volumes, ...(options.mounts ?? [])] }, processIO(flags.interactive, flags.tty));
+      return await runContainer({ ...options, ...user, rootfs: img.rootfs, args: img.args, env: img.env, cwd: img.cwd, mounts: [...volumes, ...(options.mounts ?? [])] }, processIO(flags.interactive, flags.tty), { onPhase: markPhase });
     } finally {
       await img.finish(flags.rm);
+      markPhase('teardown');
     }
   } catch (error) {
     return reportError(error);

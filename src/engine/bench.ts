@@ -1,10 +1,14 @@
 // The bench half of the Engine API: `hx bench layers` (layer throughput, stage by stage,
 // against the tools people use today) and `hx bench run` (container start-to-exit latency).
 // Progress goes out as events; nothing here prints.
-import { totalmem } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { BadLayerInput, checkReadableFile, makeSynthetic, readBlob, syntheticNeeds, type BenchLayer } from '../bench/layer-input.js';
 import { LayerRunner, stepsFor, type BenchProgress } from '../bench/runner.js';
-import { LAYERS_SCHEMA, type BenchLayersResult, type LayerResult } from '../bench/schema.js';
+import { LAYERS_SCHEMA, RUN_SCHEMA, type BenchLayersResult, type LayerResult } from '../bench/schema.js';
+import { phaseResults, timedHxRun, timeProcess, type BenchRunResult, type RunCompareResult, type RunSample } from '../bench/run-latency.js';
+import { missingRunPrograms, quote, RUN_PEERS, SharedSetup } from '../bench/run-peers.js';
+import { summarize } from '../bench/stats.js';
 import { STAGE_IDS, STAGES } from '../bench/stages.js';
 import { formatBytes } from '../bench/stats.js';
 import { planSynthetic, SYNTHETIC_PROFILES, type SyntheticProfile } from '../bench/synthetic.js';
@@ -13,12 +17,17 @@ import { checkFreeSpace, checkParentDir, Workspace, type WorkspaceParent } from 
 import { layerContext } from '../layer/context.js';
 import { chooseDriver } from '../layer/drivers/choose.js';
 import { resolveImage } from '../image/resolve.js';
-import { isRootful } from '../runtime/paths.js';
-import { UsageError } from './errors.js';
+import { isHelloWorld } from '../image/hello.js';
+import { isRootful, storageRoot } from '../runtime/paths.js';
+import { readJson } from '../store/atomic.js';
+import { Store } from '../store/store.js';
+import { launcherPath } from '../sys/paths.js';
+import { HxError, UsageError } from './errors.js';
 import { openStore } from './images.js';
 import { versionInfo } from './version.js';
 
 export type { BenchLayersResult } from '../bench/schema.js';
+export type { BenchRunResult } from '../bench/run-latency.js';
 
 export interface BenchLayersOptions {
   /** An image in the store, or a layer file (.tar, .tar.gz, .tar.zst). */
@@ -200,3 +209,121 @@ export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {})
 }
 
 export { STAGE_IDS };
+
+// ---------------------------------------------------------------- hx bench run
+
+export interface BenchRunOptions {
+  /** Default: the built-in hello-world (no network, no pull). */
+  image?: string;
+  /** Default: the image's own command. */
+  command?: string[];
+  iterations?: number;
+  warmup?: number;
+  compare?: boolean;
+  /** Parent directory of the temp dir (default $TMPDIR, else the system's). */
+  dir?: string;
+}
+
+/** The store's cached driver choice, read without opening (or probing) the store. */
+function cachedStorage(): { driver: string; reason: string; root: string } {
+  const root = storageRoot();
+  const cached = readJson<{ driver: string; reason: string }>(join(root, 'driver.json'));
+  return cached ? { driver: cached.driver, reason: cached.reason, root } : { driver: 'unknown', reason: 'not probed yet', root };
+}
+
+/**
+ * Time `hx run --rm IMAGE [CMD]` from outside, N times, with its phases. Runs outside the
+ * namespace (each `hx run` joins it through the launcher, as a user's would; podman, runc
+ * and crun need the host's view).
+ */
+export async function benchRun(o: BenchRunOptions, hooks: BenchHooks = {}): Promise<BenchRunResult> {
+  const onEvent = hooks.onEvent ?? (() => {});
+  const image = o.image ?? 'hello-world';
+  const command = o.command ?? [];
+  const iterations = o.iterations ?? 20;
+  const warmup = o.warmup ?? 3;
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10000) throw new UsageError(`--iterations ${o.iterations}: give a whole number from 1 to 10000`);
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 1000) throw new UsageError(`--warmup ${o.warmup}: give a whole number from 0 to 1000`);
+  // The image must exist before anything runs (hello-world is built on first use).
+  if (!isHelloWorld(image)) resolveImage(new Store(storageRoot()), image);
+  const parent = o.dir ? checkParentDir(o.dir) : checkParentDir(process.env.TMPDIR || tmpdir());
+  checkFreeSpace(parent, 64 << 20, 'hx bench run');
+  const ws = new Workspace({ dir: parent });
+  let cleaning: Promise<void> | undefined;
+  const shared = new SharedSetup({ hxBin: launcherPath(), image, command, ws });
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      await ws.cleanup();
+      shared.cleanup();
+    })());
+  hooks.onCleanup?.(cleanup);
+  try {
+    const hxBin = launcherPath();
+    const argv = [hxBin, 'run', '--rm', image, ...command];
+    const log = ws.file('phases.log');
+    const total = warmup + iterations;
+    const samples: RunSample[] = [];
+    for (let i = 0; i < total; i++) {
+      const r = await timedHxRun(argv, log, ws);
+      if (r.code !== 0) {
+        throw new HxError(`hx run --rm ${image}${command.length ? ` ${command.join(' ')}` : ''} exited ${r.code}${r.stderr ? `: ${r.stderr.split('\n').slice(-3).join(' ')}` : ''}`, {
+          hint: 'the bench times a command that succeeds; try `hx run --rm IMAGE CMD` by hand',
+        });
+      }
+      if (i >= warmup) samples.push(r);
+      onEvent({ type: 'progress', done: i + 1, total, what: i < warmup ? 'warm-up runs' : 'hx run' });
+    }
+    const notes: string[] = [];
+    const phases = phaseResults(samples);
+    if (phases.every((p) => p.status === 'missing' || p.id === 'launcher' || p.id === 'other')) notes.push('this build\'s run path writes no phase marks: only the total is measured');
+    const totalMs = summarize(samples.map((s) => s.totalMs));
+    const compare: RunCompareResult[] = [];
+    if (o.compare) {
+      for (const p of RUN_PEERS) {
+        const missing = missingRunPrograms(p);
+        if (missing.length) {
+          compare.push({ id: p.id, name: p.name, command: '', status: 'skipped', reason: `not installed: ${missing.join(', ')}` });
+          continue;
+        }
+        let line: (i: number) => string[];
+        try {
+          onEvent({ type: 'phase', text: `preparing ${p.name}` });
+          line = await p.prepare({ hxBin, image, command, ws }, shared);
+        } catch (e) {
+          compare.push({ id: p.id, name: p.name, command: '', status: 'failed', reason: (e as Error).message });
+          continue;
+        }
+        const times: number[] = [];
+        let failure: string | undefined;
+        for (let i = 0; i < warmup + iterations && !failure; i++) {
+          const r = await timeProcess(line(i), process.env, ws);
+          if (r.code !== 0) failure = `exit ${r.code ?? r.signal}: ${r.stderr.split('\n').slice(-2).join(' ') || 'no message'}`;
+          else if (i >= warmup) times.push(r.ms);
+          onEvent({ type: 'progress', done: i + 1, total: warmup + iterations, what: p.name });
+        }
+        const cmd = quote(line(0));
+        if (failure) compare.push({ id: p.id, name: p.name, command: cmd, status: 'failed', reason: failure });
+        else {
+          const ms = summarize(times);
+          compare.push({ id: p.id, name: p.name, command: cmd, status: 'ok', ms, ratio: ms.median / totalMs.median });
+        }
+      }
+    }
+    return {
+      schema: RUN_SCHEMA,
+      hxVersion: versionInfo().hx,
+      date: new Date().toISOString(),
+      system: describeSystem({ mode: isRootful() ? 'rootful' : 'rootless', storage: cachedStorage(), workDir: ws.path }),
+      image,
+      command,
+      iterations,
+      warmup,
+      notes,
+      total: { ms: totalMs },
+      phases,
+      compare,
+    };
+  } finally {
+    await cleanup();
+  }
+}

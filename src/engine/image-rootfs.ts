@@ -18,6 +18,7 @@ import { HxError } from './errors.js';
 import { imageConfig, openStore } from './images.js';
 import { resolveImage } from '../image/resolve.js';
 import { ensureHelloWorld, isHelloWorld } from '../image/hello.js';
+import { markPhase } from './phases.js';
 
 export interface ContainerRootfs {
   id: string;
@@ -89,6 +90,7 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
     return img;
   });
   const rec = store.getContainer(id)!;
+  markPhase('store-lookup');
   try {
     const dirs = dirsFor(store, image, store.containerDir(id));
     let rootfs: string;

@@ -40,6 +40,8 @@ export interface RunHooks {
   /** Called after the container's namespaces exist and before its command runs
    * (e.g. to connect its network namespace, /proc/PID/ns/net). */
   beforeStart?(container: { pid: number }): Promise<void> | void;
+  /** Timing marks for `hx bench run` (engine/phases.ts): plan, cloned, start, exited. */
+  onPhase?(name: string): void;
 }
 
 /** This process's stdio: fd 0 only with -i; the TTY streams with -t. */
@@ -164,8 +166,10 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     seccomp,
     stdio: [io.stdin ?? FD_NULL, io.stdout, io.stderr],
   });
+  hooks.onPhase?.('plan');
 
   const proc = new ContainerProcess(plan);
+  hooks.onPhase?.('cloned');
   let terminal: TerminalSession | undefined;
   const forward = io.forwardSignals ?? true;
   const handlers = new Map<string, () => void>();
@@ -189,7 +193,9 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     }
     if (hooks.beforeStart) await hooks.beforeStart({ pid: proc.pid });
     proc.start();
+    hooks.onPhase?.('start');
     const exit = await proc.exited;
+    hooks.onPhase?.('exited');
     if (terminal) await terminal.drained;
     return exit.code;
   } catch (e) {

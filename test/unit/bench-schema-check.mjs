@@ -196,3 +196,56 @@ export function documentedPaths(markdownFile) {
   }
   return out;
 }
+
+export function checkRunResult(r) {
+  if (!is.obj(r)) fail('', 'not an object');
+  oneOf(r, '', 'schema', ['hx-bench-run/1']);
+  need(r, '', 'hxVersion', 'str');
+  if (Number.isNaN(Date.parse(need(r, '', 'date', 'str')))) fail('date', 'not a date');
+  checkSystem(r.system);
+  need(r, '', 'image', 'str');
+  for (const a of need(r, '', 'command', 'arr')) if (!is.str(a)) fail('command', 'not a string');
+  const iterations = need(r, '', 'iterations', 'int');
+  need(r, '', 'warmup', 'int');
+  for (const n of need(r, '', 'notes', 'arr')) if (!is.str(n)) fail('notes', 'not a string');
+  const total = need(r, '', 'total', 'obj');
+  checkSummary(total.ms, 'total.ms');
+  if (total.ms.n !== iterations) fail('total.ms.n', 'is not iterations');
+  const ids = ['launcher', 'node-start', 'store-lookup', 'mount', 'network', 'spawn', 'exec', 'teardown', 'exit', 'other'];
+  const phases = need(r, '', 'phases', 'arr');
+  let sum = 0;
+  phases.forEach((p, i) => {
+    const q = `phases[${i}]`;
+    if (!ids.includes(need(p, q, 'id', 'str'))) fail(`${q}.id`, `unknown phase ${p.id}`);
+    need(p, q, 'name', 'str');
+    const status = oneOf(p, q, 'status', ['ok', 'missing']);
+    if (status === 'missing') {
+      need(p, q, 'reason', 'str');
+      if (p.ms !== undefined) fail(`${q}.ms`, 'present on a missing phase');
+      return;
+    }
+    checkSummary(p.ms, `${q}.ms`);
+    if (p.ms.n !== iterations) fail(`${q}.ms.n`, 'is not iterations');
+    need(p, q, 'share', 'num');
+    for (let k = 0; k < iterations; k++) if (p.ms.samples[k] > total.ms.samples[k] + 1e-6) fail(q, `longer than the whole run ${k}`);
+    sum += p.ms.median;
+  });
+  if (phases.some((p) => p.status === 'ok' && p.id === 'other')) {
+    // phases with 'other' cover each run whole: their medians add up to about the total median
+    if (Math.abs(sum - total.ms.median) > 0.5 * total.ms.median) fail('phases', `medians add up to ${sum}, total ${total.ms.median}`);
+  }
+  const compare = need(r, '', 'compare', 'arr');
+  compare.forEach((c, i) => {
+    const q = `compare[${i}]`;
+    for (const k of ['id', 'name', 'command']) need(c, q, k, 'str');
+    const status = oneOf(c, q, 'status', STATUS);
+    if (status !== 'ok') {
+      need(c, q, 'reason', 'str');
+      return;
+    }
+    checkSummary(c.ms, `${q}.ms`);
+    const ratio = need(c, q, 'ratio', 'num');
+    if (Math.abs(ratio - c.ms.median / total.ms.median) > 1e-9 * ratio) fail(`${q}.ratio`, 'is not peer median / hx median');
+  });
+  return true;
+}

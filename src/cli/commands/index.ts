@@ -20,6 +20,7 @@ import { LogoutCommand } from './logout.js';
 import { PullCommand } from './pull.js';
 import { PushCommand } from './push.js';
 import { BenchLayersCommand } from './bench-layers.js';
+import { BenchRunCommand } from './bench-run.js';
 
 export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand, RunCommand,
   // images (issue 4)
@@ -27,4 +28,4 @@ export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCom
   // registries (issue 5)
   PullCommand, PushCommand, LoginCommand, LogoutCommand,
   // benchmarks (issue 6)
-  BenchLayersCommand];
+  BenchLayersCommand, BenchRunCommand];
