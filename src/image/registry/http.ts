@@ -148,7 +148,9 @@ export class HttpClient {
       if (Buffer.isBuffer(body)) outHeaders['Content-Length'] = String(body.length);
       else if (!body && (method === 'PUT' || method === 'POST' || method === 'PATCH')) outHeaders['Content-Length'] ??= '0';
       let settled = false;
-      const req = request(url, { method, headers: outHeaders, agent: this.agentFor(url) }, (res) => {
+      // `timeout` in the options arms the socket before it connects (req.setTimeout alone
+      // would wait for the connection, and a dropped SYN takes minutes to fail).
+      const req = request(url, { method, headers: outHeaders, agent: this.agentFor(url), timeout: this.timeoutMs }, (res) => {
         settled = true;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
       });
