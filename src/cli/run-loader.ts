@@ -7,7 +7,7 @@
 // functions a run really compiles), to $XDG_CACHE_HOME/hx (~/.cache/hx), named after the
 // bundle's size and mtime and Node's version. V8 checks it again and ignores a cache that
 // does not fit; the file is the user's own, like Node 22's module compile cache.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -27,14 +27,23 @@ function cachePath(): string | undefined {
 
 const source = readFileSync(bundle, 'utf8');
 const cacheFile = cachePath();
-let cached: Buffer | undefined;
-if (cacheFile) {
+/** The cache, only when it is this user's own and nobody else can write it: it is code
+ * (root running with another user's HOME must not take theirs). */
+function readOwnCache(path: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    cached = readFileSync(cacheFile);
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.getuid!() || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
   } catch {
-    /* first run */
+    return undefined; // first run
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
+
+const cached = cacheFile ? readOwnCache(cacheFile) : undefined;
 // The same wrapper Node gives a CommonJS module.
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
   filename: bundle,
@@ -46,8 +55,9 @@ if (cacheFile && (!cached || script.cachedDataRejected) && !process.argv.include
     try {
       const data = script.createCachedData();
       mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+      if (statSync(dirname(cacheFile)).uid !== process.getuid!()) return; // not our directory
       const tmp = `${cacheFile}.${process.pid}.tmp`;
-      const fd = openSync(tmp, 'w', 0o600);
+      const fd = openSync(tmp, 'wx', 0o600); // O_EXCL: never through a planted symlink
       try {
         writeSync(fd, data);
       } finally {

@@ -2,7 +2,7 @@
 // the runtime dir (tmpfs, per boot, the user's own). Loading and running the compiler
 // costs several milliseconds of every `hx run`; reading the cached program costs ~0.1.
 // The file holds the full key, so a hash collision cannot hand out the wrong program.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** 64-bit FNV-1a as hex (node:crypto would cost more to load than the cache saves). */
@@ -36,22 +36,31 @@ export async function cachedFilter(dir: string, identity: string, key: string, c
   if (!identity) return compile();
   const full = `${identity}\n${key}`;
   const path = join(dir, `${fnv1a(full)}.bpf`);
+  let fd: number | undefined;
   try {
-    const data = readFileSync(path);
-    const keyLen = data.readUInt32LE(0);
-    if (data.toString('utf8', 4, 4 + keyLen) === full && (data.length - 4 - keyLen) % 8 === 0) return data.subarray(4 + keyLen);
+    fd = openSync(path, 'r');
+    // Only our own file, writable by nobody else: it decides what the container may call.
+    const st = fstatSync(fd);
+    if (st.isFile() && st.uid === process.getuid!() && (st.mode & 0o022) === 0) {
+      const data = readFileSync(fd);
+      const keyLen = data.readUInt32LE(0);
+      if (data.toString('utf8', 4, 4 + keyLen) === full && (data.length - 4 - keyLen) % 8 === 0) return data.subarray(4 + keyLen);
+    }
   } catch {
     /* not cached yet */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const program = await compile();
   if (!program) return program;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (statSync(dir).uid !== process.getuid!()) return program; // not our directory: no cache
     const head = Buffer.alloc(4);
     const keyBytes = Buffer.from(full, 'utf8');
     head.writeUInt32LE(keyBytes.length, 0);
     const tmp = `${path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'wx', 0o600); // O_EXCL: never through a planted symlink
     try {
       writeSync(fd, Buffer.concat([head, keyBytes, program]));
     } finally {

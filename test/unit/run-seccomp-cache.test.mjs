@@ -1,7 +1,7 @@
 // The on-disk cache of compiled default seccomp filters.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedFilter, compilerIdentity } from '../../dist/runtime/seccomp-cache.js';
@@ -40,6 +40,16 @@ test('a damaged or foreign file is ignored and replaced', async () => {
   const before = compiles;
   const r = await cachedFilter(cache, compilerIdentity([src]), 'default x64 CAP_A', program(4));
   assert.is(r[0], 4);
+  assert.is(compiles, before + 1);
+});
+
+test('a file others can write is not trusted', async () => {
+  const id = compilerIdentity([src]);
+  await cachedFilter(cache, id, 'default x64 CAP_W', program(6));
+  for (const f of readdirSync(cache)) chmodSync(join(cache, f), 0o666);
+  const before = compiles;
+  const r = await cachedFilter(cache, id, 'default x64 CAP_W', program(7));
+  assert.is(r[0], 7);
   assert.is(compiles, before + 1);
 });
 
