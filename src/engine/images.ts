@@ -1,10 +1,9 @@
 // The image half of the Engine API: load, save, import, list, tag, rmi, inspect,
 // history, prune, df, reset. Every function here expects to run where layer files can
 // be written (rootful, or inside the rootless namespace: see namespace.ts).
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import { ArchiveError, DirSource, spoolIfNeeded, TarFileSource, type ArchiveSource } from '../image/archive-source.js';
 import { readArchive } from '../image/archive-read.js';
 import { commitImage, type CommitEvent } from '../image/commit.js';
@@ -335,14 +334,14 @@ function duBytes(path: string): number {
     const p = stack.pop()!;
     let st;
     try {
-      st = statSyncNoFollow(p);
+      st = lstatSync(p);
     } catch {
       continue;
     }
     if (st.isDirectory()) {
       let names: string[] = [];
       try {
-        names = readdirNames(p);
+        names = readdirSync(p);
       } catch {
         /* unreadable */
       }
@@ -354,8 +353,6 @@ function duBytes(path: string): number {
   return total;
 }
 
-import { lstatSync as statSyncNoFollow, readdirSync as readdirNames } from 'node:fs';
-
 export function diskUsage(): DiskUsage {
   const store = openStore();
   const images = store.listImages();
@@ -363,7 +360,6 @@ export function diskUsage(): DiskUsage {
   const containers = store.listContainers();
   const usedImages = new Set(containers.map((c) => c.image));
   const usedLayers = new Set(containers.flatMap((c) => (c.layers as string[] | undefined) ?? []));
-  const layerSize = new Map(layers.map((l) => [l.chainId, l.size]));
   let size = 0;
   let reclaimable = 0;
   for (const l of layers) {
@@ -375,7 +371,6 @@ export function diskUsage(): DiskUsage {
   const blobs = store.listBlobs();
   let blobSize = 0;
   for (const b of blobs) blobSize += statSync(store.blobPath(b)).size;
-  void layerSize;
   return {
     images: { total: images.length, active: images.filter((i) => usedImages.has(i.id)).length, size, reclaimable },
     containers: { total: containers.length, active: containers.length, size: cSize, reclaimable: 0 },
@@ -413,8 +408,8 @@ export async function saveImages(refs: string[], output: string, format: SaveFor
     return [rec.id + (name ?? ''), named] as const;
   })).values()];
   const pin = await store.locked(() => store.pin(images.flatMap((i) => i.layers), images.map((i) => i.id)));
-  const { createWriteStream: cws, rmSync } = await import('node:fs');
-  const out = output === '-' ? process.stdout : cws(output, { mode: 0o644 });
+  const { rmSync } = await import('node:fs');
+  const out = output === '-' ? process.stdout : createWriteStream(output, { mode: 0o644 });
   try {
     if (format === 'oci-archive') await writeOciArchive(store, images, out);
     else await writeDockerArchive(store, images, out);
