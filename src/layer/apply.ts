@@ -272,8 +272,9 @@ export class LayerWriter {
       opaque = isWhiteoutDevice(st); // whited out below, recreated here: hide the lower dir's children
       this.clear(rel, path, st);
     }
-    if (!st || !st.isDirectory()) mkdirSync(path, { mode: e.mode & 0o777 });
-    this.setOwnerAndMode(path, e, true);
+    const existed = Boolean(st && st.isDirectory());
+    if (!existed) mkdirSync(path, { mode: e.mode & 0o777 });
+    this.setOwnerAndMode(path, e, existed);
     this.applyXattrs(path, e);
     if (opaque) this.setOpaque(rel);
     this.dirs.set(rel, (e.mode & 0o2000) !== 0);
@@ -417,10 +418,11 @@ export class LayerWriter {
     lsetxattr(this.abs(rel), this.o.opaqueXattr, Buffer.from('y'));
   }
 
-  private setOwnerAndMode(path: string, e: TarEntry, isDir: boolean): void {
+  /** EXISTED: the inode was there before this entry (its mode must be set whatever it is). */
+  private setOwnerAndMode(path: string, e: TarEntry, existed: boolean): void {
     const chowned = this.chown(path, e.uid, e.gid, false);
     const mode = e.mode & 0o7777;
-    if (chowned || isDir || mode !== (mode & 0o777 & ~this.o.umask)) fchmodPath(path, mode);
+    if (chowned || existed || mode !== (mode & 0o777 & ~this.o.umask)) fchmodPath(path, mode);
   }
 
   /** lchown; true when ownership changed. */
