@@ -274,7 +274,10 @@ export class LayerWriter {
     }
     const existed = Boolean(st && st.isDirectory());
     if (!existed) mkdirSync(path, { mode: e.mode & 0o777 });
-    this.setOwnerAndMode(path, e, existed);
+    // A new dir inherits setgid from a setgid parent: then its mode must be set too.
+    const slash = rel.lastIndexOf('/');
+    const parentSetgid = this.dirs.get(slash < 0 ? '' : rel.slice(0, slash)) === true;
+    this.setOwnerAndMode(path, e, existed || parentSetgid);
     this.applyXattrs(path, e);
     if (opaque) this.setOpaque(rel);
     this.dirs.set(rel, (e.mode & 0o2000) !== 0);
