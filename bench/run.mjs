@@ -18,6 +18,8 @@ export const BENCHES = [
   { script: 'tar-parse.mjs', title: 'Tar header walk: tar-stream, TypeScript, Wasm (issue 4)', rootless: false },
   { script: 'ingest.mjs', title: 'Layer ingest against tar -xzf + sha256sum and umoci (issue 4)', rootless: true },
   { script: 'pull.mjs', title: 'Pull from a local registry against podman pull and skopeo copy (issue 5)', rootless: true },
+  { script: 'layers.mjs', title: 'hx bench layers --synthetic small-files --size 128M --compare (GNU tar, gzip, sha256sum, umoci, skopeo), and its stages timed from outside (issue 6)', rootless: true },
+  { script: 'hx-bench-run.mjs', title: 'hx bench run --compare (hx run latency breakdown; podman, runc, crun), and its total timed from outside (issue 6)', rootless: true },
 ];
 
 function runBench(b) {

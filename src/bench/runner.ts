@@ -89,6 +89,7 @@ export class LayerRunner {
     try {
       for (let i = 0; i < s.warmup + this.o.iterations; i++) {
         const state = await s.setup?.(env, i);
+        this.ws.settle();
         let t: number;
         try {
           const t0 = performance.now();
@@ -159,6 +160,7 @@ export class LayerRunner {
         }
         command = plan.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
         try {
+          this.ws.settle();
           const r = await runPeer(plan, this.ws);
           if (r.status !== 0) failure = `exit ${r.status}: ${r.stderr.split('\n').slice(-3).join(' ') || 'no message'}`;
           else samples.push(Math.max(r.seconds - overhead, 1e-6));

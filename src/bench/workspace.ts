@@ -1,7 +1,7 @@
 // The bench's scratch space: one temp dir (under --dir, $TMPDIR or the store's tmp/),
 // checked for free space before anything is written, and removed at the end, on error and
 // on Ctrl-C (the engine calls cleanup(); the CLI calls it from its signal handler).
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HxError } from '../engine/errors.js';
@@ -76,6 +76,14 @@ export class Workspace {
 
   file(name: string): string {
     return join(this.path, name);
+  }
+
+  /**
+   * Flush the filesystem of the workspace (sync -f) so that one run's writeback, and the
+   * deletion of the last run's files, are not charged to the next run. Untimed.
+   */
+  settle(): void {
+    spawnSync('sync', ['-f', this.path], { stdio: 'ignore' });
   }
 
   /** Track a peer process so cleanup() can stop it first. */
