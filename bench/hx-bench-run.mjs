@@ -24,12 +24,15 @@ if (r.status !== 0) {
   process.exit(1);
 }
 const result = JSON.parse(r.stdout);
+// node -e 0 as the floor: without NODE_EXTRA_CA_CERTS, which the launcher keeps off hx's start too
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
 const outside = hyperfine(
   [
     { name: 'hx run --rm hello-world', cmd: `${hxBin} run --rm hello-world` },
     { name: `${process.execPath} -e 0`, cmd: `${process.execPath} -e 0` },
   ],
-  { runs: RUNS, warmup: 3 },
+  { runs: RUNS, warmup: 3, env },
 );
 
 console.log(`### \`hx bench run --compare -n ${RUNS}\`\n`);
