@@ -12,8 +12,10 @@ export interface ByteSource {
   file?: string;
 }
 
-/** How many bytes of layer data a bench keeps in memory at most. */
+/** How many bytes of layer data a bench keeps in memory at most (HX_BENCH_MEMORY overrides, for tests). */
 export function memoryBudget(): number {
+  const forced = Number(process.env.HX_BENCH_MEMORY);
+  if (Number.isSafeInteger(forced) && forced >= 0 && process.env.HX_BENCH_MEMORY !== '') return forced;
   return Math.min(2 * 1024 ** 3, Math.floor(totalmem() / 4));
 }
 

@@ -427,7 +427,7 @@ export const STAGES: StageDef<unknown>[] = [
     id: 'compress',
     name: 'compress (gzip level 6)',
     group: 'pack',
-    via: () => 'node:zlib gzip, 1 MiB chunks',
+    via: () => 'node:zlib gzip, 1 MiB chunks (as hx push)',
     warmup: 0,
     inputBytes: tarBytes,
     async run(env) {

@@ -1,9 +1,9 @@
 // The bench half of the Engine API: `hx bench layers` (layer throughput, stage by stage,
 // against the tools people use today) and `hx bench run` (container start-to-exit latency).
 // Progress goes out as events; nothing here prints.
-import { tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadLayerInput, checkReadableFile, makeSynthetic, readBlob, syntheticNeeds, type BenchLayer } from '../bench/layer-input.js';
+import { BadLayerInput, checkReadableFile, ensureTarFile, makeSynthetic, readBlob, syntheticNeeds, type BenchLayer } from '../bench/layer-input.js';
 import { LayerRunner, stepsFor, type BenchProgress } from '../bench/runner.js';
 import { LAYERS_SCHEMA, RUN_SCHEMA, type BenchLayersResult, type LayerResult } from '../bench/schema.js';
 import { phaseResults, timedHxRun, timeProcess, type BenchRunResult, type RunCompareResult, type RunSample } from '../bench/run-latency.js';
@@ -174,7 +174,6 @@ export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {})
   const input = await resolveInput(o, v, parent.dir);
   checkFreeSpace(parent.dir, input.need, `this benchmark (${input.name}${v.compare ? ', with --compare' : ''})`);
   const notes: string[] = [];
-  if (input.need > totalmem() / 2) notes.push('the layer does not fit the memory budget: stages read it from files (page cache)');
   const ws = new Workspace(parent);
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => (cleaning ??= ws.cleanup());
@@ -187,7 +186,10 @@ export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {})
       onEvent({ type: 'phase', text: input.kind === 'synthetic' ? 'generating the synthetic layer' : `reading layer ${i + 1}/${input.layers.length}` });
       const layer = await input.layers[i]!(ws, onEvent);
       onEvent({ type: 'layer', index: i, count: input.layers.length, label: layer.label });
-      if (!layer.tar.memory) notes.push(`layer ${i + 1}: ${formatBytes(layer.tar.size)} is over the memory budget: stages read it from files (page cache)`);
+      if (!layer.tar.memory) {
+        notes.push(`layer ${i + 1}: ${formatBytes(layer.tar.size)} is over the memory budget: stages read it from files (page cache)`);
+        await ensureTarFile(layer, ws);
+      }
       const total = stepsFor(v);
       const runner = new LayerRunner(layer, ws, { ...v, layerCtx, onProgress: onEvent }, total, 0);
       layers.push(await runner.run());

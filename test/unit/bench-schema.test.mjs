@@ -83,5 +83,27 @@ test('same profile, size and seed: same digest; another seed: another digest', a
   assert.is.not(other.layers[0].diffId, json.layers[0].diffId);
 });
 
+test('a layer over the memory budget: stages read files, same digests, same results', async () => {
+  const src = join(work, 'big.tar.gz');
+  // a layer file as input (gzip): the uncompressed tar goes to a file in the work dir
+  const { planSynthetic, syntheticTarChunks } = await import('../../dist/bench/synthetic.js');
+  const { gzipSync } = await import('node:zlib');
+  const parts = [];
+  for (const c of syntheticTarChunks(planSynthetic({ profile: 'mixed', size: 3 << 20, seed: 1 }))) parts.push(Buffer.from(c));
+  (await import('node:fs')).writeFileSync(src, gzipSync(Buffer.concat(parts)));
+  process.env.HX_BENCH_MEMORY = String(1 << 20);
+  try {
+    const r = await benchLayers({ input: src, iterations: 1, stages: ['decompress', 'sha256-blob', 'sha256-tar', 'parse-ts', 'parse-wasm', 'compress'], dir: runDir });
+    const l = r.layers[0];
+    assert.is(l.inputFrom, 'file');
+    assert.is(l.diffId, json.layers[0].diffId);
+    for (const s of l.stages) assert.is(s.status, 'ok', `${s.id}: ${s.reason}`);
+    assert.match(r.notes.join('\n'), /over the memory budget/);
+  } finally {
+    delete process.env.HX_BENCH_MEMORY;
+  }
+  assert.equal(readdirSync(runDir), []);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();
