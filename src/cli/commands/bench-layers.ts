@@ -15,7 +15,7 @@ export class ProgressBar {
     const width = 28;
     const frac = total > 0 ? Math.min(1, done / total) : 0;
     const fill = Math.round(frac * width);
-    const cols = (this.out.columns ?? 80) - width - 10;
+    const cols = (this.out.columns || 80) - width - 10;
     const label = what.length > cols ? `${what.slice(0, Math.max(0, cols - 1))}…` : what;
     this.out.write(`\r\x1b[K[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label}`);
     this.shown = true;
@@ -81,7 +81,7 @@ export class BenchLayersCommand extends HxCommand {
   compare = Option.Boolean('--compare', false, { description: 'Also run GNU tar, gzip, sha256sum, umoci and skopeo (those installed) on the same files' });
   plot = Option.String('--plot', { description: 'Write a bar chart of the stage throughput to FILE.svg' });
   dir = Option.String('--dir', { description: 'Put temporary files under DIR (e.g. /dev/shm to leave the disk out)' });
-  stages = Option.String('--stages', { description: 'Comma-separated stage ids to run (default: all)' });
+  stages = Option.String('--stages', { description: 'Comma-separated stage ids to run, e.g. decompress,parse-wasm,write (default: all; a wrong id lists them)' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'No progress output' });
 
   async run(): Promise<number> {
