@@ -2,7 +2,7 @@
 // checked for free space before anything is written, and removed at the end, on error and
 // on Ctrl-C (the engine calls cleanup(); the CLI calls it from its signal handler).
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HxError } from '../engine/errors.js';
 import { filesystemOf } from '../store/filesystem.js';
@@ -49,6 +49,32 @@ export function checkParentDir(dir: string): string {
   return abs;
 }
 
+/** Remove what a killed bench (SIGKILL: no handler ran) left in DIR: hx-bench-PID-* of dead PIDs. */
+function sweepStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^hx-bench-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // alive (or someone else's): leave it
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      if (statSync(join(dir, name)).uid !== process.getuid!()) continue;
+      rmSync(join(dir, name), { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
 export class Workspace {
   readonly path: string;
   private release: (remove?: boolean) => void;
@@ -61,6 +87,7 @@ export class Workspace {
       this.path = t.path;
       this.release = t.release;
     } else {
+      sweepStale(parent.dir);
       this.path = mkdtempSync(join(parent.dir, `hx-bench-${process.pid}-`));
       this.release = () => rmSync(this.path, { recursive: true, force: true });
     }

@@ -188,6 +188,29 @@ test('Ctrl-C while a peer program runs: it is stopped and its files removed too'
   assert.is(left.stdout.trim(), '', 'no tar left running');
 });
 
+test('kill -9 midway: the next bench in the same --dir removes what it left', async () => {
+  const child = spawn(hxBin, ['bench', 'layers', '--dir', scratch, '--synthetic', 'small-files', '--size', '32M'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  let seen = false;
+  for (let i = 0; i < 2400 && !seen; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = readdirSync(scratch).some((d) => {
+      try {
+        return readdirSync(join(scratch, d)).includes('layer-0.tar');
+      } catch {
+        return false;
+      }
+    });
+  }
+  assert.ok(seen, 'the bench never wrote its layer');
+  child.kill('SIGKILL');
+  await exited;
+  assert.is(readdirSync(scratch).length, 1, 'SIGKILL leaves the temp dir (no handler runs)');
+  const r = H(['bench', 'layers', '--dir', scratch, '--synthetic', 'mixed', '--size', '1M', '-n', '1', '--stages', 'sha256-tar']);
+  assert.is(r.code, 0, r.stderr);
+  assertClean();
+});
+
 test.after(() => {
   const pid = Number(readFileSync(join(runtime, 'hx', 'holder.pid'), 'utf8').split(' ')[0]);
   removeTree(work);
