@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as hxLib from '../lib/hx.mjs';
@@ -23,6 +23,8 @@ const built = buildLayout(layout, [
 ]);
 const img = built.img;
 pushLayout(layout, 'img', `${registry.host}/fault/img:1`);
+// Layer dirs are keyed by chain ID: ChainID(L0) = DiffID(L0), ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)).
+const chains = img.layers.reduce((acc, l) => [...acc, acc.length ? `sha256:${createHash('sha256').update(`${acc.at(-1)} ${l.diffId}`).digest('hex')}` : l.diffId], []);
 const blobPath = (d) => join(env.HX_STORAGE_ROOT, 'blobs', 'sha256', d.slice(7));
 const pull = (args = []) => hxLib.hxAsync(['pull', '--tls-verify=false', ...args, `${P}/fault/img:1`], { env });
 const hxs = (args) => hxLib.hx(args, { env });
@@ -51,7 +53,7 @@ test('a blob whose bytes do not match its digest: exit 125, nothing of it stored
   assert.match(r.stderr, img.layers[1].digest);
   assert.not.ok(existsSync(blobPath(img.layers[1].digest)), 'the corrupt blob was kept');
   assert.is(hxs(['images', '-q']).stdout, '');
-  for (const l of img.layers.slice(1)) assert.not.ok(existsSync(join(env.HX_STORAGE_ROOT, 'layers', l.diffId.slice(7))), 'a layer of the failed image was kept');
+  for (const c of chains.slice(1)) assert.not.ok(existsSync(join(env.HX_STORAGE_ROOT, 'layers', c.slice(7))), 'a layer of the failed image was kept');
   assertStoreSound();
   // Once the data is right again, the same pull works.
   proxy.rules.length = 0;
