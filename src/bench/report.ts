@@ -70,11 +70,16 @@ export function layersChart(r: BenchLayersResult): Chart {
     subtitle: `${systemLine(r.system)}; ${r.system.mode}, ${r.system.storage.driver} on ${r.system.workDir.filesystem}; median of ${r.iterations}, whiskers min..max`,
     unit: 'MB/s',
     sections: r.layers.map((l) => {
-      const bars: Bar[] = l.stages
-        .filter((s) => s.status === 'ok')
-        .map((s) => ({ label: s.name, value: s.mbPerSec!.median, min: s.mbPerSec!.min, max: s.mbPerSec!.max, kind: s.id === 'pipeline' ? 'total' : 'hx' }));
-      for (const c of l.compare) {
-        if (c.status === 'ok') bars.push({ label: c.name, value: c.mbPerSec!.median, min: c.mbPerSec!.min, max: c.mbPerSec!.max, kind: 'peer', note: `vs ${c.versus}: ${ratioText(c.ratio!)}` });
+      // each hx stage, then the peers doing the same work (grey)
+      const bars: Bar[] = [];
+      for (const s of l.stages) {
+        if (s.status !== 'ok') continue;
+        bars.push({ label: s.name, value: s.mbPerSec!.median, min: s.mbPerSec!.min, max: s.mbPerSec!.max, kind: s.id === 'pipeline' ? 'total' : 'hx' });
+        for (const c of l.compare) {
+          if (c.versus === s.id && c.status === 'ok') {
+            bars.push({ label: c.name, value: c.mbPerSec!.median, min: c.mbPerSec!.min, max: c.mbPerSec!.max, kind: 'peer', note: ratioText(c.ratio!) });
+          }
+        }
       }
       return { title: `${l.label} (${formatBytes(l.uncompressedBytes)}, ${l.entries.total.toLocaleString('en-US')} entries)`, bars };
     }),

@@ -23,6 +23,8 @@ export interface Chart {
   /** Unit of the values, shown after each value and on the axis. */
   unit: string;
   sections: ChartSection[];
+  /** Axis: 'auto' (the default) is logarithmic when the values span more than 50x. */
+  scale?: 'linear' | 'log' | 'auto';
 }
 
 const COLORS = { hx: '#2b6cb0', peer: '#a0aec0', total: '#2f855a' } as const;
@@ -55,9 +57,23 @@ export function niceMax(max: number): number {
 
 export function barChart(c: Chart): string {
   const all = c.sections.flatMap((s) => s.bars);
-  const top = niceMax(Math.max(0, ...all.map((b) => Math.max(b.value, b.max ?? 0))));
+  const hi = Math.max(0, ...all.map((b) => Math.max(b.value, b.max ?? 0)));
+  const positive = all.flatMap((b) => [b.value, b.min ?? b.value]).filter((v) => v > 0);
+  const lo = positive.length ? Math.min(...positive) : 0;
+  const log = c.scale === 'log' || ((c.scale ?? 'auto') === 'auto' && lo > 0 && hi / lo > 50);
   const plotW = WIDTH - LABEL_W - VALUE_W;
-  const x = (v: number): number => LABEL_W + (Math.max(0, v) / top) * plotW;
+  let x: (v: number) => number;
+  let ticks: number[];
+  if (log) {
+    const d0 = Math.floor(Math.log10(lo));
+    const d1 = Math.max(d0 + 1, Math.ceil(Math.log10(hi)));
+    x = (v) => LABEL_W + ((Math.log10(Math.max(v, 10 ** d0)) - d0) / (d1 - d0)) * plotW;
+    ticks = Array.from({ length: d1 - d0 + 1 }, (_, i) => 10 ** (d0 + i));
+  } else {
+    const top = niceMax(hi);
+    x = (v) => LABEL_W + (Math.max(0, v) / top) * plotW;
+    ticks = [0, 1, 2, 3, 4].map((i) => (top * i) / 4);
+  }
   const out: string[] = [];
   let y = 30;
   const text = (tx: number, ty: number, s: string, attrs = ''): void => {
@@ -90,13 +106,12 @@ export function barChart(c: Chart): string {
   // axis
   y += 4;
   out.push(`<line x1="${LABEL_W}" y1="${y}" x2="${LABEL_W + plotW}" y2="${y}" stroke="#718096"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (top * i) / 4;
+  for (const v of ticks) {
     const tx = x(v);
     out.push(`<line x1="${tx.toFixed(1)}" y1="${y}" x2="${tx.toFixed(1)}" y2="${y + 4}" stroke="#718096"/>`);
     text(tx, y + 16, fmt(v), 'text-anchor="middle" font-size="10" fill="#4a5568"');
   }
-  text(LABEL_W + plotW / 2, y + 32, c.unit, 'text-anchor="middle" font-size="11" fill="#4a5568"');
+  text(LABEL_W + plotW / 2, y + 32, log ? `${c.unit} (log scale)` : c.unit, 'text-anchor="middle" font-size="11" fill="#4a5568"');
   const height = y + 44;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +

@@ -70,6 +70,15 @@ test('bar widths are proportional to the values', () => {
   assert.is.not(widths[0][1], widths[1][1], 'peers have another colour');
 });
 
+test('values spanning more than 50x get a log axis: equal ratios, equal steps', () => {
+  const svg = barChart({ title: 't', unit: 'MB/s', sections: [{ title: 's', bars: [{ label: 'a', value: 1 }, { label: 'b', value: 10 }, { label: 'c', value: 100 }, { label: 'd', value: 1000 }] }] });
+  assert.ok(checkXml(svg));
+  assert.match(svg, /MB\/s \(log scale\)/);
+  const w = [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+  assert.ok(Math.abs(w[2] - w[1] - (w[3] - w[2])) < 1, `steps ${w.join(' ')}`);
+  assert.ok(w[1] - w[0] > 10);
+});
+
 test('the broken check catches bad XML (so the test above can fail)', () => {
   assert.throws(() => checkXml('<svg><text>a & b</text></svg>'));
   assert.throws(() => checkXml('<svg><g></svg>'));
