@@ -24,7 +24,8 @@ async function makeCli(): Promise<{ cli: CliType; context: Parameters<CliType['p
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
-    colorDepth: Cli.defaultContext.colorDepth,
+    // clipanion asks the tty prototype, not our stdout: no colours into pipes and files.
+    colorDepth: process.stdout.isTTY ? Cli.defaultContext.colorDepth : 1,
     get stdin(): NodeJS.ReadStream {
       return process.stdin;
     },
