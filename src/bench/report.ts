@@ -119,7 +119,7 @@ export function renderRunText(r: BenchRunResult): string {
 
 export function runChart(r: BenchRunResult): Chart {
   const phases: Bar[] = r.phases
-    .filter((p) => p.status === 'ok')
+    .filter((p) => p.status === 'ok' && !(p.id === 'other' && p.ms!.median < 0.05))
     .map((p) => ({ label: p.name.replace(/ \(.*\)$/, ''), value: p.ms!.median, min: p.ms!.min, max: p.ms!.max, note: `${(p.share! * 100).toFixed(0)}%` }));
   const totals: Bar[] = [{ label: `hx run --rm ${r.image}`, value: r.total.ms.median, min: r.total.ms.min, max: r.total.ms.max, kind: 'total' }];
   for (const c of r.compare) if (c.status === 'ok') totals.push({ label: c.name, value: c.ms!.median, min: c.ms!.min, max: c.ms!.max, kind: 'peer', note: ratioText(c.ratio!) });
@@ -127,6 +127,7 @@ export function runChart(r: BenchRunResult): Chart {
     title: `hx bench run: ${r.image}`,
     subtitle: `${systemLine(r.system)}; ${r.system.mode}, ${r.system.storage.driver}; median of ${r.iterations}, whiskers min..max`,
     unit: 'ms',
+    scale: 'linear', // shares of one total read best on a linear axis
     sections: [
       { title: 'start to exit', bars: totals },
       { title: 'where the time goes (hx run)', bars: phases },
