@@ -1,7 +1,6 @@
 // --compare: the tools people use today, on the same files in the same run, each set
 // against the hx stage doing the same work. A peer runs only when its program is installed.
 import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { linkSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -247,14 +246,4 @@ export function writeOciLayout(layer: BenchLayer, dir: string): string {
     }),
   );
   return dir;
-}
-
-/** `tool --version` first line, for the report. */
-export function programVersion(path: string): string | undefined {
-  try {
-    const out = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n')[0]?.trim();
-  } catch {
-    return undefined;
-  }
 }

@@ -220,8 +220,4 @@ export class LayerRunner {
       ...(this.o.compare ? { spawnOverheadSeconds: overhead } : {}),
     };
   }
-
-  get steps(): number {
-    return this.done;
-  }
 }

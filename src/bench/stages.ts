@@ -386,7 +386,7 @@ export const STAGES: StageDef<unknown>[] = [
     async run(env, dir: string) {
       const r = await ingestLayer({
         source: createReadStream(env.layer.blob.file, { highWaterMark: CHUNK }),
-        blobFile: join(dir, '..', `${dir.split('/').pop()}.blob`),
+        blobFile: `${dir}.blob`,
         apply: { ...env.layerCtx, root: dir, lowers: [] },
       });
       if (r.diffId !== env.layer.diffId) throw new Error(`pipeline computed diff_id ${r.diffId}, expected ${env.layer.diffId}`);
