@@ -413,7 +413,7 @@ export const STAGES: StageDef<unknown>[] = [
         id: `tar-write-${engine}`,
         name: `tar write (${engine === 'ts' ? 'TypeScript' : 'Wasm'} headers + file reads)`,
         group: 'pack',
-        via: () => `encodeTarHeader engine ${engine}; lstat walk untimed`,
+        via: () => `encodeTarHeader ${engine}; file walk by the bench (no hx tree-to-layer writer yet; lstat untimed)`,
         warmup: 1,
         inputBytes: tarBytes,
         async setup(env) {
