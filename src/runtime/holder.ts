@@ -6,9 +6,10 @@
 // rootless command (hx run included) a few ms.
 import type { spawnSync as SpawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HostSetupError, HxError } from '../engine/errors.js';
-import { launcherPath } from '../sys/paths.js';
+import { hxRoot, launcherPath } from '../sys/paths.js';
 import { flock, LOCK } from '../sys/libc.js';
 import { hostUid, runtimeDir } from './paths.js';
 import type { IdMapEntry, RootlessIdentity } from './idmap.js';
@@ -140,7 +141,8 @@ function userNamespaceAdvice(errno: number): string {
 }
 
 async function startHolder(identity: RootlessIdentity): Promise<number> {
-  const { spawn, spawnSync } = await import('node:child_process');
+  // require, not import(): build/run.cjs runs inside a vm.Script, where import() throws.
+  const { spawn, spawnSync } = createRequire(join(hxRoot(), 'package.json'))('node:child_process') as typeof import('node:child_process');
   const child = spawn(launcherPath(), ['__holder'], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const first = await readLine(child.stdout!);
   const ready = /^ready (\d+)$/.exec(first);

@@ -71,6 +71,13 @@ test('the command that created the holder is not its parent (a shell wait return
   assert.is.not(ppid, process.pid);
 });
 
+test('hx run as the first command creates the holder', () => {
+  process.kill(holderPid(), 'SIGKILL');
+  const r = hx(['run', '--rm', 'hello-world'], { env });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Hello from hx!/);
+});
+
 test('a broken pid file is replaced, never trusted', () => {
   const host = readlinkSync('/proc/self/ns/user');
   for (const garbage of ['garbage\n', '999999999 1\n', `${process.pid} 1\n`, '1 0\n', '']) {

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { treeRoot } from '../lib/hx.mjs';
 
@@ -14,6 +15,11 @@ test('without a C compiler the build names the package to install', () => {
   assert.match(r.stderr, /apt-get install gcc/);
   assert.match(r.stderr, /dnf install gcc/);
   assert.match(r.stderr, /apk add build-base/);
+});
+
+test('build/run.cjs has no dynamic import(): it runs inside a vm.Script, where import() throws', () => {
+  const source = readFileSync(join(treeRoot, 'build', 'run.cjs'), 'utf8');
+  assert.not.match(source, /\bimport\(/);
 });
 
 test.run();
