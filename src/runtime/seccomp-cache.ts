@@ -2,7 +2,7 @@
 // the runtime dir (tmpfs, per boot, the user's own). Loading and running the compiler
 // costs several milliseconds of every `hx run`; reading the cached program costs ~0.1.
 // The file holds the full key, so a hash collision cannot hand out the wrong program.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** 64-bit FNV-1a as hex (node:crypto would cost more to load than the cache saves). */
@@ -35,7 +35,9 @@ export function compilerIdentity(files: string[]): string {
 export async function cachedFilter(dir: string, identity: string, key: string, compile: () => Promise<Buffer | null>): Promise<Buffer | null> {
   if (!identity) return compile();
   const full = `${identity}\n${key}`;
-  const path = join(dir, `${fnv1a(full)}.bpf`);
+  // BUILD-KEY.bpf: a rebuilt hx drops the files of the build before it.
+  const build = fnv1a(identity);
+  const path = join(dir, `${build}-${fnv1a(full)}.bpf`);
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
@@ -67,6 +69,7 @@ export async function cachedFilter(dir: string, identity: string, key: string, c
       closeSync(fd);
     }
     renameSync(tmp, path);
+    for (const f of readdirSync(dir)) if (f.endsWith('.bpf') && !f.startsWith(`${build}-`)) unlinkSync(join(dir, f));
   } catch {
     /* a read-only or full runtime dir only costs the compile next time */
   }

@@ -33,6 +33,7 @@ test('another key or a rebuilt compiler compiles again', async () => {
   const rebuilt = await cachedFilter(cache, compilerIdentity([src]), 'default x64 CAP_A', program(3));
   assert.is(rebuilt[0], 3);
   assert.is(compiles, before + 2);
+  assert.is(readdirSync(cache).length, 1, 'the files of the earlier build were removed');
 });
 
 test('a damaged or foreign file is ignored and replaced', async () => {
