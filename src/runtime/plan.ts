@@ -102,9 +102,23 @@ class Writer {
   str(...values: string[]): this {
     for (const s of values) {
       if (s.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(s)}`);
-      this.room(Buffer.byteLength(s) + 1);
-      this.off += this.buf.write(s, this.off, 'utf8');
-      this.buf[this.off++] = 0;
+      this.room(3 * s.length + 1); // UTF-8 needs at most 3 bytes per UTF-16 unit
+      const buf = this.buf;
+      let off = this.off;
+      let ascii = true;
+      // Plain JS for ASCII (nearly every path, argument and variable): a call into
+      // Buffer#write per string cost more than the rest of the plan together.
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) {
+          ascii = false;
+          break;
+        }
+        buf[off++] = c;
+      }
+      if (!ascii) off = this.off + buf.write(s, this.off);
+      buf[off++] = 0;
+      this.off = off;
     }
     return this;
   }
