@@ -21,11 +21,12 @@ function onSigchld(): void {
 }
 
 /** Listen for SIGCHLD while children live. Signal listeners do not keep Node running, so a
- * long idle timer does, until the last child is collected. */
+ * timer does, until the last child is collected; it also polls once a second, in case
+ * someone else removed the listener (the SIGCHLD path is the one that sets the latency). */
 function track(p: ContainerProcess): void {
   if (live.size === 0) {
     process.on('SIGCHLD', onSigchld);
-    keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+    keepAlive = setInterval(onSigchld, 1000);
   }
   live.add(p);
 }
