@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { hx, removeTree, tempDir } from '../lib/hx.mjs';
+import { rmSync } from 'node:fs';
+import { hx, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from '../e2e/run-rootfs.mjs';
 
 const work = tempDir('hx-run-1id-');
@@ -37,5 +38,8 @@ test('an unmapped --user is an error naming setuid, exit 125', () => {
   assert.match(r.stderr, /not mapped/);
 });
 
-test.after(() => removeTree(work));
+test.after(() => {
+  hx(['system', 'migrate'], { env }); // stop the holder made for this runtime dir
+  rmSync(work, { recursive: true, force: true }); // single-id: every file is the user's own
+});
 test.run();
