@@ -12,8 +12,14 @@ const runtime = tempDir('hx-rt-');
 const env = { XDG_RUNTIME_DIR: runtime, HX_STORAGE_ROOT: join(runtime, 'store') };
 const pidFile = join(runtime, 'hx', 'holder.pid');
 
+// Every holder this file made: replacing a garbage pid file orphans the live holder it
+// hid, so the cleanup kills them all rather than only the last one.
+const holdersSeen = new Set();
+
 function holderPid() {
-  return Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
+  const pid = Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
+  if (pid > 1) holdersSeen.add(pid);
+  return pid;
 }
 
 function userNs(extraEnv = {}) {
@@ -81,6 +87,7 @@ test('hx run as the first command creates the holder', () => {
 test('a broken pid file is replaced, never trusted', () => {
   const host = readlinkSync('/proc/self/ns/user');
   for (const garbage of ['garbage\n', '999999999 1\n', `${process.pid} 1\n`, '1 0\n', '']) {
+    holderPid();
     writeFileSync(pidFile, garbage);
     const r = hx(['unshare', '--', 'sh', '-c', 'id -u; readlink /proc/self/ns/user'], { env });
     assert.is(r.code, 0, r.stderr);
@@ -97,6 +104,7 @@ test('an unrelated live process in the pid file is not joined', async () => {
   const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'latin1');
   const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   writeFileSync(pidFile, `${sleeper.pid} ${start}\n`);
+  holderPid();
   const r = hx(['unshare', '--', 'id', '-u'], { env });
   sleeper.kill();
   assert.is(r.code, 0, r.stderr);
@@ -195,9 +203,17 @@ test('hx version names the build ids', () => {
 });
 
 test.after(() => {
-  try {
-    process.kill(holderPid(), 'SIGKILL');
-  } catch {}
+  holderPid();
+  for (const pid of holdersSeen) {
+    const stat = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'latin1');
+      } catch {
+        return '';
+      }
+    })();
+    if (stat.includes('(hx-holder)')) process.kill(pid, 'SIGKILL');
+  }
   rmSync(runtime, { recursive: true, force: true });
 });
 
