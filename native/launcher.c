@@ -77,9 +77,19 @@ out:
     if (mntfd >= 0) close(mntfd);
 }
 
+/* Index of the command word, past global options (`hx --storage-driver vfs run ...`). */
+static int command_index(int argc, char **argv) {
+    int i = 1;
+    while (i < argc && strncmp(argv[i], "--storage-driver", 16) == 0) i += strchr(argv[i], '=') ? 1 : 2;
+    return i;
+}
+
 /* Commands that must see the host as the user does (file owners, the initial namespace's
  * sysctls) or need no namespace at all: the launcher does not join for them. */
 static int runs_on_host(int argc, char **argv) {
+    int skip = command_index(argc, argv) - 1;
+    argc -= skip;
+    argv += skip;
     static const char *host_commands[] = {"info", "version", "--version", "-v", "help", "--help", "-h", "login", "logout", NULL};
     if (argc < 2) return 1;
     for (const char **c = host_commands; *c; c++)
@@ -135,7 +145,8 @@ int main(int argc, char **argv) {
     /* The CLI bundle when built, else the plain tsc output; `hx run` has a bundle of its
      * own (a third of the code to compile before the container starts). */
     main_js[0] = 0;
-    if (argc >= 2 && strcmp(argv[1], "run") == 0) {
+    int cmd = command_index(argc, argv);
+    if (cmd < argc && strcmp(argv[cmd], "run") == 0) {
         /* run-loader.cjs runs run.cjs through a V8 code cache (src/cli/run-loader.ts) */
         snprintf(main_js, sizeof main_js, "%s/build/run-loader.cjs", root);
         if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/build/run.cjs", root);

@@ -50,7 +50,7 @@ function fuseUsable(): string | undefined {
 /** The driver the store at ROOT uses (override or recorded choice), without probing. */
 export function recordedDriver(root: string): DriverChoice | undefined {
   const want = process.env.HX_STORAGE_DRIVER;
-  if (want && NAMES.includes(want as DriverName)) return { driver: want as DriverName, reason: 'chosen with HX_STORAGE_DRIVER' };
+  if (want && NAMES.includes(want as DriverName)) return { driver: want as DriverName, reason: 'chosen with --storage-driver (HX_STORAGE_DRIVER)' };
   const cached = readJson<Cached>(join(root, 'driver.json'));
   if (cached && cached.kernel === release() && cached.rootful === isRootful()) return { driver: cached.driver, reason: `${cached.reason} (recorded in the store)` };
   return undefined;
@@ -60,7 +60,7 @@ export function chooseDriver(store: Store, requested?: string): DriverChoice {
   const want = requested ?? process.env.HX_STORAGE_DRIVER;
   if (want) {
     if (!NAMES.includes(want as DriverName)) throw new UsageError(`unknown storage driver "${want}"`, `use one of: ${NAMES.join(', ')}`);
-    return { driver: want as DriverName, reason: requested ? 'chosen with --storage-driver' : 'chosen with HX_STORAGE_DRIVER' };
+    return { driver: want as DriverName, reason: 'chosen with --storage-driver (HX_STORAGE_DRIVER)' };
   }
   const cachePath = join(store.root, 'driver.json');
   const cached = readJson<Cached>(cachePath);
