@@ -1,20 +1,11 @@
 // hx's entry point (run by the launcher). Keep this module's imports light: every
 // command pays for them, including `hx --help`. Commands import the engine lazily.
 import type { Cli as CliType } from 'clipanion';
+import { takeGlobalOptions } from './global-options.js';
 
 const argv = process.argv.slice(2);
 
-// Global options before the command, as podman takes them: `hx --storage-driver vfs run ...`.
-// They become the environment the engine already reads (HX_STORAGE_DRIVER).
-while (argv[0]?.startsWith('--storage-driver')) {
-  const flag = argv.shift()!;
-  const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : argv.shift();
-  if (!value || !['overlay', 'fuse-overlayfs', 'vfs'].includes(value)) {
-    process.stderr.write(`hx: --storage-driver needs one of: overlay, fuse-overlayfs, vfs (got ${value ?? 'nothing'})\n`);
-    process.exit(125);
-  }
-  process.env.HX_STORAGE_DRIVER = value;
-}
+takeGlobalOptions(argv);
 
 // `hx run` skips clipanion: loading it (and its defaultContext, which creates
 // process.stdin) costs ~20 ms of the container's start-up; run-main.ts parses docker's
