@@ -7,7 +7,7 @@ import { accessSync, closeSync, constants, createReadStream, createWriteStream, 
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import { decompressor, detectCompression, UnsupportedCompression, type Compression } from '../layer/decompress.js';
 import { TarStreamParser } from '../layer/tar/parser.js';
 import type { TarEntry } from '../layer/tar/types.js';
@@ -46,7 +46,7 @@ export interface BenchLayer {
 
 export class BadLayerInput extends HxError {
   constructor(message: string, hint?: string) {
-    super(message, { hint: hint ?? 'give an image in the store, a layer tar (.tar, .tar.gz, .tar.zst), or --synthetic small-files|large-files|mixed' });
+    super(message, { kind: 'invalid-argument', hint: hint ?? 'give an image in the store, a layer tar (.tar, .tar.gz, .tar.zst), or --synthetic small-files|large-files|mixed' });
     this.name = 'BadLayerInput';
   }
 }

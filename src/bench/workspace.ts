@@ -4,13 +4,14 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import { filesystemOf } from '../store/filesystem.js';
 import { formatBytes } from './stats.js';
 
 export class NotEnoughSpace extends HxError {
   constructor(dir: string, need: number, free: number, what: string) {
     super(`${what} needs about ${formatBytes(need)} in ${dir}, but only ${formatBytes(free)} is free there`, {
+      kind: 'unavailable',
       hint: 'use a smaller --size, free some space, or choose another place with --dir (e.g. --dir /dev/shm for memory)',
     });
     this.name = 'NotEnoughSpace';

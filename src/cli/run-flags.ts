@@ -1,7 +1,7 @@
 // `hx run` flags with docker's syntax (pflag rules: -it bundles, -eK=V, --flag=value,
 // options stop at the first positional). Kept free of clipanion so the run fast path in
 // main.ts does not load it.
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 import { expandEnvFlag, mergeEnv, parseEnvFile } from '../runtime/env.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../runtime/mounts.js';
 import { parseUlimit } from '../runtime/rlimits.js';

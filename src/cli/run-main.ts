@@ -2,18 +2,15 @@
 // main.ts calls runMain directly for `run` (no clipanion on this path: `hx run` start-up
 // latency is the product), and commands/run.ts does for `hx --help` listings.
 import { readFileSync, writeSync } from 'node:fs';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
+import { formatError } from './errors.js';
 import { markPhase } from '../engine/phases.js';
 import { flagsToOptions, parseRunArgs, runUsage, type RunFlags } from './run-flags.js';
 
-/** Same output as HxCommand's formatError (base.ts), without loading clipanion. */
 function reportError(error: unknown): number {
-  const e = error as Error & { hint?: string; exitCode?: number };
-  const structured = error instanceof Error && error.name !== 'Error' && 'exitCode' in error;
-  const message = error instanceof Error ? error.message : String(error);
-  if (process.env.HX_DEBUG && error instanceof Error) writeSync(2, `${error.stack}\n`);
-  writeSync(2, `hx: ${message}${structured && e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
-  return structured ? (e.exitCode ?? 125) : 125;
+  const { text, exitCode } = formatError(error);
+  writeSync(2, text);
+  return exitCode;
 }
 
 interface RootfsSource {

@@ -22,7 +22,7 @@ import { isRootful, storageRoot } from '../runtime/paths.js';
 import { readJson } from '../store/atomic.js';
 import { Store } from '../store/store.js';
 import { launcherPath } from '../sys/paths.js';
-import { HxError, UsageError } from './errors.js';
+import { HxError, UsageError } from '../errors.js';
 import { openStore } from './images.js';
 import { versionInfo } from './version.js';
 

@@ -14,7 +14,7 @@ import { opaqueXattrName } from '../layer/context.js';
 import { isRootful } from '../runtime/paths.js';
 import type { ImageConfig } from '../image/config.js';
 import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type Store } from '../store/store.js';
-import { HxError } from './errors.js';
+import { HxError } from '../errors.js';
 import { imageConfig, openStore } from './images.js';
 import { resolveImage } from '../image/resolve.js';
 import { ensureHelloWorld, isHelloWorld } from '../image/hello.js';

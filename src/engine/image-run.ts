@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HxError } from './errors.js';
+import { HxError } from '../errors.js';
 import { createContainerRootfs, mergeRunConfig, removeContainerRootfs, unmountContainerRootfs, type RunConfig } from './image-rootfs.js';
 import { openStore } from './images.js';
 

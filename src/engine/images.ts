@@ -13,7 +13,7 @@ import { layerContext } from '../layer/context.js';
 import { storageRoot } from '../runtime/paths.js';
 import type { ImageRecord, Store as StoreType } from '../store/store.js';
 import { Store } from '../store/store.js';
-import { HxError, UsageError } from './errors.js';
+import { HxError, UsageError } from '../errors.js';
 
 export type { ImageRecord };
 

@@ -6,7 +6,7 @@ import { launcherPath } from '../sys/paths.js';
 import { ensureHolder, insideHolder } from '../runtime/holder.js';
 import { rootlessIdentity, singleIdWarning, type RootlessIdentity } from '../runtime/idmap.js';
 import { hostGid, hostUid, isRootful } from '../runtime/paths.js';
-import { HxError } from './errors.js';
+import { HxError } from '../errors.js';
 
 export type NamespaceStatus = { mode: 'rootful' } | { mode: 'rootless'; identity: RootlessIdentity; warnings: string[] };
 

@@ -8,7 +8,7 @@ import { RegistrySession } from '../image/registry/client.js';
 import { hxAuthFile } from '../image/registry/credentials.js';
 import type { RegistryEvent, RegistryEventSink } from '../image/registry/events.js';
 import { pullImage, type PullResult } from '../image/registry/pull.js';
-import { HxError, UsageError } from './errors.js';
+import { HxError, UsageError } from '../errors.js';
 import { openStore } from './images.js';
 
 export type { RegistryEvent, PullResult };

@@ -1,7 +1,7 @@
 import { execReplace } from '../sys/libhxns.js';
 import { SysError } from '../sys/errors.js';
 import { storageRoot, runtimeDir } from '../runtime/paths.js';
-import { HxError } from './errors.js';
+import { HxError } from '../errors.js';
 
 /** Replace this process with COMMAND (default: the user's shell); the caller is already in place. */
 export function runInNamespace(command: string[]): never {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import { decompressor, detectCompression } from '../layer/decompress.js';
 import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { digestHex } from '../store/digest.js';

@@ -5,7 +5,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import { LayerError } from '../layer/apply.js';
 import type { LayerContext } from '../layer/context.js';
 import { ingestLayer, type IngestResult } from '../layer/ingest.js';
@@ -38,7 +38,7 @@ export type CommitEvent =
 
 export class ImageInputError extends HxError {
   constructor(message: string, hint?: string) {
-    super(message, { hint: hint ?? 'the image source is corrupt or was tampered with; nothing was stored' });
+    super(message, { kind: 'data', hint: hint ?? 'the image source is corrupt or was tampered with; nothing was stored' });
     this.name = 'ImageInputError';
   }
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import { layerContext } from '../layer/context.js';
 import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { sha256Digest } from '../store/digest.js';

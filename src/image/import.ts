@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 import { decompressor, detectCompression } from '../layer/decompress.js';
 import type { ContainerConfig, ImageConfig } from './config.js';
 

@@ -1,6 +1,6 @@
 // Platforms as OCI indexes name them (GOOS/GOARCH values plus an optional variant), the
 // host's own, and the matching rule for choosing a manifest out of an index.
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface Platform {
   os: string;

@@ -1,7 +1,7 @@
 // Image references as docker spells and normalizes them (distribution/reference):
 // `alpine` -> docker.io/library/alpine:latest, `host:5000/a/b:tag`, `name@sha256:...`,
 // `name:tag@sha256:...`. Pure string work: nothing here touches the network.
-import { UsageError } from '../engine/errors.js';
+import { UsageError } from '../errors.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 /** Docker Hub's API lives on another host than its name (a quirk every client carries). */

@@ -1,12 +1,12 @@
 // Finding an image in the store the way docker does: by name (normalized, `busybox` is
 // docker.io/library/busybox:latest), by name@digest, by full ID, or by a unique ID prefix.
-import { HxError } from '../engine/errors.js';
+import { HxError } from '../errors.js';
 import type { ImageRecord, Store } from '../store/store.js';
 import { familiarName, formatReference, parseNormalized, parseReference, repositoryName } from './reference.js';
 
 export class NoSuchImage extends HxError {
   constructor(ref: string) {
-    super(`No such image: ${ref}`, { hint: 'list local images with `hx images`; load one with `hx load -i FILE` or pull it with `hx pull`' });
+    super(`No such image: ${ref}`, { kind: 'not-found', hint: 'list local images with `hx images`; load one with `hx load -i FILE` or pull it with `hx pull`' });
     this.name = 'NoSuchImage';
   }
 }

@@ -7,6 +7,7 @@
 // directories: nothing is ever written through a symlink. Files are created with
 // O_EXCL|O_NOFOLLOW after unlinking whatever was there, so an inode that is hardlinked
 // elsewhere is never modified in place.
+import { HxError } from '../errors.js';
 import {
   chmodSync,
   closeSync,
@@ -64,9 +65,9 @@ export interface ApplyStats {
 }
 
 /** A layer that cannot be applied safely; the caller removes the whole layer dir. */
-export class LayerError extends Error {
+export class LayerError extends HxError {
   constructor(message: string) {
-    super(message);
+    super(message, { kind: 'data' });
     this.name = 'LayerError';
   }
 }

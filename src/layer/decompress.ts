@@ -2,6 +2,7 @@
 // a stream that undoes it. gzip: node:zlib with 1 MiB chunks (DESIGN.md: 2.3x the
 // default). zstd: Node 20 has no zlib.createZstdDecompress, so the system `zstd`
 // binary runs beside us (a second core for free); without it, an error says what to install.
+import { HxError } from '../errors.js';
 import { spawn } from 'node:child_process';
 import { Duplex, PassThrough } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -9,7 +10,12 @@ import { findInPath } from '../runtime/probes.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
-export class UnsupportedCompression extends Error {}
+export class UnsupportedCompression extends HxError {
+  constructor(message: string) {
+    super(message, { kind: 'data' });
+    this.name = 'UnsupportedCompression';
+  }
+}
 
 /** Needs at least 6 bytes (fewer means a tiny or empty blob: treated as plain tar). */
 export function detectCompression(head: Uint8Array): Compression {

@@ -8,7 +8,7 @@ import type { spawnSync as SpawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { HostSetupError, HxError } from '../engine/errors.js';
+import { HostSetupError, HxError } from '../errors.js';
 import { hxRoot, launcherPath } from '../sys/paths.js';
 import { flock, LOCK } from '../sys/libc.js';
 import { hostUid, runtimeDir } from './paths.js';

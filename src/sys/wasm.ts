@@ -1,6 +1,7 @@
 // The Wasm loader: build/hx.wasm (compiled from assembly/) is instantiated once, synchronously,
 // on first use, so commands that never touch tar data never pay for it. The module has no
 // imports beyond `env.abort` (AssemblyScript's stub runtime).
+import { HxError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDir } from './paths.js';
@@ -24,9 +25,9 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let instance: { exports: object } | undefined;
 
-export class WasmLoadError extends Error {
+export class WasmLoadError extends HxError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { kind: 'host-setup', hint: 'rebuild hx: `npm run build` in its directory', ...options });
     this.name = 'WasmLoadError';
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hx } from '../lib/hx.mjs';
 import { formatError } from '../../dist/cli/base.js';
-import { HxError } from '../../dist/engine/errors.js';
+import { HxError } from '../../dist/errors.js';
 
 test('hx --help lists the commands and exits 0', () => {
   const r = hx(['--help']);

@@ -85,7 +85,7 @@ export class BenchLayersCommand extends HxCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'No progress output' });
 
   async run(): Promise<number> {
-    const { UsageError } = await import('../../engine/errors.js');
+    const { UsageError } = await import('../../errors.js');
     const { parseSize } = await import('../../bench/stats.js');
     if (this.format !== undefined && this.format !== 'json' && this.format !== 'table') throw new UsageError(`--format ${this.format}: use json or table`);
     const int = (flag: string, v: string | undefined): number | undefined => {

@@ -24,7 +24,7 @@ export class BenchRunCommand extends HxCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'No progress output' });
 
   async run(): Promise<number> {
-    const { UsageError } = await import('../../engine/errors.js');
+    const { UsageError } = await import('../../errors.js');
     if (this.format !== undefined && this.format !== 'json' && this.format !== 'table') throw new UsageError(`--format ${this.format}: use json or table`);
     const int = (flag: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined;

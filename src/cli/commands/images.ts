@@ -38,7 +38,7 @@ export class ImagesCommand extends HxCommand {
       return 0;
     }
     if (this.format) {
-      const { UsageError } = await import('../../engine/errors.js');
+      const { UsageError } = await import('../../errors.js');
       throw new UsageError(`unsupported --format "${this.format}"`, 'use --format json');
     }
     const head = ['REPOSITORY', 'TAG', ...(this.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE'];

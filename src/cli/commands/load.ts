@@ -20,7 +20,7 @@ export class LoadCommand extends HxCommand {
     await enterNamespace(process.argv.slice(2));
     const input = this.input ?? '-';
     if (input === '-' && process.stdin.isTTY) {
-      const { UsageError } = await import('../../engine/errors.js');
+      const { UsageError } = await import('../../errors.js');
       throw new UsageError('requested load from stdin, but stdin is a terminal', 'use hx load -i FILE, or pipe an archive into hx load');
     }
     const { loadImages } = await import('../../engine/images.js');

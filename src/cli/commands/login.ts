@@ -57,7 +57,7 @@ export class LoginCommand extends HxCommand {
   registry = Option.String({ name: 'REGISTRY', required: false });
 
   async run(): Promise<number> {
-    const { UsageError } = await import('../../engine/errors.js');
+    const { UsageError } = await import('../../errors.js');
     let username = this.username;
     let password = this.password;
     if (this.passwordStdin) {

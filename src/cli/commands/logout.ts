@@ -15,7 +15,7 @@ export class LogoutCommand extends HxCommand {
 
   async run(): Promise<number> {
     const { logout } = await import('../../engine/registry.js');
-    const { UsageError } = await import('../../engine/errors.js');
+    const { UsageError } = await import('../../errors.js');
     if (this.all && this.registry) throw new UsageError('--all and a registry name are mutually exclusive');
     const r = await logout(this.all ? undefined : this.registry ?? 'docker.io', { authFile: this.authFile });
     this.context.stdout.write(`Removed login credentials for ${r.registry}\n`);

@@ -13,7 +13,7 @@ export class SaveCommand extends HxCommand {
   refs = Option.Rest({ required: 1 });
 
   async run(): Promise<number> {
-    const { UsageError } = await import('../../engine/errors.js');
+    const { UsageError } = await import('../../errors.js');
     if (this.format !== 'docker-archive' && this.format !== 'oci-archive') {
       throw new UsageError(`unknown format "${this.format}"`, 'use --format docker-archive or --format oci-archive');
     }

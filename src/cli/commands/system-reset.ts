@@ -8,7 +8,7 @@ export class SystemResetCommand extends HxCommand {
 
   async run(): Promise<number> {
     if (!this.force) {
-      const { UsageError } = await import('../../engine/errors.js');
+      const { UsageError } = await import('../../errors.js');
       throw new UsageError('hx system reset deletes all images, layers and containers', 'run it again with -f to confirm');
     }
     const { enterNamespace } = await import('../../engine/namespace.js');

@@ -1,7 +1,7 @@
 // Registry authentication per the challenge a registry sends (distribution's token spec):
 // Basic with stored credentials, or Bearer tokens fetched from the realm for a set of
 // scopes, cached per scope set until shortly before they expire.
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import type { Challenge } from './challenge.js';
 import type { Credentials } from './credentials.js';
 import { AuthError, describeErrors, parseErrorBody } from './errors.js';

@@ -3,7 +3,7 @@
 // repository view with the distribution-spec operations pull and push need.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { apiHost, DEFAULT_DOMAIN, isLoopbackHost } from '../reference.js';
 import { Authenticator, mergeScopes, scopeString, type Action, type Scope } from './auth.js';
 import { parseChallenges } from './challenge.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 
 export interface RegistrySettings {
   /** TLS without verification, and plain http when the registry does not speak TLS. */

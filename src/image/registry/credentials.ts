@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { DEFAULT_DOMAIN } from '../reference.js';
 import { userConfigDir } from './config.js';
 

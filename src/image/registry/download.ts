@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import type { RepositoryClient } from './client.js';
 import { DigestMismatchError } from './errors.js';
 import { classifyNetworkError, TransientError, withRetries } from './http.js';

@@ -1,6 +1,6 @@
 // Registry answers turned into errors that say which registry, which repository and what
 // to do. The distribution error body ({"errors":[{code,message,detail}]}) is parsed when present.
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 
 export interface DistributionError {
   code: string;
@@ -24,7 +24,7 @@ export function describeErrors(errors: DistributionError[], fallback: string): s
 /** 404: no such repository, tag, manifest or blob. */
 export class NotFoundError extends HxError {
   constructor(message: string, hint?: string) {
-    super(message, hint !== undefined ? { hint } : {});
+    super(message, { kind: 'not-found', hint });
     this.name = 'NotFoundError';
   }
 }
@@ -35,7 +35,7 @@ export class AuthError extends HxError {
   /** True when the credentials themselves were rejected (not merely lacking access). */
   readonly badCredentials: boolean;
   constructor(message: string, status: number, badCredentials: boolean, hint: string) {
-    super(message, { hint });
+    super(message, { kind: 'unauthorized', hint });
     this.name = 'AuthError';
     this.status = status;
     this.badCredentials = badCredentials;
@@ -46,6 +46,7 @@ export class AuthError extends HxError {
 export class DigestMismatchError extends HxError {
   constructor(what: string, expected: string, actual: string) {
     super(`${what}: content does not match its digest (expected ${expected}, got ${actual})`, {
+      kind: 'data',
       hint: 'the registry, a proxy or the network altered the data; nothing of it was kept',
     });
     this.name = 'DigestMismatchError';

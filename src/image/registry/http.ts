@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { secureContextFor } from './tls.js';
 
 export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -39,7 +39,7 @@ export class TransientError extends HxError {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
   constructor(message: string, opts: { status?: number; retryAfterMs?: number; cause?: unknown; hint?: string } = {}) {
-    super(message, { cause: opts.cause, ...(opts.hint !== undefined ? { hint: opts.hint } : {}) });
+    super(message, { kind: 'unavailable', cause: opts.cause, ...(opts.hint !== undefined ? { hint: opts.hint } : {}) });
     this.name = 'TransientError';
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
@@ -50,7 +50,7 @@ export class TransientError extends HxError {
 export class UnreachableError extends HxError {
   readonly code: string | undefined;
   constructor(message: string, code: string | undefined, hint: string, cause: unknown) {
-    super(message, { hint, cause });
+    super(message, { kind: 'unavailable', hint, cause });
     this.name = 'UnreachableError';
     this.code = code;
   }
@@ -59,7 +59,7 @@ export class UnreachableError extends HxError {
 /** The server does not speak TLS (a plain-http registry answered a TLS hello). */
 export class NotTlsError extends HxError {
   constructor(host: string, cause: unknown) {
-    super(`${host} did not answer with TLS`, { cause, hint: 'if it is a plain-http registry, mark it "insecure" in the registries config or pass --tls-verify=false' });
+    super(`${host} did not answer with TLS`, { kind: 'unavailable', cause, hint: 'if it is a plain-http registry, mark it "insecure" in the registries config or pass --tls-verify=false' });
     this.name = 'NotTlsError';
   }
 }

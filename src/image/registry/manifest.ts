@@ -1,6 +1,6 @@
 // Manifests and indexes as they come off the wire: classify by media type, validate the
 // fields hx relies on, pick a platform out of an index. Schema 1 is refused here.
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { isValidDigest } from '../reference.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
 import type { Descriptor, Index, Manifest } from '../media.js';
@@ -16,7 +16,7 @@ export type ParsedManifest =
 
 export class ManifestError extends HxError {
   constructor(message: string, hint?: string) {
-    super(message, hint !== undefined ? { hint } : {});
+    super(message, { kind: 'data', hint });
     this.name = 'ManifestError';
   }
 }

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import type { LayerContext } from '../../layer/context.js';
 import { chainIds } from '../../store/digest.js';
 import type { ImageRecord, Store } from '../../store/store.js';

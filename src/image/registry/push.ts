@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { HxError, UsageError } from '../../engine/errors.js';
+import { HxError, UsageError } from '../../errors.js';
 import type { ImageRecord, Store } from '../../store/store.js';
 import { formatReference, parseReference, repositoryName, type ImageReference } from '../reference.js';
 import type { RegistrySession, RepositoryClient } from './client.js';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 
 function certsDirs(host: string): string[] {
   const configHome = process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config');

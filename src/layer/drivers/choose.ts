@@ -4,7 +4,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError } from '../../errors.js';
 import { isRootful } from '../../runtime/paths.js';
 import { findInPath } from '../../runtime/probes.js';
 import { readJson, writeJsonAtomic } from '../../store/atomic.js';

@@ -2,7 +2,7 @@
 // mounted in a user namespace. Same layer format (0/0 char devices, user.overlay.opaque).
 import { spawnSync } from 'node:child_process';
 import { relative, join } from 'node:path';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { findInPath } from '../../runtime/probes.js';
 import { prepareOverlayDirs } from './overlay.js';
 import type { RootfsDirs } from './types.js';

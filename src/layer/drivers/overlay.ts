@@ -4,7 +4,7 @@
 // way containers/storage keeps the mount data under the one-page limit.
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { mount, umount2, MNT_DETACH } from '../../sys/libc.js';
 import type { RootfsDirs } from './types.js';
 

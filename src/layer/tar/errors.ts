@@ -1,7 +1,7 @@
 // The one error type of the tar code: a malformed, truncated or unsupported archive, or a
 // name that cannot be placed under a root. Both readers build it from the same codes, so
 // the Wasm and TypeScript engines fail with identical messages.
-import { HxError } from '../../engine/errors.js';
+import { HxError } from '../../errors.js';
 import { FIELD_NAMES, MAX_CHAIN_SIZE, MAX_NAME_SIZE, MAX_PAX_SIZE, MAX_XATTRS, TarErrorCode } from './constants.js';
 
 const CORRUPT_HINT = 'the archive is corrupt or not a tar; check that it was fully downloaded and is not compressed';
@@ -13,7 +13,7 @@ export class TarFormatError extends HxError {
   /** Stream offset of the header the error is about (-1 when none). */
   readonly offset: number;
   constructor(message: string, opts: { code?: number; entryName?: string; offset?: number; hint?: string } = {}) {
-    super(message, { hint: opts.hint ?? CORRUPT_HINT, exitCode: 125 });
+    super(message, { kind: 'data', hint: opts.hint ?? CORRUPT_HINT });
     this.name = 'TarFormatError';
     this.code = opts.code ?? 0;
     this.entryName = opts.entryName ?? '';

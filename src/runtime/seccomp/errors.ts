@@ -1,11 +1,9 @@
-// The error for a seccomp profile hx cannot use. runtime/ must not import engine/, so this is a
-// plain Error carrying the same fields as HxError (hint, exitCode) that the CLI's formatError reads.
-export class SeccompProfileError extends Error {
-  readonly hint: string | undefined;
-  readonly exitCode = 125;
+// The error for a seccomp profile hx cannot use.
+import { HxError } from '../../errors.js';
+
+export class SeccompProfileError extends HxError {
   constructor(message: string, hint?: string) {
-    super(message);
+    super(message, { kind: 'invalid-argument', hint });
     this.name = 'SeccompProfileError';
-    this.hint = hint;
   }
 }
