@@ -6,6 +6,7 @@
 //   test/root/        root only (rootful mode)
 // Each test file runs in its own process with a time limit.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +30,23 @@ function files(dir) {
 }
 
 const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+// Per checkout, so that two checkouts' suites (git worktrees) can run at once without
+// sharing a test tree copy or a namespace holder.
+const treeTag = createHash('sha256').update(root).digest('hex').slice(0, 8);
+
+/** A runtime dir of USER's own for this checkout (what a login session's XDG_RUNTIME_DIR is). */
+function userRuntimeDir(user) {
+  const dir = `/tmp/hx-rt-${treeTag}-${user}`;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  spawnSync('chown', [`${user}:`, dir]);
+  chmodSync(dir, 0o700);
+  return dir;
+}
 
 function userEnv(user) {
   return {
     PATH: CLEAN_PATH,
+    XDG_RUNTIME_DIR: userRuntimeDir(user),
     HOME: `/home/${user}`,
     USER: user,
     LOGNAME: user,
@@ -86,7 +100,7 @@ function skipSuite(suite, list, why, enable) {
 function readableTree() {
   const probe = spawnSync('runuser', ['-u', TEST_USER, '--', 'test', '-r', join(root, 'dist/cli/main.js'), '-a', '-x', join(root, 'build/hx')]);
   if (probe.status === 0) return root;
-  const copy = '/var/tmp/hx-test-tree';
+  const copy = `/var/tmp/hx-test-tree-${treeTag}`;
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(copy, { recursive: true });
   for (const part of ['package.json', 'build', 'dist', 'node_modules', 'test', 'bench', 'native', 'assembly']) {
