@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "spawn.h"
+#include "tree.h"
 
 typedef struct napi_env__ *napi_env;
 typedef struct napi_value__ *napi_value;
@@ -36,6 +38,9 @@ extern napi_status napi_set_element(napi_env, napi_value, uint32_t, napi_value);
 extern napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);
 extern napi_status napi_set_named_property(napi_env, napi_value, const char *, napi_value);
 extern napi_status napi_create_buffer_copy(napi_env, size_t, const void *, void **, napi_value *);
+extern napi_status napi_get_value_int64(napi_env, napi_value, int64_t *);
+extern napi_status napi_create_double(napi_env, double, napi_value *);
+extern napi_status napi_create_string_utf8(napi_env, const char *, size_t, napi_value *);
 
 static napi_value int32_value(napi_env env, int32_t v) {
     napi_value out = NULL;
@@ -131,6 +136,74 @@ static napi_value js_open_in_root(napi_env env, napi_callback_info info) {
     return int32_value(env, fd < 0 ? -err : (int32_t)fd);
 }
 
+/* A directory for tree copies: PATH resolved inside ROOT (RESOLVE_IN_ROOT), or PATH itself
+ * when ROOT is "". O_RDONLY | O_DIRECTORY; -errno on failure. */
+static int open_dir(const char *root, const char *path) {
+    if (!root[0]) return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) return -errno;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    int err = errno;
+    close(rootfd);
+    return fd < 0 ? -err : (int)fd;
+}
+
+/* copyTree(srcRoot, srcPath, dstRoot, dstPath, flags, uid, gid)
+ *   -> [0, files, dirs, bytes, chownSkipped, xattrsSkipped, specialSkipped]
+ *    | [-errno, message]: the contents of the source directory copied into the destination
+ *      directory, each resolved inside its root ("" root: a host path). */
+static napi_value js_copy_tree(napi_env env, napi_callback_info info) {
+    napi_value argv[7];
+    static char src_root[4096], src_path[4096], dst_root[4096], dst_path[4096];
+    int32_t flags;
+    int64_t uid, gid;
+    if (args(env, info, 7, argv) || string_arg(env, argv[0], src_root, sizeof src_root) || string_arg(env, argv[1], src_path, sizeof src_path) ||
+        string_arg(env, argv[2], dst_root, sizeof dst_root) || string_arg(env, argv[3], dst_path, sizeof dst_path) ||
+        napi_get_value_int32(env, argv[4], &flags) || napi_get_value_int64(env, argv[5], &uid) || napi_get_value_int64(env, argv[6], &gid))
+        return int32_value(env, -EINVAL);
+    static char err[8448];
+    err[0] = 0;
+    struct hx_copy_stats st;
+    memset(&st, 0, sizeof st);
+    int r;
+    int src = open_dir(src_root, src_path);
+    if (src < 0) {
+        r = src;
+        snprintf(err, sizeof err, "open %s: %s", src_path, strerror(-src));
+    } else {
+        int dst = open_dir(dst_root, dst_path);
+        if (dst < 0) {
+            r = dst;
+            snprintf(err, sizeof err, "open %s: %s", dst_path, strerror(-dst));
+        } else {
+            struct hx_copy_opts o = {.flags = (unsigned)flags, .uid = uid, .gid = gid};
+            r = hx_copy_tree(src, dst, &o, &st, err, sizeof err);
+            close(dst);
+        }
+        close(src);
+    }
+    napi_value out, v;
+    if (r < 0) {
+        napi_create_array_with_length(env, 2, &out);
+        napi_set_element(env, out, 0, int32_value(env, r));
+        napi_create_string_utf8(env, err, strlen(err), &v);
+        napi_set_element(env, out, 1, v);
+        return out;
+    }
+    uint64_t nums[6] = {st.files, st.dirs, st.bytes, st.chown_skipped, st.xattrs_skipped, st.special_skipped};
+    napi_create_array_with_length(env, 7, &out);
+    napi_set_element(env, out, 0, int32_value(env, 0));
+    for (int i = 0; i < 6; i++) {
+        napi_create_double(env, (double)nums[i], &v);
+        napi_set_element(env, out, (uint32_t)i + 1, v);
+    }
+    return out;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
     napi_value fn;
     if (napi_create_function(env, name, strlen(name), cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -142,5 +215,6 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
     export_fn(env, exports, "signal", js_signal);
     export_fn(env, exports, "setWinsize", js_set_winsize);
     export_fn(env, exports, "openInRoot", js_open_in_root);
+    export_fn(env, exports, "copyTree", js_copy_tree);
     return exports;
 }

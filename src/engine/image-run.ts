@@ -2,10 +2,11 @@
 // under a per-container upper dir), the image config merged with the flags (docker's
 // Entrypoint/Cmd rules, Env, WorkingDir, User), the image's VOLUMEs as anonymous volumes
 // (filled from the image, like docker), and a cleanup for after the process exits.
-import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { HxError } from '../errors.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { wrap } from '../errors.js';
+import { SysError } from '../sys/errors.js';
+import { copyTree, CopyFlag } from '../sys/spawn.js';
 import { createContainerRootfs, mergeRunConfig, removeContainerRootfs, unmountContainerRootfs, type RunConfig } from './image-rootfs.js';
 import { openStore } from './images.js';
 
@@ -48,22 +49,14 @@ export async function prepareImageRun(req: ImageRunRequest): Promise<ImageRun> {
     });
     const volumeMounts: { source: string; target: string }[] = [];
     const store = openStore();
-    cfg.volumes.forEach((target, i) => {
-      if (!target.startsWith('/')) return;
+    const seen = new Set<string>();
+    cfg.volumes.forEach((key, i) => {
+      const target = volumeTarget(key);
+      if (seen.has(target)) return;
+      seen.add(target);
       const source = join(store.containerDir(made.id), 'volumes', String(i));
       mkdirSync(source, { recursive: true, mode: 0o755 });
-      // docker fills a new anonymous volume with what the image has at its path.
-      const inImage = join(made.rootfs, target);
-      let isDir = false;
-      try {
-        isDir = lstatSync(inImage).isDirectory();
-      } catch {
-        isDir = false;
-      }
-      if (isDir) {
-        const r = spawnSync('cp', ['-a', `${inImage}/.`, source]);
-        if (r.status !== 0) throw new HxError(`cannot fill the volume for ${target}: ${r.stderr.toString().trim()}`);
-      }
+      copyUp(made.rootfs, target, source);
       volumeMounts.push({ source, target });
     });
     return {
@@ -80,5 +73,27 @@ export async function prepareImageRun(req: ImageRunRequest): Promise<ImageRun> {
   } catch (e) {
     await removeContainerRootfs(made.id).catch(() => {});
     throw e;
+  }
+}
+
+/** An image's VOLUME key as a path inside the container: cleaned, absolute, so that no
+ * `..` climbs anywhere (it is resolved inside the container's root in any case). */
+export function volumeTarget(key: string): string {
+  const clean = posix.normalize(`/${key}`);
+  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
+}
+
+/**
+ * docker's copy-up: a new, empty volume gets what the image has at TARGET (owners, modes,
+ * xattrs, hardlinks kept), when that is a directory. TARGET is resolved inside ROOTFS
+ * (symlinks in the image stay in the image) and the copy never follows a symlink out of it.
+ */
+export function copyUp(rootfs: string, target: string, volume: string): void {
+  try {
+    copyTree({ root: rootfs, path: target }, { root: '', path: volume }, CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.ROOT_ATTRS | CopyFlag.IGNORE_CHOWN);
+  } catch (e) {
+    // Nothing at that path in the image (or not a directory): the volume starts empty.
+    if (e instanceof SysError && (e.code === 'ENOENT' || e.code === 'ENOTDIR') && e.message.startsWith(`copy open ${target}:`)) return;
+    throw wrap(e, `cannot fill the volume for ${target}`);
   }
 }

@@ -12,6 +12,7 @@ interface HxnsAddon {
   signal(id: number, sig: number): number;
   setWinsize(fd: number, rows: number, cols: number): number;
   openInRoot(root: string, path: string): number;
+  copyTree(srcRoot: string, srcPath: string, dstRoot: string, dstPath: string, flags: number, uid: number, gid: number): (number | string)[];
 }
 
 let addon: HxnsAddon | undefined;
@@ -108,4 +109,35 @@ export function decodeEvent(buf: Buffer, offset = 0): ChildEvent {
     b: buf.readInt32LE(offset + 16),
     detail: buf.toString('utf8', offset + 24, detailEnd),
   };
+}
+
+/** Flags of copyTree (native/lib/tree.h). */
+export const CopyFlag = { XATTRS: 1, HARDLINKS: 2, REPLACE: 4, ROOT_ATTRS: 8, IGNORE_CHOWN: 16 } as const;
+
+export interface CopySide {
+  /** Resolve PATH as if this were "/" (symlinks cannot leave it); '' for a host path. */
+  root: string;
+  path: string;
+}
+
+export interface CopyStats {
+  files: number;
+  dirs: number;
+  bytes: number;
+  chownSkipped: number;
+  xattrsSkipped: number;
+  specialSkipped: number;
+}
+
+/**
+ * Copy the contents of directory FROM into directory TO, fd-relative on both sides: no
+ * symlink is followed out of either root, also when one is swapped in during the copy.
+ * OWNER undefined keeps each file's owner.
+ */
+export function copyTree(from: CopySide, to: CopySide, flags: number, owner?: { uid: number; gid: number }): CopyStats {
+  const r = native().copyTree(from.root, from.path, to.root, to.path, flags, owner?.uid ?? -1, owner?.gid ?? -1);
+  const code = r[0] as number;
+  if (code < 0) throw new SysError('copy', -code, String(r[1]));
+  const n = r.slice(1) as number[];
+  return { files: n[0]!, dirs: n[1]!, bytes: n[2]!, chownSkipped: n[3]!, xattrsSkipped: n[4]!, specialSkipped: n[5]! };
 }
