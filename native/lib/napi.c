@@ -20,6 +20,7 @@
 
 #include "spawn.h"
 #include "tree.h"
+#include "relay.h"
 
 typedef struct napi_env__ *napi_env;
 typedef struct napi_value__ *napi_value;
@@ -61,7 +62,8 @@ static int string_arg(napi_env env, napi_value v, char *buf, size_t cap) {
     return 0;
 }
 
-/* spawn(plan: Uint8Array) -> [id, pid, startFd] | -errno */
+/* spawn(plan: Uint8Array) -> [id, pid, startFd, stdinFd, stdoutFd, stderrFd] | -errno
+ * (the stdio fds are hx's ends of the pipes the plan asked for, else -1) */
 static napi_value js_spawn(napi_env env, napi_callback_info info) {
     napi_value argv[1];
     if (args(env, info, 1, argv)) return int32_value(env, -EINVAL);
@@ -71,14 +73,15 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     napi_value ab;
     size_t offset;
     if (napi_get_typedarray_info(env, argv[0], &type, &len, &data, &ab, &offset) != 0) return int32_value(env, -EINVAL);
-    int32_t id = 0, pid = 0, start_fd = -1;
-    int r = hx_spawn(data, len, &id, &pid, &start_fd);
+    int32_t id = 0, pid = 0, start_fd = -1, stdio[3] = {-1, -1, -1};
+    int r = hx_spawn(data, len, &id, &pid, &start_fd, stdio);
     if (r < 0) return int32_value(env, r);
     napi_value out;
-    napi_create_array_with_length(env, 3, &out);
+    napi_create_array_with_length(env, 6, &out);
     napi_set_element(env, out, 0, int32_value(env, id));
     napi_set_element(env, out, 1, int32_value(env, pid));
     napi_set_element(env, out, 2, int32_value(env, start_fd));
+    for (int i = 0; i < 3; i++) napi_set_element(env, out, (uint32_t)i + 3, int32_value(env, stdio[i]));
     return out;
 }
 
@@ -204,6 +207,35 @@ static napi_value js_copy_tree(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/* relayStart(inSrc, inDst, outSrc, outDst, errSrc, errDst) -> id | -errno */
+static napi_value js_relay_start(napi_env env, napi_callback_info info) {
+    napi_value argv[6];
+    int32_t fds[6];
+    if (args(env, info, 6, argv)) return int32_value(env, -EINVAL);
+    for (int i = 0; i < 6; i++)
+        if (napi_get_value_int32(env, argv[i], &fds[i])) return int32_value(env, -EINVAL);
+    int32_t id = -1;
+    int r = hx_relay_start(fds, &id);
+    return int32_value(env, r < 0 ? r : id);
+}
+
+/* relayFinish(id) -> [stdinBytes, stdoutBytes, stderrBytes] | -errno */
+static napi_value js_relay_finish(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    int32_t id;
+    if (args(env, info, 1, argv) || napi_get_value_int32(env, argv[0], &id)) return int32_value(env, -EINVAL);
+    uint64_t bytes[3];
+    int r = hx_relay_finish(id, bytes);
+    if (r < 0) return int32_value(env, r);
+    napi_value out, v;
+    napi_create_array_with_length(env, 3, &out);
+    for (int i = 0; i < 3; i++) {
+        napi_create_double(env, (double)bytes[i], &v);
+        napi_set_element(env, out, (uint32_t)i, v);
+    }
+    return out;
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
     napi_value fn;
     if (napi_create_function(env, name, strlen(name), cb, NULL, &fn) == 0) napi_set_named_property(env, exports, name, fn);
@@ -216,5 +248,7 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
     export_fn(env, exports, "setWinsize", js_set_winsize);
     export_fn(env, exports, "openInRoot", js_open_in_root);
     export_fn(env, exports, "copyTree", js_copy_tree);
+    export_fn(env, exports, "relayStart", js_relay_start);
+    export_fn(env, exports, "relayFinish", js_relay_finish);
     return exports;
 }

@@ -34,6 +34,7 @@
 #endif
 
 #define CHILD_STACK_SIZE (256 * 1024)
+#define TETHER_STACK_SIZE (64 * 1024)
 
 /* ---- plan parsing ---- */
 
@@ -214,6 +215,10 @@ struct child {
     int reported_error;
     struct hx_plan *plan;
     void *stack;
+    /* the tether (spawn_child.c hx_tether_main): our end of its pipe, its pidfd, its stack */
+    int tether_w;
+    int tether_pidfd;
+    void *tether_stack;
 };
 
 /* N-API calls come from Node's main thread, but the library may be used from others. */
@@ -232,6 +237,22 @@ static void release_memory(struct child *c) {
     c->stack = NULL;
     hx_plan_free(c->plan);
     c->plan = NULL;
+}
+
+/* The container is gone: the tether exits on its own (its pidfd turned readable); closing
+ * our end tells it the same. Reap it (it exits at once), then free its stack. */
+static void release_tether(struct child *c) {
+    if (c->tether_w >= 0) close(c->tether_w);
+    c->tether_w = -1;
+    if (c->tether_pidfd >= 0) {
+        siginfo_t si;
+        while (waitid((idtype_t)P_PIDFD, (id_t)c->tether_pidfd, &si, WEXITED | __WALL) < 0 && errno == EINTR) {
+        }
+        close(c->tether_pidfd);
+        c->tether_pidfd = -1;
+    }
+    if (c->tether_stack) munmap(c->tether_stack, TETHER_STACK_SIZE);
+    c->tether_stack = NULL;
 }
 
 static void close_report(struct child *c) {
@@ -319,6 +340,7 @@ int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms)
         close(c->pidfd);
         close_report(c);
         release_memory(c);
+        release_tether(c);
         for (struct child **pp = &children; *pp; pp = &(*pp)->next)
             if (*pp == c) {
                 *pp = c->next;
@@ -330,7 +352,25 @@ int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms)
     return (int)n;
 }
 
-int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out, int32_t *start_fd_out) {
+/* Pipes for the slots that ask for one: the child's end replaces the slot, ours goes to
+ * NEAR. FAR holds the child's ends, to close once it has its copies. */
+static int make_stdio_pipes(struct hx_plan *plan, int near[3], int far[3]) {
+    for (int i = 0; i < 3; i++) {
+        if (plan->stdio[i] != HX_FD_PIPE) continue;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0) return -errno;
+        near[i] = i == 0 ? p[1] : p[0];
+        far[i] = i == 0 ? p[0] : p[1];
+        plan->stdio[i] = far[i];
+    }
+    if (plan->stdio[2] == HX_FD_PIPE_STDOUT) {
+        if (far[1] < 0) return -EINVAL;
+        plan->stdio[2] = far[1];
+    }
+    return 0;
+}
+
+int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out, int32_t *start_fd_out, int32_t stdio_out[3]) {
     struct hx_plan *plan = calloc(1, sizeof *plan);
     if (!plan) return -ENOMEM;
     int r = hx_plan_parse(data, len, plan);
@@ -339,18 +379,24 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
         return r;
     }
     struct child *c = calloc(1, sizeof *c);
-    int sv[2] = {-1, -1}, sp[2] = {-1, -1};
-    void *stack = MAP_FAILED;
+    int sv[2] = {-1, -1}, sp[2] = {-1, -1}, tp[2] = {-1, -1};
+    int near[3] = {-1, -1, -1}, far[3] = {-1, -1, -1};
+    void *stack = MAP_FAILED, *tstack = MAP_FAILED;
+    int pidfd = -1, tether_pidfd = -1;
+    pid_t pid = -1;
     if (!c) {
         r = -ENOMEM;
         goto fail;
     }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sp, O_CLOEXEC) < 0) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(sp, O_CLOEXEC) < 0 || pipe2(tp, O_CLOEXEC) < 0) {
         r = -errno;
         goto fail;
     }
+    r = make_stdio_pipes(plan, near, far);
+    if (r < 0) goto fail;
     stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
+    tstack = mmap(NULL, TETHER_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED || tstack == MAP_FAILED) {
         r = -errno;
         goto fail;
     }
@@ -358,19 +404,39 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
     plan->start_fd = sp[0];
 
     /* Block every signal around clone: the child must not run a Node handler before it
-     * has reset them (it inherits this mask and clears it just before execve). */
+     * has reset them (it inherits this mask and clears it just before execve); the tether
+     * keeps it for good. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int pidfd = -1;
     /* SIGCHLD on exit: Node listens for it (process.on('SIGCHLD')) and collects. */
     int flags = CLONE_VM | CLONE_PIDFD | (int)plan->ns_flags | SIGCHLD;
-    pid_t pid = clone(hx_child_main, (char *)stack + CHILD_STACK_SIZE, flags, plan, &pidfd);
+    pid = clone(hx_child_main, (char *)stack + CHILD_STACK_SIZE, flags, plan, &pidfd);
     int clone_errno = errno;
+    if (pid > 0) {
+        /* The tether's arguments live at the top of its own stack (it never returns). */
+        struct hx_tether_args *ta = (struct hx_tether_args *)((char *)tstack + TETHER_STACK_SIZE) - 1;
+        ta->tether_fd = tp[0];
+        ta->pidfd = pidfd;
+        /* No exit signal: Node is not told; release_tether reaps it through its pidfd. */
+        pid_t tpid = clone(hx_tether_main, (char *)ta - 64, CLONE_VM | CLONE_PIDFD, ta, &tether_pidfd);
+        clone_errno = errno;
+        if (tpid < 0) {
+            syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            siginfo_t si;
+            waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | __WALL);
+            close(pidfd);
+            pid = -1;
+        }
+    }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(sv[1]);
     close(sp[0]);
-    sv[1] = sp[0] = -1;
+    close(tp[0]);
+    sv[1] = sp[0] = tp[0] = -1;
+    for (int i = 0; i < 3; i++)
+        if (far[i] >= 0) close(far[i]);
+    far[0] = far[1] = far[2] = -1;
     if (pid < 0) {
         r = -clone_errno;
         goto fail;
@@ -383,20 +449,30 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
     c->report_fd = sv[0];
     c->plan = plan;
     c->stack = stack;
+    c->tether_w = tp[1];
+    c->tether_pidfd = tether_pidfd;
+    c->tether_stack = tstack;
     c->next = children;
     children = c;
     *id_out = (int32_t)c->id;
     pthread_mutex_unlock(&lock);
     *pid_out = pid;
     *start_fd_out = sp[1];
+    for (int i = 0; i < 3; i++) stdio_out[i] = near[i];
     return 0;
 
 fail:
-    if (sv[0] >= 0) close(sv[0]);
-    if (sv[1] >= 0) close(sv[1]);
-    if (sp[0] >= 0) close(sp[0]);
-    if (sp[1] >= 0) close(sp[1]);
+    for (int i = 0; i < 2; i++) {
+        if (sv[i] >= 0) close(sv[i]);
+        if (sp[i] >= 0) close(sp[i]);
+        if (tp[i] >= 0) close(tp[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (near[i] >= 0) close(near[i]);
+        if (far[i] >= 0) close(far[i]);
+    }
     if (stack != MAP_FAILED) munmap(stack, CHILD_STACK_SIZE);
+    if (tstack != MAP_FAILED) munmap(tstack, TETHER_STACK_SIZE);
     free(c);
     hx_plan_free(plan);
     return r;

@@ -29,6 +29,8 @@ enum hx_plan_tag {
 
 #define HX_FD_NULL (-1)
 #define HX_FD_TTY (-2)
+#define HX_FD_PIPE (-3)        /* a new pipe: the container gets one end, hx_spawn returns the other */
+#define HX_FD_PIPE_STDOUT (-4) /* stderr only: the same pipe as stdout (one destination keeps the order) */
 
 enum hx_opt {
     HX_OPT_READONLY_ROOT = 1 << 0,
@@ -52,6 +54,8 @@ enum hx_mount_bits {
     HX_MNTF_OPTIONAL = 1 << 1, /* failure is ignored */
     HX_MNTF_SYSFS = 1 << 2,    /* on EPERM, fall back to a recursive read-only bind of the host's /sys */
     HX_MNTF_NOCREATE = 1 << 3, /* target must exist (skip when missing) */
+    HX_MNTF_RRO = 1 << 4,          /* read-only bind: every mount below it read-only too (mount_setattr) */
+    HX_MNTF_RRO_REQUIRED = 1 << 5, /* ... and fail where the kernel cannot (no fallback to the top only) */
 };
 
 /* The step a child failed in; src/runtime/exit.ts names them. */
@@ -157,14 +161,22 @@ struct hx_plan {
     int start_fd;
 };
 
+/* What the tether (spawn_child.c) watches: hx's end of a pipe and the container. */
+struct hx_tether_args {
+    int tether_fd; /* read end: EOF when hx's process is gone */
+    int pidfd;     /* the container's pid 1 */
+};
+
 /* spawn_child.c */
 int hx_child_main(void *plan);
+int hx_tether_main(void *args);
 
 /* spawn.c */
 int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *out);
 void hx_plan_free(struct hx_plan *plan);
-/* Start a container process; returns 0 and fills id/pid/start fd, or -errno. */
-int hx_spawn(const uint8_t *plan, size_t len, int32_t *id, int32_t *pid, int32_t *start_fd);
+/* Start a container process; returns 0 and fills id/pid/start fd and, for HX_FD_PIPE
+ * slots, hx's end of each pipe (else -1), or -errno. */
+int hx_spawn(const uint8_t *plan, size_t len, int32_t *id, int32_t *pid, int32_t *start_fd, int32_t stdio_out[3]);
 /* Events of child ID into OUT (room >= 3): what it reported, and its exit once it has
  * exited (then the child is forgotten). WAIT_MS > 0 waits that long for a first report.
  * Returns the number of events, or -errno (-ESRCH: unknown or already collected). */

@@ -265,6 +265,27 @@ C long c_bind_finish(int rootfd, const char *target, unsigned long flags) {
     return r;
 }
 
+/* Make every mount at and below TARGET read-only (docker 25's recursive read-only binds).
+ * mount_setattr(AT_RECURSIVE) is atomic over the whole tree; kernels before 5.12 lack it. */
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+struct hx_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define HX_MOUNT_ATTR_RDONLY 0x00000001
+#define HX_AT_RECURSIVE 0x8000
+C long c_readonly_recursive(int rootfd, const char *target) {
+    long fd = c_open_in_root(rootfd, target, O_PATH);
+    if (fd < 0) return fd;
+    struct hx_mount_attr attr;
+    c_zero(&attr, sizeof attr);
+    attr.attr_set = HX_MOUNT_ATTR_RDONLY;
+    long r = hx_sys6(SYS_mount_setattr, fd, (long)"", AT_EMPTY_PATH | HX_AT_RECURSIVE, (long)&attr, sizeof attr, 0);
+    SYS1(SYS_close, fd);
+    return r;
+}
+
 C long c_is_dir_fd(long fd) {
     struct stat st;
     long r = SYS4(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH);
@@ -305,6 +326,11 @@ C void c_do_mount(struct hx_plan *p, int rootfd, const struct hx_mount *m) {
         if (flags & MS_BIND) {
             r = SYS5(SYS_mount, m->source, proc, 0, MS_BIND | (flags & MS_REC), 0);
             if (r == 0) r = c_bind_finish(rootfd, m->target, flags & ~(unsigned long)(MS_BIND | MS_REC));
+            if (r == 0 && (m->bits & HX_MNTF_RRO)) {
+                long rr = c_readonly_recursive(rootfd, m->target);
+                /* docker: without kernel support only the top is read-only, unless it was required */
+                if (rr < 0 && (rr != -ERRNO_ENOSYS || (m->bits & HX_MNTF_RRO_REQUIRED))) r = rr;
+            }
         } else {
             r = SYS5(SYS_mount, m->fstype, proc, m->fstype, flags & ~(unsigned long)PROPAGATION_FLAGS, m->data[0] ? m->data : 0);
             if (r < 0 && (m->bits & HX_MNTF_SYSFS) && (r == -ERRNO_EPERM || r == -ERRNO_EACCES)) {
@@ -692,4 +718,45 @@ int hx_child_main(void *arg) {
     uint64_t full = ~(uint64_t)0;
     SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &full, 0, 8);
     c_fail(p, HX_STEP_EXEC, r, p->init ? p->init : p->argv[0]);
+}
+
+/* ---- the tether: no container outlives the hx that runs it in the foreground ----
+ *
+ * The parent-death signal alone is not enough: the kernel clears it on any uid or gid
+ * change (su, gosu, setpriv entrypoints) and the container may clear it itself. So
+ * hx_spawn also clones this small watcher (CLONE_VM, its own stack, the same rules as the
+ * child: raw system calls only). It keeps every signal blocked, leaves hx's session, and
+ * waits on two fds: the read end of a pipe whose write end only hx holds, and the
+ * container's pidfd. When the pipe reaches EOF (hx exited or was killed, by any signal)
+ * while the container still runs, it SIGKILLs the container's pid 1, which takes the whole
+ * pid namespace with it. The container cannot see or signal it (another pid namespace). */
+int hx_tether_main(void *arg) {
+    struct hx_tether_args *a = arg;
+    int t = a->tether_fd, pidfd = a->pidfd;
+    /* Keep only the two fds (this is a copy of Node's table, not Node's). */
+    int lo = t < pidfd ? t : pidfd, hi = t < pidfd ? pidfd : t;
+    if (lo > 0) SYS3(SYS_close_range, 0, lo - 1, 0);
+    if (hi > lo + 1) SYS3(SYS_close_range, lo + 1, hi - 1, 0);
+    SYS3(SYS_close_range, hi + 1, ~0U, 0);
+    SYS0(SYS_setsid); /* a kill of hx's process group does not reach it */
+    SYS2(SYS_prctl, PR_SET_NAME, "hx-tether"); /* what ps shows (its cmdline is Node's memory) */
+    struct {
+        int fd;
+        short events, revents;
+    } fds[2] = {{t, 1 /* POLLIN */, 0}, {pidfd, 1, 0}};
+    for (;;) {
+        fds[0].revents = fds[1].revents = 0;
+        long r = SYS5(SYS_ppoll, fds, 2, 0, 0, 8);
+        if (r < 0 && r != -ERRNO_EINTR) c_exit(1);
+        if (fds[1].revents) c_exit(0); /* the container exited: nothing to watch */
+        if (fds[0].revents) {
+            char b;
+            r = SYS3(SYS_read, t, &b, 1);
+            if (r == -ERRNO_EINTR) continue;
+            if (r == 0 || r < 0) {
+                SYS4(SYS_pidfd_send_signal, pidfd, SIGKILL, 0, 0);
+                c_exit(0);
+            }
+        }
+    }
 }

@@ -51,14 +51,16 @@ export async function runMain(argv: string[]): Promise<number> {
     const { runContainer, processIO } = await import('../engine/run.js');
     if (source) return await runContainer({ ...options, rootfs: source.rootfs, args: source.args }, processIO(flags.interactive, flags.tty), { onPhase: markPhase });
     const { prepareImageRun } = await import('../engine/image-run.js');
-    const img = await prepareImageRun({ image: flags.image!, entrypoint: flags.entrypoint, command: flags.command, env: options.env ?? [], workdir: flags.workdir, user: flags.user, name: flags.name });
+    const img = await prepareImageRun({ image: flags.image!, entrypoint: flags.entrypoint, command: flags.command, env: options.env ?? [], workdir: flags.workdir, user: flags.user, name: flags.name, autoRemove: flags.rm });
     markPhase('rootfs');
+    let code: number | undefined;
     try {
       const volumes = img.volumeMounts.map((v) => ({ type: 'bind' as const, source: v.source, target: v.target, readonly: false, propagation: 'rprivate' as const, recursive: true }));
       const user = img.user ? { user: img.user } : {};
-      return await runContainer({ ...options, ...user, rootfs: img.rootfs, args: img.args, env: img.env, cwd: img.cwd, mounts: [...volumes, ...(options.mounts ?? [])] }, processIO(flags.interactive, flags.tty), { onPhase: markPhase });
+      code = await runContainer({ ...options, ...user, rootfs: img.rootfs, args: img.args, env: img.env, cwd: img.cwd, mounts: [...volumes, ...(options.mounts ?? [])] }, processIO(flags.interactive, flags.tty), { onPhase: markPhase });
+      return code;
     } finally {
-      await img.finish(flags.rm);
+      await img.finish(flags.rm, code);
       markPhase('teardown');
     }
   } catch (error) {

@@ -3,17 +3,18 @@
 // in containers/<id>/container.json so GC keeps the layers. Also merges the image config
 // with `hx run` flags the way docker does.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chooseDriver } from '../layer/drivers/choose.js';
 import { mountFuseOverlay } from '../layer/drivers/fuse.js';
-import { mountOverlay, unmountPath } from '../layer/drivers/overlay.js';
+import { isMountPoint, mountOverlay, unmountPath } from '../layer/drivers/overlay.js';
 import type { DriverName, RootfsDirs } from '../layer/drivers/types.js';
 import { materializeVfs } from '../layer/drivers/vfs.js';
 import { opaqueXattrName } from '../layer/context.js';
 import { isRootful } from '../runtime/paths.js';
 import type { ImageConfig } from '../image/config.js';
 import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type Store } from '../store/store.js';
+import type { Claim } from '../store/owners.js';
 import { HxError } from '../errors.js';
 import { imageConfig, openStore } from './images.js';
 import { resolveImage } from '../image/resolve.js';
@@ -22,6 +23,8 @@ import { markPhase } from './phases.js';
 
 export interface ContainerRootfs {
   id: string;
+  /** This command owns the container until it releases this (store/owners.ts). */
+  claim: Claim;
   rootfs: string;
   driver: DriverName;
   driverReason: string;
@@ -44,19 +47,10 @@ function dirsFor(store: Store, rec: { layers: string[] }, containerDir: string):
   };
 }
 
-function mounted(path: string): boolean {
-  try {
-    const info = readFileSync('/proc/self/mountinfo', 'utf8');
-    return info.split('\n').some((line) => line.split(' ')[4] === path);
-  } catch {
-    return false;
-  }
-}
-
 function mountFor(store: Store, rec: ContainerRecord): string {
   const dirs = dirsFor(store, { layers: (rec.layers as string[]) ?? [] }, store.containerDir(rec.id));
   if (rec.driver === 'vfs') return rec.rootfs;
-  if (mounted(rec.rootfs)) return rec.rootfs;
+  if (isMountPoint(rec.rootfs)) return rec.rootfs;
   return rec.driver === 'overlay' ? mountOverlay(dirs) : mountFuseOverlay(dirs);
 }
 
@@ -64,12 +58,13 @@ function mountFor(store: Store, rec: ContainerRecord): string {
  * Make the root filesystem of a new container from IMAGE (a name or ID). The container
  * record is written first (so GC keeps the layers), then the rootfs is mounted or copied.
  */
-export async function createContainerRootfs(imageRef: string, opts: { id?: string; name?: string; storageDriver?: string } = {}): Promise<ContainerRootfs> {
+export async function createContainerRootfs(imageRef: string, opts: { id?: string; name?: string; storageDriver?: string; autoRemove?: boolean; state?: 'created' | 'running' } = {}): Promise<ContainerRootfs> {
   const store = openStore();
   const id = opts.id ?? randomBytes(32).toString('hex');
   if (!CONTAINER_ID.test(id)) throw new HxError(`invalid container id ${id}`);
   const choice = chooseDriver(store, opts.storageDriver);
   if (isHelloWorld(imageRef)) await ensureHelloWorld(store);
+  let claim: Claim | undefined;
   const image = await store.locked(() => {
     const img = resolveImage(store, imageRef);
     const dir = store.containerDir(id);
@@ -83,9 +78,14 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
       rootfs: join(dir, choice.driver === 'vfs' ? 'rootfs' : 'merged'),
       ...(choice.driver === 'vfs' ? {} : { upper: join(dir, 'upper'), work: join(dir, 'work') }),
       created: new Date().toISOString(),
+      state: opts.state ?? 'created',
+      ...(opts.autoRemove ? { autoRemove: true } : {}),
     };
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Owned before anything is mounted: if this command dies from here on, the next one
+    // unmounts (and, for --rm, removes) what it left.
+    claim = store.owners.claim(id);
     store.putContainer(rec);
     return img;
   });
@@ -96,9 +96,10 @@ export async function createContainerRootfs(imageRef: string, opts: { id?: strin
     let rootfs: string;
     if (choice.driver === 'vfs') rootfs = materializeVfs(dirs, opaqueXattrName());
     else rootfs = mountFor(store, rec);
-    return { id, rootfs, driver: choice.driver, driverReason: choice.reason, image, config: imageConfig(image) };
+    return { id, claim: claim!, rootfs, driver: choice.driver, driverReason: choice.reason, image, config: imageConfig(image) };
   } catch (e) {
     await removeContainerRootfs(id).catch(() => {});
+    claim!.release();
     throw e;
   }
 }
@@ -115,7 +116,14 @@ export function unmountContainerRootfs(id: string): void {
   const store = openStore();
   const rec = store.getContainer(id);
   if (!rec || rec.driver === 'vfs') return;
-  if (mounted(rec.rootfs)) unmountPath(rec.rootfs);
+  if (isMountPoint(rec.rootfs)) unmountPath(rec.rootfs);
+}
+
+/** The container's command ran and ended with CODE (a kept container's record says so). */
+export function markExited(id: string, code: number): void {
+  const store = openStore();
+  const rec = store.getContainer(id);
+  if (rec) store.putContainer({ ...rec, state: 'exited', exitCode: code, finishedAt: new Date().toISOString() });
 }
 
 /** `--rm` and `hx rm`: unmount, delete upper/work/merged, drop the record (layers stay for GC). */
@@ -127,7 +135,7 @@ export async function removeContainerRootfs(id: string): Promise<void> {
 
 export async function unmountAll(store: Store): Promise<void> {
   for (const c of store.listContainers()) {
-    if (c.driver !== 'vfs' && mounted(c.rootfs)) unmountPath(c.rootfs);
+    if (c.driver !== 'vfs' && isMountPoint(c.rootfs)) unmountPath(c.rootfs);
   }
 }
 

@@ -7,7 +7,7 @@ import { join, posix } from 'node:path';
 import { wrap } from '../errors.js';
 import { SysError } from '../sys/errors.js';
 import { copyTree, CopyFlag } from '../sys/spawn.js';
-import { createContainerRootfs, mergeRunConfig, removeContainerRootfs, unmountContainerRootfs, type RunConfig } from './image-rootfs.js';
+import { createContainerRootfs, markExited, mergeRunConfig, removeContainerRootfs, unmountContainerRootfs, type RunConfig } from './image-rootfs.js';
 import { openStore } from './images.js';
 
 export interface ImageRunRequest {
@@ -22,6 +22,8 @@ export interface ImageRunRequest {
   user?: string | undefined;
   name?: string | undefined;
   storageDriver?: string | undefined;
+  /** --rm: also removed by the next command if this one dies. */
+  autoRemove?: boolean;
 }
 
 export interface ImageRun extends RunConfig {
@@ -30,14 +32,17 @@ export interface ImageRun extends RunConfig {
   driver: string;
   /** Anonymous volumes for the image's VOLUMEs: bind SOURCE at TARGET. */
   volumeMounts: { source: string; target: string }[];
-  /** After the container exited: remove everything (--rm) or just unmount (kept for GC/inspect). */
-  finish(remove: boolean): Promise<void>;
+  /** After the container exited with CODE (undefined: it never ran): remove everything
+   * (--rm) or unmount and record the exit (kept for GC/inspect). */
+  finish(remove: boolean, code?: number): Promise<void>;
 }
 
 export async function prepareImageRun(req: ImageRunRequest): Promise<ImageRun> {
   const made = await createContainerRootfs(req.image, {
     ...(req.name ? { name: req.name } : {}),
     ...(req.storageDriver ? { storageDriver: req.storageDriver } : {}),
+    ...(req.autoRemove ? { autoRemove: true } : {}),
+    state: 'running', // run right away, owned by this command until finish()
   });
   try {
     const cfg = mergeRunConfig(made.config, {
@@ -65,13 +70,21 @@ export async function prepareImageRun(req: ImageRunRequest): Promise<ImageRun> {
       rootfs: made.rootfs,
       driver: made.driver,
       volumeMounts,
-      finish: async (remove: boolean) => {
-        if (remove) await removeContainerRootfs(made.id);
-        else if (existsSync(made.rootfs)) unmountContainerRootfs(made.id);
+      finish: async (remove: boolean, code?: number) => {
+        try {
+          if (remove) await removeContainerRootfs(made.id);
+          else {
+            if (existsSync(made.rootfs)) unmountContainerRootfs(made.id);
+            if (code !== undefined) markExited(made.id, code);
+          }
+        } finally {
+          made.claim.release();
+        }
       },
     };
   } catch (e) {
     await removeContainerRootfs(made.id).catch(() => {});
+    made.claim.release();
     throw e;
   }
 }

@@ -14,15 +14,18 @@ import { storageRoot } from '../runtime/paths.js';
 import type { ImageRecord, Store as StoreType } from '../store/store.js';
 import { Store } from '../store/store.js';
 import { HxError, UsageError } from '../errors.js';
+import { sweepOrphans } from './orphans.js';
 
 export type { ImageRecord };
 
 let opened: Store | undefined;
 
-/** The store at the storage root, created and cleaned of dead commands' temp files. */
+/** The store at the storage root, created and cleaned of dead commands' temp files and
+ * of containers whose owner died. */
 export function openStore(root = storageRoot()): Store {
   if (opened && opened.root === root) return opened;
   opened = new Store(root).init();
+  sweepOrphans(opened);
   return opened;
 }
 

@@ -16,6 +16,7 @@ import { SysError } from '../sys/errors.js';
 import { hostLastCap } from '../runtime/capabilities.js';
 import { ContainerProcess } from '../runtime/container-process.js';
 import { FD_NULL } from '../runtime/plan.js';
+import { ContainerStdio, type InputSource, type OutputTarget } from '../runtime/stdio.js';
 import { ContainerConfigError } from '../runtime/run-errors.js';
 import { buildPlan, containerCapabilities, type ContainerOptions, type HostFacts, type SeccompChoice, type UserFiles } from '../runtime/spec.js';
 import type { TerminalIO, TerminalSession } from '../runtime/tty.js';
@@ -26,10 +27,11 @@ import { cachedFilter, compilerIdentity } from '../runtime/seccomp-cache.js';
 export type { ContainerOptions } from '../runtime/spec.js';
 
 export interface RunIO {
-  /** fd the container reads as stdin (-i); null gives it /dev/null. */
-  stdin: number | null;
-  stdout: number;
-  stderr: number;
+  /** What the container reads as stdin (-i): an fd of this process or a stream; null
+   * gives it /dev/null. Without a terminal the container gets pipes, never these fds. */
+  stdin: InputSource;
+  stdout: OutputTarget;
+  stderr: OutputTarget;
   /** With tty: where keystrokes come from (only with -i) and where output goes. */
   terminal?: TerminalIO;
   /** Forward INT, TERM, HUP, QUIT, USR1, USR2 and WINCH sent to this process. Default true. */
@@ -157,6 +159,7 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
   const seccompChoice: SeccompChoice = options.seccomp ?? (options.privileged ? 'unconfined' : 'default');
   const seccomp = await seccompFilter(seccompChoice, capabilities);
   const hostname = options.hostname ?? (options.network === 'host' ? hostHostname() : randomHostname());
+  const stdio = options.tty ? undefined : new ContainerStdio(io.stdin, io.stdout, io.stderr);
   const plan = buildPlan({
     options: { ...options, rootfs },
     facts,
@@ -164,11 +167,12 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     hostname,
     capabilities,
     seccomp,
-    stdio: [io.stdin ?? FD_NULL, io.stdout, io.stderr],
+    stdio: stdio ? stdio.slots : [FD_NULL, FD_NULL, FD_NULL],
   });
   hooks.onPhase?.('plan');
 
   const proc = new ContainerProcess(plan);
+  stdio?.attach(proc.stdioPipes);
   hooks.onPhase?.('cloned');
   let terminal: TerminalSession | undefined;
   const forward = io.forwardSignals ?? true;
@@ -197,10 +201,12 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
     const exit = await proc.exited;
     hooks.onPhase?.('exited');
     if (terminal) await terminal.drained;
+    await stdio?.finish();
     return exit.code;
   } catch (e) {
     proc.kill();
     await proc.exited.catch(() => {});
+    await stdio?.finish();
     throw e;
   } finally {
     for (const [name, h] of handlers) process.off(name, h);

@@ -46,6 +46,8 @@ export class ContainerProcess {
   private readonly id: number;
   private readonly command: string;
   private startFd: number;
+  /** hx's ends of the container's stdio pipes (FD_PIPE slots of the plan), else -1. */
+  readonly stdioPipes: [number, number, number];
   private done = false;
   private failure: Error | undefined;
   private master: number | undefined;
@@ -74,6 +76,7 @@ export class ContainerProcess {
     this.pid = child.pid;
     this.id = child.id;
     this.startFd = child.startFd;
+    this.stdioPipes = child.stdio;
   }
 
   /** Take what the child reported; settle `exited` once it is gone. */

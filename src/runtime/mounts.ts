@@ -26,7 +26,7 @@ export const MS = {
 
 /** Kinds and bits of native/lib/spawn.h (HX_MNT_*, HX_MNTF_*). */
 export const MountKind = { MOUNT: 1, SYMLINK: 2, MASK: 3, READONLY: 4, MKDIR: 5 } as const;
-export const MountBits = { FILE: 1, OPTIONAL: 2, SYSFS: 4, NOCREATE: 8 } as const;
+export const MountBits = { FILE: 1, OPTIONAL: 2, SYSFS: 4, NOCREATE: 8, RRO: 16, RRO_REQUIRED: 32 } as const;
 
 /** One operation for the child, in order. Targets are paths inside the container. */
 export interface MountOp {
@@ -43,7 +43,18 @@ export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave
 
 /** A mount the user asked for (-v, --mount, --tmpfs). */
 export type MountRequest =
-  | { type: 'bind'; source: string; target: string; readonly: boolean; propagation: Propagation; recursive: boolean }
+  | {
+      type: 'bind';
+      source: string;
+      target: string;
+      readonly: boolean;
+      propagation: Propagation;
+      recursive: boolean;
+      /** How a read-only recursive bind treats the mounts below it (docker 25's bind-recursive):
+       * absent: read-only too where the kernel can (mount_setattr, 5.12+); 'off': only the top
+       * (bind-recursive=writable); 'required': read-only too, or fail (bind-recursive=readonly). */
+      submountsReadonly?: 'off' | 'required';
+    }
   | { type: 'tmpfs'; target: string; flags: number; data: string };
 
 function containerPath(target: string, flag: string): string {
@@ -102,15 +113,28 @@ export function parseMountFlag(spec: string): MountRequest {
   const readonly = fields.has('readonly') ? truthy(fields.get('readonly'), 'readonly') : fields.has('ro') ? truthy(fields.get('ro'), 'ro') : false;
   const known = new Set(['type', 'source', 'src', 'target', 'destination', 'dst', 'readonly', 'ro', 'consistency']);
   if (type === 'bind') {
-    for (const k of ['bind-propagation', 'bind-nonrecursive', 'bind-recursive']) known.add(k);
+    for (const k of ['bind-propagation', 'bind-nonrecursive', 'bind-recursive', 'readonly-non-recursive']) known.add(k);
     const source = fields.get('source') ?? fields.get('src');
     if (!source) throw new ContainerConfigError(`--mount ${spec}: source is required for a bind mount`, 'add source=/host/path');
     if (!source.startsWith('/')) throw new ContainerConfigError(`--mount ${spec}: invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
     const prop = fields.get('bind-propagation') ?? 'rprivate';
     if (!PROPAGATIONS.includes(prop)) throw new ContainerConfigError(`--mount ${spec}: invalid propagation mode: ${prop}`, 'use one of ' + PROPAGATIONS.join(', '));
-    const nonrecursive = fields.has('bind-nonrecursive') && truthy(fields.get('bind-nonrecursive'), 'bind-nonrecursive');
+    let nonrecursive = fields.has('bind-nonrecursive') && truthy(fields.get('bind-nonrecursive'), 'bind-nonrecursive');
+    let submounts: 'off' | 'required' | undefined = fields.has('readonly-non-recursive') && truthy(fields.get('readonly-non-recursive'), 'readonly-non-recursive') ? 'off' : undefined;
+    const rec = fields.get('bind-recursive');
+    if (rec !== undefined) {
+      // docker 25: enabled (default) | disabled | writable | readonly
+      if (rec === 'disabled') nonrecursive = true;
+      else if (rec === 'writable') submounts = 'off';
+      else if (rec === 'readonly') {
+        if (!readonly) throw new ContainerConfigError(`--mount ${spec}: option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction`);
+        submounts = 'required';
+      } else if (rec !== 'enabled') throw new ContainerConfigError(`--mount ${spec}: invalid value for bind-recursive: ${JSON.stringify(rec)}`, 'use enabled, disabled, writable or readonly');
+    }
     checkKnown(fields, known, spec);
-    return { type: 'bind', source: posix.normalize(source), target: containerPath(target, '--mount'), readonly, propagation: prop as Propagation, recursive: !nonrecursive };
+    const req: MountRequest = { type: 'bind', source: posix.normalize(source), target: containerPath(target, '--mount'), readonly, propagation: prop as Propagation, recursive: !nonrecursive };
+    if (submounts && readonly && !nonrecursive) req.submountsReadonly = submounts;
+    return req;
   }
   if (type === 'tmpfs') {
     known.add('tmpfs-size');
@@ -185,7 +209,9 @@ const PROPAGATION_FLAGS: Record<Propagation, number> = {
 export function requestToOp(m: MountRequest): MountOp {
   if (m.type === 'bind') {
     const flags = MS.BIND | (m.recursive ? MS.REC : 0) | (m.readonly ? MS.RDONLY : 0) | PROPAGATION_FLAGS[m.propagation];
-    return { kind: MountKind.MOUNT, flags, bits: 0, source: m.source, target: m.target, fstype: '', data: '' };
+    let bits = 0;
+    if (m.readonly && m.recursive && m.submountsReadonly !== 'off') bits |= MountBits.RRO | (m.submountsReadonly === 'required' ? MountBits.RRO_REQUIRED : 0);
+    return { kind: MountKind.MOUNT, flags, bits, source: m.source, target: m.target, fstype: '', data: '' };
   }
   return { kind: MountKind.MOUNT, flags: m.flags, bits: 0, source: 'tmpfs', target: m.target, fstype: 'tmpfs', data: m.data };
 }

@@ -24,6 +24,10 @@ export const PlanOption = {
 /** Values of a stdio slot that are not a parent fd. */
 export const FD_NULL = -1;
 export const FD_TTY = -2;
+/** A new pipe: the container gets one end, hx the other (spawnChild's stdio). */
+export const FD_PIPE = -3;
+/** stderr only: the same pipe as stdout, so one destination keeps the order of both. */
+export const FD_PIPE_STDOUT = -4;
 
 const TAG = {
   ROOTFS: 1, OPTIONS: 2, HOSTNAME: 3, MOUNT: 4, CWD: 5, USER: 6, CAPS: 7, RLIMIT: 8, SECCOMP: 9, ARG: 10, ENV: 11,

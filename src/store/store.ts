@@ -22,6 +22,7 @@ import { flock, LOCK } from '../sys/libc.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { digestHex, isDigest } from './digest.js';
 import { FileLock } from './lock.js';
+import { ContainerOwners } from './owners.js';
 
 export interface LayerRecord {
   chainId: string;
@@ -53,7 +54,15 @@ export interface ContainerRecord {
   id: string;
   name?: string;
   image: string; // image id
+  /** Chain IDs of the image's layers: GC keeps them while the record exists. */
+  layers: string[];
   driver: string;
+  /** created -> running (owned by a live hx, see store/owners.ts) -> exited */
+  state?: 'created' | 'running' | 'exited';
+  /** --rm: removed when it exits (also by the sweep after its owner died). */
+  autoRemove?: boolean;
+  exitCode?: number;
+  finishedAt?: string;
   /** Where the container's root filesystem is (the overlay mount point or the vfs copy). */
   rootfs: string;
   upper?: string;
@@ -90,6 +99,8 @@ export class Store {
   readonly imagesDir: string;
   readonly containersDir: string;
   readonly tmpDir: string;
+  /** Which containers a live command supervises (store/owners.ts). */
+  readonly owners: ContainerOwners;
   private lock: FileLock;
 
   constructor(readonly root: string) {
@@ -100,6 +111,7 @@ export class Store {
     this.containersDir = join(root, 'containers');
     this.tmpDir = join(root, 'tmp');
     this.lock = new FileLock(join(root, 'store.lock'));
+    this.owners = new ContainerOwners(this.containersDir, root);
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */

@@ -8,6 +8,8 @@ import { SysError } from './errors.js';
 
 interface HxnsAddon {
   spawn(plan: Uint8Array): number[] | number;
+  relayStart(inSrc: number, inDst: number, outSrc: number, outDst: number, errSrc: number, errDst: number): number;
+  relayFinish(id: number): number[] | number;
   collect(id: number, waitMs: number): Buffer | number;
   signal(id: number, sig: number): number;
   setWinsize(fd: number, rows: number, cols: number): number;
@@ -43,14 +45,17 @@ export interface SpawnedChild {
   pid: number;
   /** Write one byte to let the child exec; close without writing to abort it. */
   startFd: number;
+  /** hx's ends of the pipes the plan asked for (FD_PIPE slots), else -1: the container's
+   * stdin (write end), stdout and stderr (read ends). */
+  stdio: [number, number, number];
 }
 
 /** Clone a container child from an encoded plan (src/runtime/plan.ts). */
 export function spawnChild(plan: Uint8Array): SpawnedChild {
   const r = native().spawn(plan);
   if (typeof r === 'number') check('hx_spawn', r);
-  const [id, pid, startFd] = r as number[];
-  return { id: id!, pid: pid!, startFd: startFd! };
+  const [id, pid, startFd, i, o, e] = r as number[];
+  return { id: id!, pid: pid!, startFd: startFd!, stdio: [i!, o!, e!] };
 }
 
 /** What child ID reported and, once it has exited, its exit (then it is forgotten).
@@ -140,4 +145,23 @@ export function copyTree(from: CopySide, to: CopySide, flags: number, owner?: { 
   if (code < 0) throw new SysError('copy', -code, String(r[1]));
   const n = r.slice(1) as number[];
   return { files: n[0]!, dirs: n[1]!, bytes: n[2]!, chownSkipped: n[3]!, xattrsSkipped: n[4]!, specialSkipped: n[5]! };
+}
+
+/**
+ * Relay between a container's stdio pipes and hx's own fds on a thread of libhxns
+ * (native/lib/relay.c): IN = [hx fd, container stdin pipe], OUT/ERR = [container pipe, hx fd];
+ * -1 pairs are skipped. The pipe ends become the relay's; hx's fds stay the caller's.
+ */
+export function startRelay(stdin: [number, number], stdout: [number, number], stderr: [number, number]): number {
+  return check('hx_relay_start', native().relayStart(stdin[0], stdin[1], stdout[0], stdout[1], stderr[0], stderr[1]));
+}
+
+/** After the container exited: move what is still buffered, stop. Bytes moved per slot. */
+export function finishRelay(id: number): [number, number, number] {
+  const r = native().relayFinish(id);
+  if (typeof r === 'number') {
+    check('hx_relay_finish', r);
+    return [0, 0, 0];
+  }
+  return [r[0]!, r[1]!, r[2]!];
 }

@@ -53,8 +53,10 @@ function runAsync(args) {
 }
 
 function containerPidOf(hxPid) {
-  const children = readFileSync(`/proc/${hxPid}/task/${hxPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  assert.is(children.length, 1, `hx has one child (${children.join(',')})`);
+  // hx's children: the container and its tether (the watcher that kills it if hx dies)
+  const children = readFileSync(`/proc/${hxPid}/task/${hxPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+    .filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'hx-tether');
+  assert.is(children.length, 1, `hx has one container child (${children.join(',')})`);
   return Number(children[0]);
 }
 

@@ -19,12 +19,12 @@ test('child functions make no PLT calls (except __stack_chk_fail, which only abo
       fn = head[1];
       continue;
     }
-    if (!/^(c_|hx_child_main)/.test(fn)) continue;
+    if (!/^(c_|hx_child_main|hx_tether_main)/.test(fn)) continue;
     seen.add(fn.replace(/\..*/, ''));
     const call = /\b(call|jmp)\s+[0-9a-f]+ <([^>]+)>/.exec(line);
     if (call && call[2].endsWith('@plt') && call[2] !== '__stack_chk_fail@plt') bad.push(`${fn}: ${call[2]}`);
   }
-  assert.ok(seen.has('hx_child_main') && seen.has('c_do_mount') && seen.has('c_lookup'), `found the child functions (${[...seen].join(', ')})`);
+  assert.ok(seen.has('hx_child_main') && seen.has('hx_tether_main') && seen.has('c_do_mount') && seen.has('c_lookup'), `found the child functions (${[...seen].join(', ')})`);
   assert.equal(bad, []);
 });
 

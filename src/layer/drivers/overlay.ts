@@ -2,7 +2,7 @@
 // `userxattr` (kernel >= 5.11), so whiteouts and opaque dirs use user.overlay.*.
 // Lower dirs are passed as short links relative to the store root (chdir first), the
 // way containers/storage keeps the mount data under the one-page limit.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HxError } from '../../errors.js';
 import { mount, umount2, MNT_DETACH } from '../../sys/libc.js';
@@ -42,6 +42,16 @@ export function mountOverlay(d: RootfsDirs): string {
     process.chdir(cwd);
   }
   return merged;
+}
+
+/** Is PATH a mount point in this mount namespace? */
+export function isMountPoint(path: string): boolean {
+  try {
+    const info = readFileSync('/proc/self/mountinfo', 'utf8');
+    return info.split('\n').some((line) => line.split(' ')[4] === path);
+  } catch {
+    return false;
+  }
 }
 
 export function unmountPath(path: string): void {
