@@ -1,5 +1,5 @@
 // The image half of the Engine API: load, save, import, list, tag, rmi, inspect,
-// history, prune, df, reset. Every function here expects to run where layer files can
+// history, prune, df, reset, check. Every function here expects to run where layer files can
 // be written (rootful, or inside the rootless namespace: see namespace.ts).
 import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,11 @@ import { layerContext } from '../layer/context.js';
 import { storageRoot } from '../runtime/paths.js';
 import type { ImageRecord, Store as StoreType } from '../store/store.js';
 import { Store } from '../store/store.js';
+import { verifyStore, type StoreCheck, type VerifyOptions } from '../store/verify.js';
 import { HxError, UsageError } from '../errors.js';
 import { sweepOrphans } from './orphans.js';
 
-export type { ImageRecord };
+export type { ImageRecord, StoreCheck };
 
 let opened: Store | undefined;
 
@@ -391,6 +392,13 @@ export async function resetStore(): Promise<void> {
     for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs')]) store.discard(dir);
     store.init();
   });
+}
+
+/** `hx system check`: what breaks the store's invariants (nothing: the store is sound). */
+export async function checkStore(opts: VerifyOptions = {}): Promise<StoreCheck & { root: string }> {
+  const store = openStore(); // opening removes what dead commands left in tmp/ first
+  const check = await store.locked(() => verifyStore(store, opts));
+  return { ...check, root: store.root };
 }
 
 export { findImage };

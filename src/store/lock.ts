@@ -1,6 +1,9 @@
-// flock(2)-based locks. A lock file is opened and locked; the kernel drops the lock when
-// the process dies, so a killed command never leaves the store locked.
+// flock(2)-based locks on files that are never deleted (store.lock): the file is opened
+// (created if need be) and locked; the kernel drops the lock when the process dies, so a
+// killed command never leaves the store locked. Temp-dir locks, whose files come and go,
+// follow their own protocol (temp.ts).
 import { closeSync, openSync } from 'node:fs';
+import { HxError } from '../errors.js';
 import { flock, LOCK } from '../sys/libc.js';
 
 export class FileLock {
@@ -9,13 +12,13 @@ export class FileLock {
 
   /** Take the lock, waiting without blocking the event loop. */
   async acquire(exclusive = true, signal?: { aborted: boolean }): Promise<void> {
-    if (this.fd !== undefined) throw new Error(`lock ${this.path} already held`);
+    if (this.fd !== undefined) throw new HxError(`lock ${this.path} already held`, { kind: 'internal' });
     const fd = openSync(this.path, 'a', 0o600);
     const op = (exclusive ? LOCK.EX : LOCK.SH) | LOCK.NB;
     let wait = 2;
     try {
       while (!flock(fd, op)) {
-        if (signal?.aborted) throw new Error('aborted while waiting for a lock');
+        if (signal?.aborted) throw new HxError(`aborted while waiting for ${this.path}`, { kind: 'cancelled' });
         await new Promise((r) => setTimeout(r, wait));
         wait = Math.min(wait * 2, 50);
       }
@@ -24,17 +27,6 @@ export class FileLock {
       throw e;
     }
     this.fd = fd;
-  }
-
-  /** Take the lock only if nobody holds it. */
-  tryAcquire(exclusive = true): boolean {
-    const fd = openSync(this.path, 'a', 0o600);
-    if (!flock(fd, (exclusive ? LOCK.EX : LOCK.SH) | LOCK.NB)) {
-      closeSync(fd);
-      return false;
-    }
-    this.fd = fd;
-    return true;
   }
 
   release(): void {

@@ -5,11 +5,9 @@
 // next command deletes.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   existsSync,
   lstatSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -18,11 +16,11 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { flock, LOCK } from '../sys/libc.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { digestHex, isDigest } from './digest.js';
 import { FileLock } from './lock.js';
 import { ContainerOwners } from './owners.js';
+import { cleanTempDirs, createTempDir, liveTempNames, type CleanResult, type TempDir } from './temp.js';
 
 export interface LayerRecord {
   chainId: string;
@@ -82,10 +80,7 @@ function randomLink(): string {
   return s;
 }
 
-export interface TempDir {
-  path: string;
-  release(remove?: boolean): void;
-}
+export type { CleanResult, TempDir };
 
 export interface Pin {
   add(layers: string[], blobs: string[]): void;
@@ -135,61 +130,15 @@ export class Store {
     }
   }
 
-  // ---- temp dirs: each has a sibling .lock held while its owner lives ----
+  // ---- temp dirs: each has a sibling .lock held while its owner lives (temp.ts) ----
 
   tempDir(prefix: string): TempDir {
-    const name = `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
-    const lockPath = join(this.tmpDir, `${name}.lock`);
-    const fd = openSync(lockPath, 'wx', 0o600);
-    flock(fd, LOCK.EX | LOCK.NB);
-    const path = join(this.tmpDir, name);
-    mkdirSync(path, { mode: 0o700 });
-    let released = false;
-    return {
-      path,
-      release: (remove = true) => {
-        if (released) return;
-        released = true;
-        if (remove) rmSync(path, { recursive: true, force: true });
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          /* already gone */
-        }
-        closeSync(fd);
-      },
-    };
+    return createTempDir(this.tmpDir, prefix);
   }
 
-  /** Remove temp entries whose owner is gone (its flock is free). */
-  cleanTemp(): number {
-    let removed = 0;
-    let names: string[];
-    try {
-      names = readdirSync(this.tmpDir);
-    } catch {
-      return 0;
-    }
-    const set = new Set(names);
-    for (const name of names) {
-      if (name.endsWith('.lock')) {
-        const base = name.slice(0, -5);
-        const probe = new FileLock(join(this.tmpDir, name));
-        if (!probe.tryAcquire()) continue;
-        try {
-          rmSync(join(this.tmpDir, base), { recursive: true, force: true });
-          unlinkSync(join(this.tmpDir, name));
-          removed++;
-        } finally {
-          probe.release();
-        }
-      } else if (!set.has(`${name}.lock`)) {
-        // A dir whose lock file is gone: its owner released it (or died between the two unlinks).
-        rmSync(join(this.tmpDir, name), { recursive: true, force: true });
-        removed++;
-      }
-    }
-    return removed;
+  /** Remove temp entries whose owner is gone; never touches a live command's. */
+  cleanTemp(): CleanResult {
+    return cleanTempDirs(this.tmpDir);
   }
 
   // ---- blobs ----
@@ -357,21 +306,40 @@ export class Store {
     };
   }
 
-  /** Pins of live commands (their temp lock is held). */
+  /** Pins of live commands (their temp lock is held). Creates and removes nothing. */
   livePins(): { layers: Set<string>; blobs: Set<string> } {
     const layers = new Set<string>();
     const blobs = new Set<string>();
-    for (const name of readdirSync(this.tmpDir)) {
-      if (!name.startsWith('pin-') || !name.endsWith('.lock')) continue;
-      const probe = new FileLock(join(this.tmpDir, name));
-      if (probe.tryAcquire()) {
-        probe.release(); // owner is gone: cleanTemp removes it
-        continue;
-      }
-      const p = readJson<{ layers: string[]; blobs: string[] }>(join(this.tmpDir, name.slice(0, -5), 'pins.json'));
+    for (const name of liveTempNames(this.tmpDir, 'pin')) {
+      // A pin released since the look is gone: it no longer needs anything.
+      const p = readJson<{ layers: string[]; blobs: string[] }>(join(this.tmpDir, name, 'pins.json'));
       for (const l of p?.layers ?? []) layers.add(l);
       for (const b of p?.blobs ?? []) blobs.add(b);
     }
+    return { layers, blobs };
+  }
+
+  /**
+   * What GC keeps: layers of images, containers and live pins; blobs of images (config,
+   * manifest, the manifest's layers), of kept layers and of live pins. Call under the lock.
+   */
+  references(): { layers: Set<string>; blobs: Set<string> } {
+    const pins = this.livePins();
+    const layers = new Set(pins.layers);
+    const blobs = new Set(pins.blobs);
+    for (const img of this.listImages()) {
+      for (const l of img.layers) layers.add(l);
+      blobs.add(img.id);
+      blobs.add(img.manifestDigest);
+      try {
+        const m = JSON.parse(this.readBlob(img.manifestDigest).toString()) as { layers?: { digest: string }[] };
+        for (const l of m.layers ?? []) blobs.add(l.digest);
+      } catch {
+        /* a missing manifest blob keeps nothing more */
+      }
+    }
+    for (const c of this.listContainers()) for (const l of (c.layers as string[] | undefined) ?? []) layers.add(l);
+    for (const l of this.listLayers()) if (layers.has(l.chainId)) blobs.add(l.digest);
     return { layers, blobs };
   }
 
@@ -380,28 +348,11 @@ export class Store {
    * Call under the lock. Returns what was removed.
    */
   gc(): { layers: string[]; blobs: string[]; bytes: number } {
-    const pins = this.livePins();
-    const keepLayers = new Set(pins.layers);
-    const keepBlobs = new Set(pins.blobs);
-    for (const img of this.listImages()) {
-      for (const l of img.layers) keepLayers.add(l);
-      keepBlobs.add(img.id);
-      keepBlobs.add(img.manifestDigest);
-      try {
-        const m = JSON.parse(this.readBlob(img.manifestDigest).toString()) as { layers?: { digest: string }[] };
-        for (const l of m.layers ?? []) keepBlobs.add(l.digest);
-      } catch {
-        /* a missing manifest blob keeps nothing more */
-      }
-    }
-    for (const c of this.listContainers()) for (const l of (c.layers as string[] | undefined) ?? []) keepLayers.add(l);
+    const { layers: keepLayers, blobs: keepBlobs } = this.references();
     const removed = { layers: [] as string[], blobs: [] as string[], bytes: 0 };
     const layers = this.listLayers();
     for (const l of layers) {
-      if (keepLayers.has(l.chainId)) {
-        keepBlobs.add(l.digest);
-        continue;
-      }
+      if (keepLayers.has(l.chainId)) continue;
       this.removeLayer(l.chainId);
       removed.layers.push(l.chainId);
       removed.bytes += l.size;

@@ -11,6 +11,7 @@ import { RunCommand } from './run.js';
 import { SaveCommand } from './save.js';
 import { SystemDfCommand } from './system-df.js';
 import { SystemResetCommand } from './system-reset.js';
+import { SystemCheckCommand } from './system-check.js';
 import { TagCommand } from './tag.js';
 import { SystemMigrateCommand } from './system-migrate.js';
 import { UnshareCommand } from './unshare.js';
@@ -24,7 +25,7 @@ import { BenchRunCommand } from './bench-run.js';
 
 export const commands: CommandClass[] = [VersionCommand, InfoCommand, UnshareCommand, SystemMigrateCommand, RunCommand,
   // images (issue 4)
-  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SaveCommand, ImportCommand,
+  LoadCommand, ImagesCommand, RmiCommand, TagCommand, ImageInspectCommand, HistoryCommand, ImagePruneCommand, SystemDfCommand, SystemResetCommand, SystemCheckCommand, SaveCommand, ImportCommand,
   // registries (issue 5)
   PullCommand, PushCommand, LoginCommand, LogoutCommand,
   // benchmarks (issue 6)
