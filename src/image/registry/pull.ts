@@ -44,8 +44,10 @@ interface Source {
   mirror: boolean;
 }
 
+/** A config's platform; a missing os or architecture is the host's, as docker reads it. */
 function configPlatform(c: ImageConfig): Platform {
-  return { os: c.os, architecture: c.architecture, variant: c.variant };
+  const host = hostPlatform();
+  return { os: c.os || host.os, architecture: c.architecture || host.architecture, variant: c.variant ?? undefined };
 }
 
 function imagePlatformOk(store: Store, rec: ImageRecord, wanted: Platform): boolean {
@@ -135,7 +137,7 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
   try {
     config = parseImageConfig(configBytes);
   } catch (e) {
-    throw new ManifestError(`${what}: ${(e as Error).message}`);
+    throw new ManifestError(`${what}: ${(e as Error).message}`, e instanceof HxError ? e.hint : undefined);
   }
   if (!fromIndex && !platformMatches(configPlatform(config), wanted)) {
     const have = formatPlatform(configPlatform(config));
