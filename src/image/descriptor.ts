@@ -27,9 +27,7 @@ export function checkDigest(digest: string, where: string, refuse: Refuse, algor
   if (algorithms && !algorithms.includes(algorithm)) {
     refuse(
       `${where}: digest algorithm ${algorithm} is not supported (hx verifies ${algorithms.join(' and ')})`,
-      algorithm === 'sha512' || algorithm === 'sha256'
-        ? 'push the image again with sha256 digests (what docker, podman and skopeo write by default)'
-        : `${algorithm} is not an OCI digest algorithm: the image was written by a broken or hostile tool`,
+      'push the image again with sha256 digests (what docker, podman and skopeo write)',
     );
   }
 }
