@@ -20,6 +20,7 @@ import { ContainerStdio, type InputSource, type OutputTarget } from '../runtime/
 import { ContainerConfigError } from '../runtime/run-errors.js';
 import { buildPlan, containerCapabilities, type ContainerOptions, type HostFacts, type SeccompChoice, type UserFiles } from '../runtime/spec.js';
 import type { TerminalIO, TerminalSession } from '../runtime/tty.js';
+import { idMapContains, parseIdMap } from '../runtime/idmap.js';
 import { parseGroup, parsePasswd } from '../runtime/user.js';
 import { isRootful, runtimeDir } from '../runtime/paths.js';
 import { cachedFilter, compilerIdentity } from '../runtime/seccomp-cache.js';
@@ -101,19 +102,14 @@ function userFiles(rootfs: string): UserFiles {
   return { passwd: passwd === null ? null : parsePasswd(passwd), group: group === null ? null : parseGroup(group) };
 }
 
-function idMapped(mapText: string, id: number): boolean {
-  return mapText.split('\n').some((line) => {
-    const [inside, , count] = line.trim().split(/\s+/).map(Number);
-    return inside !== undefined && count !== undefined && id >= inside && id < inside + count;
-  });
-}
-
 function hostFacts(): HostFacts {
   const facts: HostFacts = { setgroupsAllowed: true, ttyGroupMapped: true, lastCap: hostLastCap(), initBinary: join(buildDir(), 'init') };
   if (!isRootful()) {
     try {
       facts.setgroupsAllowed = readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
-      facts.ttyGroupMapped = idMapped(readFileSync('/proc/self/gid_map', 'utf8'), 5);
+      const gid = parseIdMap(readFileSync('/proc/self/gid_map', 'utf8'));
+      facts.idMaps = { uid: parseIdMap(readFileSync('/proc/self/uid_map', 'utf8')), gid };
+      facts.ttyGroupMapped = idMapContains(gid, 5);
     } catch {
       facts.setgroupsAllowed = false;
       facts.ttyGroupMapped = false;
@@ -171,7 +167,7 @@ export async function runContainer(options: ContainerOptions, io: RunIO = proces
   });
   hooks.onPhase?.('plan');
 
-  const proc = new ContainerProcess(plan);
+  const proc = new ContainerProcess(plan, facts.idMaps);
   stdio?.attach(proc.stdioPipes);
   hooks.onPhase?.('cloned');
   let terminal: TerminalSession | undefined;

@@ -2,8 +2,11 @@
 // Docker 25+ blobs/), OCI image layout (oci-layout, index.json, blobs/), or both at once.
 // Every JSON document is verified against the digest that names it.
 import { createHash } from 'node:crypto';
+import { HxError, wrap } from '../errors.js';
 import { formatReference, parseNormalized } from './reference.js';
 import { ArchiveError, type ArchiveSource } from './archive-source.js';
+import { parseImageConfig } from './config.js';
+import { BLOB_ALGORITHMS, checkDescriptor, refuseSize } from './descriptor.js';
 import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor, type Index, type Manifest } from './media.js';
 
 export interface SourceLayer {
@@ -41,12 +44,37 @@ function blobMember(digest: string): string {
   return `blobs/${m[1]}/${m[2]}`;
 }
 
-function readBlob(src: ArchiveSource, desc: Descriptor, what: string): Buffer {
+function refuseArchive(message: string, hint?: string): never {
+  throw new ArchiveError(message, hint);
+}
+
+/** A descriptor of the layout, checked as the spec types it; blobs here are sha256 only. */
+function descriptor(d: unknown, where: string): Descriptor {
+  return checkDescriptor(d, where, refuseArchive, BLOB_ALGORITHMS);
+}
+
+function readBlob(src: ArchiveSource, desc: Descriptor, what: string, where: string): Buffer {
   const member = blobMember(desc.digest);
   if (!src.has(member)) throw new ArchiveError(`the archive lacks ${what} ${desc.digest}`, 'the archive is incomplete: create it again');
   const bytes = src.readFile(member);
   if (sha256(bytes) !== desc.digest) throw new ArchiveError(`${what} ${desc.digest} does not match its digest`, 'the archive is corrupt');
+  // The right bytes, but a descriptor that lies about their length.
+  if (bytes.length !== desc.size) refuseSize(desc.size, bytes.length, where, refuseArchive);
   return bytes;
+}
+
+/**
+ * Is NAME (manifest.json, index.json, oci-layout) in the archive as a regular file?
+ * A link is refused as what it is, not reported as a missing file.
+ */
+function hasMetadata(src: ArchiveSource, name: string): boolean {
+  const e = src.entry(name);
+  if (!e) return false;
+  const hint = 'docker save, podman save and skopeo write it as a plain file: create the archive again with one of them';
+  if (e.type === 'symlink') throw new ArchiveError(`${name} is a symlink (to ${e.target}); archives must hold regular files`, hint);
+  if (e.type === 'other') throw new ArchiveError(`${name} is not a regular file; archives must hold regular files`, hint);
+  if (e.type === 'hardlink' && !src.has(name)) throw new ArchiveError(`${name} is a hard link to ${e.target}, which is not a file in the archive`, hint);
+  return true;
 }
 
 /** A name from an archive, normalized; undefined for a bare tag or something unparsable. */
@@ -70,23 +98,31 @@ function readOci(src: ArchiveSource): SourceImage[] {
   const index = json<Index>(src.readFile('index.json'), 'index.json');
   if (!Array.isArray(index.manifests)) throw new ArchiveError('index.json has no manifests list');
   const byConfig = new Map<string, SourceImage>();
-  const walk = (desc: Descriptor, names: string[], depth: number): void => {
+  const walk = (entry: unknown, where: string, names: string[], depth: number): void => {
     if (depth > 4) throw new ArchiveError('index.json nests indexes too deeply');
+    const type = (entry as Partial<Descriptor> | null)?.mediaType;
+    // unknown types MUST NOT be errors (image-index.md): only what is read is checked
+    if (typeof type === 'string' && !INDEX_TYPES.has(type) && !MANIFEST_TYPES.has(type)) return;
+    const desc = descriptor(entry, where);
     if (INDEX_TYPES.has(desc.mediaType)) {
-      const inner = json<Index>(readBlob(src, desc, 'image index'), `index ${desc.digest}`);
-      const list = inner.manifests ?? [];
+      const inner = json<Index>(readBlob(src, desc, 'image index', where), `index ${desc.digest}`);
+      const list: unknown[] = Array.isArray(inner.manifests) ? inner.manifests : [];
       const arch = hostArch();
-      const pick = list.find((d) => MANIFEST_TYPES.has(d.mediaType) && (!d.platform || (d.platform.os === 'linux' && d.platform.architecture === arch)));
-      if (!pick) throw new ArchiveError(`index ${desc.digest} has no image for linux/${arch}`);
-      walk(pick, names, depth + 1);
+      const pick = list.findIndex((d) => {
+        const e = d as Partial<Descriptor> | null;
+        return typeof e?.mediaType === 'string' && MANIFEST_TYPES.has(e.mediaType) && (!e.platform || (e.platform.os === 'linux' && e.platform.architecture === arch));
+      });
+      if (pick < 0) throw new ArchiveError(`index ${desc.digest} has no image for linux/${arch}`);
+      walk(list[pick], `index ${desc.digest} manifests[${pick}]`, names, depth + 1);
       return;
     }
-    if (!MANIFEST_TYPES.has(desc.mediaType)) return; // unknown types MUST NOT be errors (image-index.md)
-    const bytes = readBlob(src, desc, 'manifest');
+    const bytes = readBlob(src, desc, 'manifest', where);
     const m = json<Manifest>(bytes, `manifest ${desc.digest}`);
     if (m.schemaVersion !== 2 || !m.config || !Array.isArray(m.layers)) throw new ArchiveError(`manifest ${desc.digest} is not a schema 2 image manifest`);
-    const configBytes = readBlob(src, m.config, 'image config');
-    const configDigest = m.config.digest;
+    const config = descriptor(m.config, `manifest ${desc.digest} config`);
+    const layerDescs = m.layers.map((l, i) => descriptor(l, `manifest ${desc.digest} layers[${i}]`));
+    const configBytes = readBlob(src, config, 'image config', `manifest ${desc.digest} config`);
+    const configDigest = config.digest;
     const existing = byConfig.get(configDigest);
     if (existing) {
       for (const n of names) if (!existing.names.includes(n)) existing.names.push(n);
@@ -95,18 +131,24 @@ function readOci(src: ArchiveSource): SourceImage[] {
     byConfig.set(configDigest, {
       configBytes,
       configDigest,
-      layers: m.layers.map((l) => ({ member: blobMember(l.digest), digest: l.digest, mediaType: l.mediaType })),
+      layers: layerDescs.map((l, i) => {
+        const member = blobMember(l.digest);
+        if (!src.has(member)) throw new ArchiveError(`the archive lacks layer ${l.digest}`, 'the archive is incomplete: create it again');
+        const size = src.size(member);
+        if (size !== l.size) refuseSize(l.size, size, `manifest ${desc.digest} layers[${i}]`, refuseArchive);
+        return { member, digest: l.digest, mediaType: l.mediaType };
+      }),
       names: [...names],
       manifest: { bytes, digest: desc.digest, mediaType: m.mediaType ?? desc.mediaType },
     });
   };
-  for (const desc of index.manifests) {
-    const ann = desc.annotations ?? {};
+  index.manifests.forEach((desc: Partial<Descriptor> | null, i) => {
+    const ann = desc?.annotations ?? {};
     // ref.name is often a bare tag (skopeo's oci:DIR:TAG writes just "TAG"): not a name.
     const refName = ann['org.opencontainers.image.ref.name'];
     const name = normalizeName(ann['io.containerd.image.name']) ?? (refName && /[/:]/.test(refName) ? normalizeName(refName) : undefined);
-    walk(desc, name ? [name] : [], 0);
-  }
+    walk(desc, `index.json manifests[${i}]`, name ? [name] : [], 0);
+  });
   return [...byConfig.values()];
 }
 
@@ -144,10 +186,23 @@ function readDocker(src: ArchiveSource): SourceImage[] {
   return out;
 }
 
-/** The images in SRC (docker-archive, OCI layout, or the dual format Docker 25+ writes). */
+/** The images in SRC (docker-archive, OCI layout, or the dual format Docker 25+ writes), their configs validated. */
 export function readArchive(src: ArchiveSource): SourceImage[] {
-  const docker = src.has('manifest.json');
-  const oci = src.has('index.json') && src.has('oci-layout');
+  const images = readImages(src);
+  // Every config is validated before the first image is stored (load is all or nothing).
+  for (const img of images) {
+    try {
+      parseImageConfig(img.configBytes);
+    } catch (e) {
+      throw e instanceof HxError ? wrap(e, img.names[0] ?? img.configDigest) : e;
+    }
+  }
+  return images;
+}
+
+function readImages(src: ArchiveSource): SourceImage[] {
+  const docker = hasMetadata(src, 'manifest.json');
+  const oci = hasMetadata(src, 'index.json') && hasMetadata(src, 'oci-layout');
   if (!docker && !oci) {
     throw new ArchiveError(`${src.description} is neither a docker-archive (no manifest.json) nor an OCI layout (no oci-layout and index.json)`, 'hx load takes what docker save, podman save or skopeo copy (oci-archive:, oci:, docker-archive:) write');
   }

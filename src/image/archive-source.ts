@@ -2,7 +2,7 @@
 // unpacked docker-archive) or a tar file, indexed once by walking its headers and seeking
 // past the data. Compressed archives and stdin are first spooled (decompressed) into a
 // temp file in the store, so every reader below sees a seekable plain tar.
-import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -16,9 +16,15 @@ export class ArchiveError extends HxError {
   }
 }
 
+/** What a name itself is, links not followed (TARGET as the archive writes it). */
+export type ArchiveEntry = { type: 'file' } | { type: 'symlink' | 'hardlink'; target: string } | { type: 'other' };
+
 export interface ArchiveSource {
   readonly description: string;
+  /** Whether NAME resolves (through links inside the archive) to a regular file. */
   has(name: string): boolean;
+  /** NAME without following links; undefined when the archive has no such name. */
+  entry(name: string): ArchiveEntry | undefined;
   size(name: string): number;
   names(): string[];
   readFile(name: string, max?: number): Buffer;
@@ -59,6 +65,21 @@ export class DirSource implements ArchiveSource {
       return false;
     }
   }
+  entry(name: string): ArchiveEntry | undefined {
+    const n = normalize(name);
+    if (n.startsWith('../') || n === '..') return undefined;
+    const p = join(this.dir, n);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return undefined;
+    }
+    if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(p) };
+    if (!st.isFile()) return { type: 'other' };
+    this.path(name); // a parent dir that is a symlink out of the directory is refused
+    return { type: 'file' };
+  }
   size(name: string): number {
     return fstatSizeOf(this.path(name));
   }
@@ -89,6 +110,9 @@ interface Member {
   offset: number;
   size: number;
   link?: string; // symlink (resolved relative to the member's dir) or hardlink target
+  /** For links: which kind, and the target as the header gives it (for messages). */
+  linkType?: 'symlink' | 'hardlink';
+  linkName?: string;
 }
 
 function octal(buf: Buffer, off: number, len: number): number {
@@ -205,8 +229,10 @@ export class TarFileSource implements ArchiveSource {
       const linkname = pax.get('linkpath') ?? longLink ?? cstring(h, 157, 100);
       const key = normalize(name);
       if (type === '0' || type === '\0' || type === '7') this.members.set(key, { offset: dataPos, size });
-      else if (type === '1') this.members.set(key, { offset: 0, size: 0, link: normalize(linkname) });
-      else if (type === '2') this.members.set(key, { offset: 0, size: 0, link: normalize(posix.join(posix.dirname(key), linkname)) });
+      else if (type === '1') this.members.set(key, { offset: 0, size: 0, link: normalize(linkname), linkType: 'hardlink', linkName: linkname });
+      else if (type === '2') {
+        this.members.set(key, { offset: 0, size: 0, link: normalize(posix.join(posix.dirname(key), linkname)), linkType: 'symlink', linkName: linkname });
+      }
       pax = new Map();
       longName = undefined;
       longLink = undefined;
@@ -228,6 +254,11 @@ export class TarFileSource implements ArchiveSource {
     } catch {
       return false;
     }
+  }
+  entry(name: string): ArchiveEntry | undefined {
+    const m = this.members.get(normalize(name));
+    if (!m) return undefined;
+    return m.linkType ? { type: m.linkType, target: m.linkName ?? '' } : { type: 'file' };
   }
   size(name: string): number {
     return this.member(name).size;

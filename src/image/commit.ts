@@ -64,12 +64,8 @@ export async function commitImage(
   ctx: LayerContext,
   onEvent: (e: CommitEvent) => void = () => {},
 ): Promise<ImageRecord> {
-  let config;
-  try {
-    config = parseImageConfig(input.configBytes);
-  } catch (e) {
-    throw new ImageInputError((e as Error).message);
-  }
+  // Before anything is written: a config hx cannot read never gets a layer stored for it.
+  const config = parseImageConfig(input.configBytes);
   const id = sha256Digest(input.configBytes);
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== input.layers.length) {

@@ -4,7 +4,8 @@
 // the event loop and no child that libuv spawned is touched.
 import { closeSync, writeSync } from 'node:fs';
 import { collectChild, EventType, signalChild, spawnChild, type ChildEvent } from '../sys/spawn.js';
-import { exitCodeOf, startFailure } from './exit.js';
+import { exitCodeOf, startFailure, type ProcessIdentity } from './exit.js';
+import type { IdMapEntry } from './idmap.js';
 import { encodePlan, type SpawnPlan } from './plan.js';
 
 export interface ProcessExit {
@@ -45,6 +46,7 @@ export class ContainerProcess {
   readonly pid: number;
   private readonly id: number;
   private readonly command: string;
+  private readonly identity: ProcessIdentity;
   private startFd: number;
   /** hx's ends of the container's stdio pipes (FD_PIPE slots of the plan), else -1. */
   readonly stdioPipes: [number, number, number];
@@ -57,8 +59,10 @@ export class ContainerProcess {
   /** The exit status; rejects (exitCode 125/126/127) when the command could not be started. */
   readonly exited: Promise<ProcessExit>;
 
-  constructor(plan: SpawnPlan) {
+  /** MAPS: the user namespace's, for the hint when the child cannot take its uid or gid. */
+  constructor(plan: SpawnPlan, maps?: { uid: IdMapEntry[]; gid: IdMapEntry[] }) {
     this.command = plan.args[0] ?? '';
+    this.identity = { ...(plan.user ?? { uid: 0, gid: 0, groups: [] }), uidMap: maps?.uid, gidMap: maps?.gid };
     this.exited = new Promise<ProcessExit>((resolve, reject) => {
       this.resolveExit = resolve;
       this.rejectExit = reject;
@@ -88,7 +92,7 @@ export class ContainerProcess {
   private handle(events: ChildEvent[]): void {
     for (const ev of events) {
       if (ev.type === EventType.TTY) this.master = ev.a;
-      else if (ev.type === EventType.ERROR) this.failure = startFailure(ev.a, ev.b, ev.detail, this.command);
+      else if (ev.type === EventType.ERROR) this.failure = startFailure(ev.a, ev.b, ev.detail, this.command, this.identity);
       else if (ev.type === EventType.EXIT) {
         this.done = true;
         untrack(this);

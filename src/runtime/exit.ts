@@ -1,7 +1,18 @@
 // Exit statuses and start failures the docker way: the command's own code, 128+N for a
 // signal, 127 for a command that is not there, 126 for one that cannot run, 125 for hx.
 import { errnoName } from '../sys/errors.js';
+import { describeIdMap, idMapContains, idMapSize, type IdMapEntry } from './idmap.js';
 import { ContainerStartError } from './run-errors.js';
+
+/** Who the container was to run as, and the user namespace's maps (undefined: no user namespace). */
+export interface ProcessIdentity {
+  uid: number;
+  gid: number;
+  /** Supplementary groups, the primary one included (as the plan has them). */
+  groups: number[];
+  uidMap?: IdMapEntry[] | undefined;
+  gidMap?: IdMapEntry[] | undefined;
+}
 
 /** si_code values of waitid(2). */
 export const CLD = { EXITED: 1, KILLED: 2, DUMPED: 3 } as const;
@@ -42,8 +53,25 @@ function describe(errno: number): string {
   return MESSAGES[errno] ?? errnoName(errno);
 }
 
+const SINGLE_ID_HINT = 'the user or group id is not mapped in the user namespace: with a single-id mapping only root (0) is available ' +
+  '(give your user a subordinate id range: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER, then hx system migrate)';
+
+/** Why setuid, setgid or setgroups failed, from the ids asked for and the maps that exist. */
+function identityHint(step: number, who: ProcessIdentity | undefined): string | undefined {
+  const isUid = step === STEP.SETUID;
+  const map = isUid ? who?.uidMap : who?.gidMap;
+  if (!who || !map) return 'the user or group id is not mapped in the user namespace';
+  if (idMapSize(map) === 1) return SINGLE_ID_HINT;
+  const kind = isUid ? 'uid' : 'gid';
+  const asked = isUid ? [who.uid] : step === STEP.SETGID ? [who.gid] : who.groups;
+  const unmapped = asked.filter((id) => !idMapContains(map, id));
+  if (unmapped.length === 0) return undefined; // mapped: the errno says what else went wrong
+  return `${kind} ${unmapped.join(', ')} is not mapped in the user namespace, which maps ${kind}s ${describeIdMap(map)}: ` +
+    `use an id in that range, or give your user a larger range in /etc/sub${kind} and run hx system migrate`;
+}
+
 /** What the child reported (step, errno, detail) as docker's exit code and message. */
-export function startFailure(step: number, errno: number, detail: string, command: string): ContainerStartError {
+export function startFailure(step: number, errno: number, detail: string, command: string, who?: ProcessIdentity): ContainerStartError {
   if (step === STEP.LOOKUP) {
     if (errno === ERRNO.ENOENT) {
       return command.includes('/')
@@ -63,7 +91,7 @@ export function startFailure(step: number, errno: number, detail: string, comman
   const what = `${stepName(step)}${detail ? ` ${detail}` : ''}`;
   let hint: string | undefined;
   if (step === STEP.SETUID || step === STEP.SETGID || step === STEP.SETGROUPS) {
-    hint = 'the user or group id is not mapped in the user namespace: with a single-id mapping only root (0) is available';
+    hint = identityHint(step, who);
   } else if (step === STEP.RLIMIT) {
     hint = 'a rootless container cannot raise a hard limit above the one hx runs with';
   } else if (step === STEP.SECCOMP) {

@@ -71,6 +71,32 @@ export function parseIdMap(text: string): IdMapEntry[] {
     .map(([inside, outside, count]) => ({ inside: inside!, outside: outside!, count: count! }));
 }
 
+/** Is ID (as seen inside the namespace) mapped by MAP? */
+export function idMapContains(map: IdMapEntry[], id: number): boolean {
+  return map.some((e) => id >= e.inside && id < e.inside + e.count);
+}
+
+/** The ids MAP makes visible inside, merged into ranges: "0-65536", "0", "0-9 and 100-199". */
+export function describeIdMap(map: IdMapEntry[]): string {
+  const ranges = map
+    .filter((e) => e.count > 0)
+    .map((e) => [e.inside, e.inside + e.count - 1] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  if (merged.length === 0) return 'no ids';
+  return merged.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(merged.length === 2 ? ' and ' : ', ');
+}
+
+/** How many ids MAP maps in all (1: the single-id map of a user without subordinate ranges). */
+export function idMapSize(map: IdMapEntry[]): number {
+  return map.reduce((n, e) => n + e.count, 0);
+}
+
 export function sameIdMap(a: IdMapEntry[], b: IdMapEntry[]): boolean {
   return a.length === b.length && a.every((e, i) => e.inside === b[i]!.inside && e.outside === b[i]!.outside && e.count === b[i]!.count);
 }

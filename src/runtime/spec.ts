@@ -7,6 +7,7 @@ import { checkDuplicateTargets, defaultMounts, MountKind, protectionMounts, requ
 import { CLONE, FD_TTY, PlanOption, type SpawnPlan } from './plan.js';
 import { mergeUlimits, type Rlimit } from './rlimits.js';
 import { ContainerConfigError } from './run-errors.js';
+import type { IdMapEntry } from './idmap.js';
 import { resolveUser, type GroupEntry, type PasswdEntry } from './user.js';
 
 export type SeccompChoice = 'default' | 'unconfined' | { path: string };
@@ -50,6 +51,8 @@ export interface HostFacts {
   lastCap: number;
   /** Host path of build/init, for --init. */
   initBinary: string;
+  /** The user namespace's uid and gid maps (rootless); undefined when hx runs in none. */
+  idMaps?: { uid: IdMapEntry[]; gid: IdMapEntry[] } | undefined;
 }
 
 export interface UserFiles {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildIdMap, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/runtime/idmap.js';
+import { buildIdMap, describeIdMap, idMapContains, idMapSize, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/runtime/idmap.js';
 
 test('subordinate ranges match by name or id, skip comments and junk', () => {
   const text = '# comment\nalice:100000:65536\nbob:165536:65536\n1001:300000:10\nalice:bad:1\nalice:5:0\n';
@@ -27,6 +27,18 @@ test('parseIdMap reads /proc/PID/uid_map text and sameIdMap compares', () => {
   assert.equal(m, [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 200000, count: 65536 }]);
   assert.ok(sameIdMap(m, buildIdMap(1001, [{ start: 200000, count: 65536 }])));
   assert.not.ok(sameIdMap(m, buildIdMap(1001, [{ start: 100000, count: 65536 }])));
+});
+
+test('a map\'s extent as the ids inside: merged ranges, single ids, gaps', () => {
+  const full = parseIdMap('0 1001 1\n1 200000 65536\n');
+  assert.is(describeIdMap(full), '0-65536');
+  assert.is(idMapSize(full), 65537);
+  assert.ok(idMapContains(full, 65536));
+  assert.not.ok(idMapContains(full, 65537));
+  assert.is(describeIdMap(parseIdMap('0 1001 1\n')), '0');
+  assert.is(describeIdMap(parseIdMap('0 1001 1\n100 5000 10\n')), '0 and 100-109');
+  assert.is(describeIdMap(parseIdMap('0 1 1\n5 2 1\n9 3 2\n')), '0, 5, 9-10');
+  assert.is(describeIdMap([]), 'no ids');
 });
 
 test.run();

@@ -1,10 +1,11 @@
 // The store's bookkeeping without namespaces: chain IDs, temp-dir cleanup of dead owners,
-// pins and GC, image commit (digest/diff_id checks), lookups, archive reading, config
+// pins and GC, image commit (digest/diff_id checks), lookups, archive reading (links,
+// descriptor sizes and digests, configs), config
 // merging for `hx run IMAGE`, and import's --change parsing.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,7 +14,7 @@ import { Store } from '../../dist/store/store.js';
 import { commitImage } from '../../dist/image/commit.js';
 import { findImage } from '../../dist/image/resolve.js';
 import { readArchive } from '../../dist/image/archive-read.js';
-import { DirSource } from '../../dist/image/archive-source.js';
+import { DirSource, TarFileSource } from '../../dist/image/archive-source.js';
 import { mergeRunConfig } from '../../dist/engine/image-rootfs.js';
 import { applyChanges } from '../../dist/image/import.js';
 import { makeTar } from '../lib/tar-build.mjs';
@@ -119,6 +120,56 @@ test('OCI layout: names from annotations, digests verified', () => {
   rmSync(join(dir, 'manifest.json'));
   writeFileSync(join(dir, 'blobs/sha256', m.digest.slice(7)), Buffer.concat([man, Buffer.from(' ')]));
   assert.throws(() => readArchive(new DirSource(dir)), /does not match its digest/);
+});
+
+test('archives: a metadata file that is a link is refused as one; descriptor sizes and configs are checked before anything is stored', () => {
+  const dir = join(base, 'links');
+  mkdirSync(dir);
+  writeFileSync(join(base, 'outside.json'), '[]');
+  symlinkSync('../outside.json', join(dir, 'manifest.json'));
+  assert.throws(() => readArchive(new DirSource(dir)), (e) => e.kind === 'data' && e.message === 'manifest.json is a symlink (to ../outside.json); archives must hold regular files');
+  rmSync(join(dir, 'manifest.json'));
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  symlinkSync('oci-layout', join(dir, 'index.json')); // inside the archive, but still a link
+  assert.throws(() => readArchive(new DirSource(dir)), /^index\.json is a symlink \(to oci-layout\)/);
+  // The same in a tar: a symlink and a hard link leading out.
+  const tarFile = (entries) => {
+    const f = join(base, `links-${Math.random().toString(36).slice(2)}.tar`);
+    writeFileSync(f, makeTar(entries));
+    return new TarFileSource(f);
+  };
+  assert.throws(() => readArchive(tarFile([{ name: 'manifest.json', type: 'symlink', linkname: '../x' }])), /^manifest\.json is a symlink \(to \.\.\/x\); archives must hold regular files$/);
+  assert.throws(() => readArchive(tarFile([{ name: 'manifest.json', type: 'hardlink', linkname: '../x' }])), /^manifest\.json is a hard link to \.\.\/x, which is not a file in the archive$/);
+  // Truly missing is still reported as missing.
+  assert.throws(() => readArchive(tarFile([{ name: 'other', data: 'x' }])), /neither a docker-archive \(no manifest\.json\)/);
+
+  // An OCI layout whose descriptors lie about sizes, or use md5, or whose config is bad.
+  const oci = join(base, 'lies');
+  mkdirSync(join(oci, 'blobs/sha256'), { recursive: true });
+  writeFileSync(join(oci, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const put = (b) => {
+    writeFileSync(join(oci, 'blobs/sha256', sha(b).slice(7)), b);
+    return { digest: sha(b), size: b.length };
+  };
+  const layer = makeTar([{ name: 'f', data: 'x' }]);
+  const layout = ({ configDoc = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] } }, configSize, layerSize, layerDigest } = {}) => {
+    const l = put(layer);
+    const cfg = put(Buffer.from(JSON.stringify(configDoc)));
+    const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg, ...(configSize !== undefined ? { size: configSize } : {}) },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l, ...(layerSize !== undefined ? { size: layerSize } : {}), ...(layerDigest ? { digest: layerDigest } : {}) }] };
+    const m = put(Buffer.from(JSON.stringify(manifest)));
+    writeFileSync(join(oci, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: manifest.mediaType, ...m }] }));
+    return { cfg, m };
+  };
+  let { cfg, m } = layout({ configSize: 3 });
+  assert.throws(() => readArchive(new DirSource(oci)), (e) => e.message === `manifest ${m.digest} config: size 3 but the blob has ${cfg.size} bytes`);
+  ({ m } = layout({ layerSize: layer.length + 10 }));
+  assert.throws(() => readArchive(new DirSource(oci)), (e) => e.message === `manifest ${m.digest} layers[0]: size ${layer.length + 10} but the blob has ${layer.length} bytes`);
+  ({ m } = layout({ layerDigest: 'md5:' + 'f'.repeat(32) }));
+  assert.throws(() => readArchive(new DirSource(oci)), (e) => e.message === `manifest ${m.digest} layers[0]: digest algorithm md5 is not supported (hx verifies sha256)`);
+  layout({ configDoc: { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh', 1] }, rootfs: { type: 'layers', diff_ids: [sha(layer)] } } });
+  assert.throws(() => readArchive(new DirSource(oci)), (e) => e.kind === 'data' && /image config: config\.Cmd\[1\] is a number, not a string$/.test(e.message));
 });
 
 test('run config: Entrypoint + Cmd, flags override like docker', () => {

@@ -56,6 +56,27 @@ test('manifests: OCI and docker, index, schema 1 refused, mismatched type refuse
   assert.is(parseManifest(bare, 'application/vnd.docker.distribution.manifest.list.v2+json', 'x').kind, 'index');
 });
 
+test('descriptors: digests hx cannot verify and impossible sizes are refused at parse, naming the field', () => {
+  const layer = (digest, size = 5) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size });
+  const refused = (bytes, pattern) => assert.throws(() => parseManifest(bytes, undefined, 'r/x:1'), (e) => e.name === 'ManifestError' && e.kind === 'data' && pattern.test(e.message));
+  refused(oci([layer(D('1')), layer('md5:' + 'a'.repeat(32))]), /^r\/x:1: manifest layers\[1\]: digest algorithm md5 is not supported \(hx verifies sha256\)$/);
+  // sha512 is an OCI algorithm, but layers and configs are stored and verified by sha256 only.
+  refused(oci([layer('sha512:' + 'b'.repeat(128))]), /manifest layers\[0\]: digest algorithm sha512 is not supported/);
+  const md5Config = JSON.parse(oci([]).toString());
+  md5Config.config.digest = 'md5:' + 'c'.repeat(32);
+  refused(Buffer.from(JSON.stringify(md5Config)), /manifest config: digest algorithm md5 is not supported/);
+  refused(oci([layer('sha512:' + 'b'.repeat(64))]), /manifest layers\[0\]: invalid digest/); // sha512 needs 128 hex digits
+  refused(oci([layer('sha256:' + 'A'.repeat(64))]), /invalid digest/);
+  refused(oci([layer(D('1'), -1)]), /manifest layers\[0\]: invalid size -1/);
+  refused(oci([layer(D('1'), 2 ** 53)]), /invalid size/);
+  refused(oci([layer(D('1'), 1.5)]), /invalid size 1\.5/);
+  // Index entries are checked for form; the one chosen is checked when it is chosen (pull).
+  const index = (digest) => Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 1 }] }));
+  assert.is(parseManifest(index('sha512:' + 'd'.repeat(128)), undefined, 'r').kind, 'index');
+  assert.is(parseManifest(index('blake3:' + 'e'.repeat(64)), undefined, 'r').kind, 'index');
+  refused(index('sha256:xyz'), /index manifests\[0\]: invalid digest/);
+});
+
 test('platform choice from an index: first match, variants, a clear error listing what exists', () => {
   const entry = (architecture, variant, c) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: D(c), size: 1, platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) } });
   const index = { schemaVersion: 2, manifests: [entry('amd64', undefined, '1'), entry('arm', 'v7', '2'), entry('arm64', undefined, '3'), entry('amd64', undefined, '4'),

@@ -43,4 +43,23 @@ test('setup failures are 125 and name the step', () => {
   assert.match(startFailure(99, 5, '', 'sh').message, /step 99: EIO/);
 });
 
+test('an unmapped --user: the hint names the id and the map\'s real extent; the single-id hint only for a single-id map', () => {
+  const full = { uidMap: [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 200000, count: 65536 }], gidMap: [{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 200000, count: 65536 }] };
+  const uid = startFailure(step('setuid'), 22, '', 'sh', { uid: 200000, gid: 0, groups: [0], ...full });
+  assert.is(uid.exitCode, 125);
+  assert.is(uid.message, 'container setup failed: setuid: invalid argument');
+  assert.match(uid.hint, /^uid 200000 is not mapped in the user namespace, which maps uids 0-65536: /);
+  assert.not.match(uid.hint, /single-id/);
+  const gid = startFailure(step('setgid'), 22, '', 'sh', { uid: 0, gid: 70000, groups: [70000], ...full });
+  assert.match(gid.hint, /^gid 70000 is not mapped in the user namespace, which maps gids 0-65536: .*\/etc\/subgid/);
+  const groups = startFailure(step('setgroups'), 22, '', 'sh', { uid: 0, gid: 0, groups: [0, 5, 99999], ...full });
+  assert.match(groups.hint, /^gid 99999 is not mapped/);
+  const single = [{ inside: 0, outside: 1001, count: 1 }];
+  const one = startFailure(step('setgid'), 22, '', 'sh', { uid: 1000, gid: 1000, groups: [1000], uidMap: single, gidMap: single });
+  assert.match(one.hint, /not mapped.*single-id mapping only root \(0\)/);
+  // Mapped ids that still fail: no claim about the map; no maps known: a plain statement.
+  assert.is(startFailure(step('setuid'), 1, '', 'sh', { uid: 5, gid: 0, groups: [0], ...full }).hint, undefined);
+  assert.is(startFailure(step('setuid'), 22, '', 'sh', { uid: 5, gid: 0, groups: [0] }).hint, 'the user or group id is not mapped in the user namespace');
+});
+
 test.run();

@@ -14,6 +14,8 @@ import {
   HttpClient, NotTlsError, TransientError, readBody, retryAfterMs, withRetries,
   type HttpResponse, type Method, type TlsPolicy,
 } from './http.js';
+import { refuseSize } from '../descriptor.js';
+import { refuseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { caFilesFor } from './tls.js';
 
@@ -35,6 +37,8 @@ export interface SessionOptions {
 }
 
 const MANIFEST_LIMIT = 4 << 20;
+/** The largest image config hx fetches (real ones are a few KiB). */
+const CONFIG_LIMIT = 16 << 20;
 
 /** One per command: shared agents, config, retry reporting. */
 export class RegistrySession {
@@ -403,11 +407,22 @@ export class RepositoryClient {
     return this.unexpected(res, what);
   }
 
-  /** GET a small blob (a config) whole, verified. */
-  async getBlobBytes(digest: string, limit = 16 << 20): Promise<Buffer> {
+  /**
+   * GET a small blob (a config) whole: exactly SIZE bytes, its descriptor's, then verified.
+   * A Content-Length that differs fails at once, a body longer than SIZE when its byte
+   * SIZE+1 arrives, a shorter one at its end. WHERE names the descriptor in messages.
+   */
+  async getBlobBytes(digest: string, size: number, where: string, limit = CONFIG_LIMIT): Promise<Buffer> {
+    if (size > limit) refuseManifest(`${where}: size ${size} is more than the ${limit >> 20} MiB hx accepts for it`);
     return withRetries(this.endpoint.session.retryPolicy(), async () => {
       const res = await this.openBlob(digest, 0);
-      const bytes = await readBody(res, limit);
+      const length = res.headers['content-length'];
+      if (length !== undefined && Number(length) !== size) {
+        res.body.destroy();
+        refuseSize(size, Number(length), where, refuseManifest);
+      }
+      const bytes = await readBody(res, size, () => refuseSize(size, undefined, where, refuseManifest));
+      if (bytes.length !== size) refuseSize(size, bytes.length, where, refuseManifest);
       const actual = digestOf(bytes, digest.split(':')[0]!);
       if (actual !== digest) throw new DigestMismatchError(`${this.name} blob ${digest}`, digest, actual);
       return bytes;

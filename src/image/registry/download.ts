@@ -7,9 +7,11 @@ import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { HxError } from '../../errors.js';
+import { BLOB_ALGORITHMS, checkDigest } from '../descriptor.js';
 import type { RepositoryClient } from './client.js';
 import { DigestMismatchError } from './errors.js';
 import { classifyNetworkError, TransientError, withRetries } from './http.js';
+import { refuseManifest } from './manifest.js';
 
 export interface DownloadProgress {
   written: number;
@@ -38,6 +40,8 @@ export class BlobDownload extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    // parseManifest refused other algorithms already; this keeps Node's "Digest method not supported" out for good.
+    checkDigest(digest, `${repo.name} blob`, refuseManifest, BLOB_ALGORITHMS);
     // Exists from the start so a follower can open it before the first byte arrives.
     closeSync(openSync(file, 'w', 0o600));
   }

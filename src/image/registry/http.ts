@@ -178,7 +178,8 @@ export class HttpClient {
 }
 
 /** Read a whole (small) body, refusing more than `limit` bytes. */
-export async function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
+/** The whole body, up to LIMIT bytes; one more byte stops the read and throws TOO_LARGE's error. */
+export async function readBody(res: HttpResponse, limit: number, tooLarge?: () => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -186,7 +187,7 @@ export async function readBody(res: HttpResponse, limit: number): Promise<Buffer
       total += chunk.length;
       if (total > limit) {
         res.body.destroy();
-        throw new HxError(`response from ${res.url.host} is larger than ${limit} bytes`);
+        throw tooLarge?.() ?? new HxError(`response from ${res.url.host} is larger than ${limit} bytes`);
       }
       chunks.push(chunk);
     }

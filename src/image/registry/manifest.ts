@@ -1,7 +1,7 @@
 // Manifests and indexes as they come off the wire: classify by media type, validate the
 // fields hx relies on, pick a platform out of an index. Schema 1 is refused here.
 import { HxError } from '../../errors.js';
-import { isValidDigest } from '../reference.js';
+import { BLOB_ALGORITHMS, checkDescriptor as checkWith } from '../descriptor.js';
 import { formatPlatform, platformMatches, type Platform } from '../platform.js';
 import type { Descriptor, Index, Manifest } from '../media.js';
 import { INDEX_TYPES, IMAGE_MANIFEST_TYPES, SCHEMA1_TYPES, OCI_INDEX, OCI_MANIFEST } from './media-types.js';
@@ -21,14 +21,12 @@ export class ManifestError extends HxError {
   }
 }
 
-function checkDescriptor(d: unknown, where: string): Descriptor {
-  const o = d as Partial<Descriptor> | null;
-  if (!o || typeof o !== 'object' || typeof o.mediaType !== 'string' || typeof o.digest !== 'string' || typeof o.size !== 'number') {
-    throw new ManifestError(`${where}: descriptor lacks mediaType, digest or size`);
-  }
-  if (!isValidDigest(o.digest)) throw new ManifestError(`${where}: invalid digest "${o.digest}"`);
-  if (!Number.isSafeInteger(o.size) || o.size < 0) throw new ManifestError(`${where}: invalid size ${o.size}`);
-  return o as Descriptor;
+export function refuseManifest(message: string, hint?: string): never {
+  throw new ManifestError(message, hint);
+}
+
+function checkDescriptor(d: unknown, where: string, algorithms?: readonly string[]): Descriptor {
+  return checkWith(d, where, refuseManifest, algorithms);
 }
 
 /**
@@ -63,13 +61,16 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
 
   if (INDEX_TYPES.has(mediaType)) {
     if (!Array.isArray(doc.manifests)) throw new ManifestError(`${what}: the index has no "manifests" list`);
-    const manifests = doc.manifests.map((d, i) => checkDescriptor(d, `${what} manifests[${i}]`));
+    // Entries are checked for form only: the one chosen must use an algorithm hx verifies (pull.ts).
+    const manifests = doc.manifests.map((d, i) => checkDescriptor(d, `${what}: index manifests[${i}]`));
     return { kind: 'index', mediaType, index: { ...(doc as unknown as ImageIndex), manifests } };
   }
   if (IMAGE_MANIFEST_TYPES.has(mediaType)) {
-    const config = checkDescriptor(doc.config, `${what} config`);
+    // Every blob is checked before the first is requested: an algorithm hx cannot verify
+    // (md5, or sha512 the store does not key by) is refused here, not after a download.
+    const config = checkDescriptor(doc.config, `${what}: manifest config`, BLOB_ALGORITHMS);
     if (!Array.isArray(doc.layers)) throw new ManifestError(`${what}: the manifest has no "layers" list`);
-    const layers = doc.layers.map((d, i) => checkDescriptor(d, `${what} layers[${i}]`));
+    const layers = doc.layers.map((d, i) => checkDescriptor(d, `${what}: manifest layers[${i}]`, BLOB_ALGORITHMS));
     return { kind: 'image', mediaType, manifest: { ...(doc as unknown as ImageManifest), config, layers } };
   }
   throw new ManifestError(`${what} has media type ${mediaType}, which is not an image`, 'hx pulls container images (OCI or Docker schema 2)');

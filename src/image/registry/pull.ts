@@ -10,6 +10,7 @@ import { chainIds } from '../../store/digest.js';
 import type { ImageRecord, Store } from '../../store/store.js';
 import { commitImage, type CommitEvent } from '../commit.js';
 import { parseImageConfig, type ImageConfig } from '../config.js';
+import { checkDigest, MANIFEST_ALGORITHMS, refuseSize } from '../descriptor.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
 import { formatReference, repositoryName, type ImageReference } from '../reference.js';
 import { findImage } from '../resolve.js';
@@ -18,7 +19,7 @@ import { digestOf } from './client.js';
 import { BlobDownload, DownloadFollower } from './download.js';
 import { DigestMismatchError } from './errors.js';
 import type { RegistryEventSink } from './events.js';
-import { parseManifest, selectPlatform, ManifestError, type ImageManifest } from './manifest.js';
+import { parseManifest, refuseManifest, selectPlatform, ManifestError, type ImageManifest } from './manifest.js';
 
 export interface PullRequest {
   reference: ImageReference;
@@ -44,8 +45,10 @@ interface Source {
   mirror: boolean;
 }
 
+/** A config's platform; a missing os or architecture is the host's, as docker reads it. */
 function configPlatform(c: ImageConfig): Platform {
-  return { os: c.os, architecture: c.architecture, variant: c.variant };
+  const host = hostPlatform();
+  return { os: c.os || host.os, architecture: c.architecture || host.architecture, variant: c.variant ?? undefined };
 }
 
 function imagePlatformOk(store: Store, rec: ImageRecord, wanted: Platform): boolean {
@@ -63,6 +66,7 @@ export async function pullImage(req: PullRequest): Promise<PullResult> {
   if (ref.tag === undefined && ref.digest === undefined) throw new HxError('internal: pull needs a tag or a digest');
   const wanted = req.platform ?? hostPlatform();
   const repoName = repositoryName(ref);
+  if (ref.digest) checkDigest(ref.digest, formatReference(ref), refuseManifest, MANIFEST_ALGORITHMS);
   // A digest already pulled for this repository and platform costs no request at all.
   if (ref.digest) {
     const have = req.store.listImages().find((i) => i.repoDigests.includes(`${repoName}@${ref.digest}`));
@@ -115,6 +119,7 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
   let fromIndex = false;
   if (parsed.kind === 'index') {
     const entry = selectPlatform(parsed.index, wanted, what);
+    checkDigest(entry.digest, `${what}: index entry for ${formatPlatform(wanted)}`, refuseManifest, MANIFEST_ALGORITHMS);
     const fetched = await repo.getManifest(entry.digest);
     parsed = parseManifest(fetched.bytes, fetched.mediaType ?? entry.mediaType, `${what} (${formatPlatform(wanted)})`);
     if (parsed.kind !== 'image') throw new ManifestError(`${what}: the index entry for ${formatPlatform(wanted)} is itself an index`);
@@ -123,19 +128,21 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
   }
   const image: ImageManifest = parsed.manifest;
 
-  // The config: small, fetched whole and verified.
-  let configBytes: Buffer;
+  // The config: small, fetched whole (exactly its descriptor's size) and verified, then
+  // validated before any layer is requested.
+  const configWhere = `${what}: manifest config`;
+  let configBytes: Buffer | undefined;
   if (store.hasBlob(image.config.digest)) {
     configBytes = store.readBlob(image.config.digest);
-    if (digestOf(configBytes, 'sha256') !== image.config.digest) configBytes = await repo.getBlobBytes(image.config.digest);
-  } else {
-    configBytes = await repo.getBlobBytes(image.config.digest);
+    if (digestOf(configBytes, 'sha256') !== image.config.digest) configBytes = undefined;
+    else if (configBytes.length !== image.config.size) refuseSize(image.config.size, configBytes.length, configWhere, refuseManifest);
   }
+  configBytes ??= await repo.getBlobBytes(image.config.digest, image.config.size, configWhere);
   let config: ImageConfig;
   try {
     config = parseImageConfig(configBytes);
   } catch (e) {
-    throw new ManifestError(`${what}: ${(e as Error).message}`);
+    throw new ManifestError(`${what}: ${(e as Error).message}`, e instanceof HxError ? e.hint : undefined);
   }
   if (!fromIndex && !platformMatches(configPlatform(config), wanted)) {
     const have = formatPlatform(configPlatform(config));
