@@ -22,7 +22,7 @@ export function timeQuote(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp >= 0x80 || cp < 0x20) {
-      for (const b of Buffer.from(ch, 'utf8')) out += `\\x${b.toString(16).padStart(2, '0')}`;
+      for (const b of new TextEncoder().encode(ch)) out += `\\x${b.toString(16).padStart(2, '0')}`;
     } else {
       out += ch === '"' || ch === '\\' ? `\\${ch}` : ch;
     }
