@@ -2,7 +2,8 @@
 // options stop at the first positional). Kept free of clipanion so the run fast path in
 // main.ts does not load it.
 import { UsageError } from '../errors.js';
-import { expandEnvFlag, mergeEnv, parseEnvFile } from '../runtime/env.js';
+import { parseEnvFile } from '../engine/docker-syntax/envfile.js';
+import { expandEnvFlag, mergeEnv } from '../runtime/env.js';
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from '../runtime/mounts.js';
 import { parseUlimit } from '../runtime/rlimits.js';
 import type { ContainerOptions } from '../runtime/spec.js';
@@ -187,7 +188,8 @@ export function parseSecurityOpts(opts: string[]): SecurityOptions {
 export interface OptionSources {
   /** The environment `-e KEY` copies from. */
   env: Record<string, string | undefined>;
-  readFile(path: string): string;
+  /** The file's bytes (a string is taken as already-decoded text). */
+  readFile(path: string): Uint8Array | string;
 }
 
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
@@ -198,13 +200,13 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): Omit<Contai
     throw new UsageError(`--network ${network} is not supported yet`, 'use --network none (the default) or --network host');
   }
   const fileEnv = flags.envFiles.map((path) => {
-    let text: string;
+    let text: Uint8Array | string;
     try {
       text = src.readFile(path);
     } catch (e) {
       throw new UsageError(`--env-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
-    return parseEnvFile(text, path).map((spec) => expandEnvFlag(spec, src.env)).filter((e): e is string => e !== undefined);
+    return parseEnvFile(text, path, (key) => src.env[key]);
   });
   const flagEnv = flags.env.map((spec) => expandEnvFlag(spec, src.env)).filter((e): e is string => e !== undefined);
   const security = parseSecurityOpts(flags.securityOpt);

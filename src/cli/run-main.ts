@@ -36,7 +36,7 @@ export async function runMain(argv: string[]): Promise<number> {
       writeSync(1, runUsage());
       return 0;
     }
-    const options = flagsToOptions(flags, { env: process.env, readFile: (p) => readFileSync(p, 'utf8') });
+    const options = flagsToOptions(flags, { env: process.env, readFile: (p) => readFileSync(p) });
     // An image (not --rootfs): the image store makes the rootfs inside the namespace below.
     const source = flags.rootfs === undefined && flags.image ? undefined : rootfsSource(flags);
     if (flags.interactive && flags.tty && !process.stdin.isTTY) {

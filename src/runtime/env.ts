@@ -1,5 +1,5 @@
-// The container's environment: -e / --env-file (docker's rules) and the defaults every
-// container gets (PATH, HOSTNAME, HOME, TERM with a terminal).
+// The container's environment: -e (docker's rules) and the defaults every container gets
+// (PATH, HOSTNAME, HOME, TERM with a terminal). --env-file is engine/docker-syntax/envfile.ts.
 import { ContainerConfigError } from './run-errors.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -12,21 +12,6 @@ export function expandEnvFlag(spec: string, lookup: Record<string, string | unde
   if (eq >= 0) return spec;
   const v = lookup[key];
   return v === undefined ? undefined : `${key}=${v}`;
-}
-
-/** An --env-file: one KEY=VALUE or KEY per line; # comments and blank lines skipped;
- * values are taken literally (no quotes removed), as docker does. */
-export function parseEnvFile(text: string, name: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
-    if (!line || line.startsWith('#')) return;
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? line.trimEnd() : line.slice(0, eq);
-    if (!key || /\s/.test(key)) throw new ContainerConfigError(`${name}:${i + 1}: variable ${JSON.stringify(key)} contains whitespace`);
-    out.push(eq < 0 ? key : line);
-  });
-  return out;
 }
 
 function keyOf(entry: string): string {
