@@ -250,8 +250,9 @@ export function parseDevice(value: string): RunDevice {
   } catch (e) {
     throw new SyntaxProblem(`failed to parse csv devices: ${(e as Error).message}`);
   }
+  // The name may itself hold "=" (vendor.com/device=foo names one device of a vendor).
   const name = fields[0] ?? '';
-  if (name === '' || name.includes('=')) throw new SyntaxProblem(`device name is required in '${value}'`);
+  if (name === '') throw new SyntaxProblem(`device name is required in '${value}'`);
   const device: RunDevice = { name, required: false };
   for (const field of fields.slice(1)) {
     const eq = field.indexOf('=');
