@@ -144,11 +144,28 @@ export function parseGoDuration(orig: string): bigint {
     if (whole > (1n << 63n) / unit) throw invalid();
     let v = whole * unit;
     if (frac !== '') {
-      // Go scales the fraction in float64: f * (unit / 10^digits), truncated.
-      const f = Number(BigInt(frac.slice(0, 18) || '0'));
-      const scale = 10 ** Math.min(frac.length, 18);
-      v += BigInt(Math.trunc(f * (Number(unit) / scale)));
-      if (v > 1n << 63n) throw invalid();
+      // Go's leadingFraction and its float64 scaling, step for step, so rounding matches.
+      let x = 0n;
+      let scale = 1;
+      let overflow = false;
+      for (const c of frac) {
+        if (overflow) continue;
+        if (x > ((1n << 63n) - 1n) / 10n) {
+          overflow = true;
+          continue;
+        }
+        const y = x * 10n + BigInt(c);
+        if (y > 1n << 63n) {
+          overflow = true;
+          continue;
+        }
+        x = y;
+        scale *= 10;
+      }
+      if (x > 0n) {
+        v += BigInt(Math.trunc(Number(x) * (Number(unit) / scale)));
+        if (v > 1n << 63n) throw invalid();
+      }
     }
     total += v;
     if (total > 1n << 63n) throw invalid();
