@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
-import { goTrimSpace } from './dockerfile/go-format.js';
+import { goCleanPath as cleanPath, goTrimSpace } from './dockerfile/go-format.js';
 
 export interface IgnorePattern {
   /** The pattern, cleaned, without its "!". */
@@ -23,25 +23,6 @@ interface Compiled extends IgnorePattern {
   dirs: string[];
   type: MatchType;
   regexp?: RegExp;
-}
-
-/** POSIX path.Clean (Go's filepath.Clean on Linux). */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const abs = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!abs) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (abs) return `/${joined}`;
-  return joined === '' ? '.' : joined;
 }
 
 /** filepath.Dir. */

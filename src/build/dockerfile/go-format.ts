@@ -26,6 +26,25 @@ export function goTrimRightSpace(s: string): string {
   return s.slice(0, j);
 }
 
+/** path.Clean (filepath.Clean on Linux): "" is ".", "a//b/../c/" is "a/c", "/.." is "/". */
+export function goCleanPath(p: string): string {
+  if (p === '') return '.';
+  const abs = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!abs) out.push('..');
+      continue;
+    }
+    out.push(part);
+  }
+  const joined = out.join('/');
+  if (abs) return `/${joined}`;
+  return joined === '' ? '.' : joined;
+}
+
 /** strconv.IsPrint, approximated by Unicode categories (control, format, unassigned, surrogates are not printable). */
 function isGoPrint(cp: number): boolean {
   if (cp === 0x20) return true;

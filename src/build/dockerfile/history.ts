@@ -9,7 +9,7 @@
 //  - podman build (buildah, imagebuildah/stage_executor.go getCreatedBy): "/bin/sh -c "
 //    plus the RUN line as written, "/bin/sh -c #(nop) " plus any other line as written,
 //    "/bin/sh -c #(nop) COPY file:<digest> in /dest " for COPY and ADD.
-import { formatGoDuration, goList, goQuotedList, goTrimSpace } from './go-format.js';
+import { formatGoDuration, goCleanPath, goList, goQuotedList, goTrimSpace } from './go-format.js';
 import { parseHeredocWord, type DockerfileNode } from './parser.js';
 import type { Instruction, RunInstruction } from './instructions.js';
 import type { BuildArgs } from './scope.js';
@@ -25,26 +25,9 @@ export interface BuildkitHistoryContext {
   workdir?: string;
 }
 
-/** POSIX path.Clean. */
-function cleanPath(p: string): string {
-  const abs = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!abs) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  return abs ? `/${joined}` : joined === '' ? '.' : joined;
-}
-
 /** WORKDIR's new directory: an absolute path, or one relative to the current one. */
 export function resolveWorkdir(current: string, path: string): string {
-  return cleanPath(path.startsWith('/') ? path : `/${current}/${path}`);
+  return goCleanPath(path.startsWith('/') ? path : `/${current}/${path}`);
 }
 
 /** The argv buildkit runs for a RUN (dispatchRun): heredocs folded in, then the shell prepended. */

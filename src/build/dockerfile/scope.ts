@@ -16,9 +16,8 @@
 //    when it fires, in the downstream build.
 import { DockerfileError, SyntaxProblem } from './errors.js';
 import { ExpandError, expandWord, expandWords, processWord, type Env } from './expand.js';
+import { checkChmod, checkStopSignal, isGitSource, isHTTPSource, parseExposedPorts } from './checks.js';
 import {
-  checkStopSignal,
-  parseExposedPorts,
   type AddInstruction,
   type ArgInstruction,
   type CopyInstruction,
@@ -204,29 +203,6 @@ export class StageScope {
     }
     return { ...inst, args: resolved };
   }
-}
-
-/** chmod as COPY/ADD --chmod takes it: octal up to 07777, or chmod(1) symbolic clauses. */
-export function checkChmod(value: string): void {
-  const nonOctal = new SyntaxProblem(`invalid chmod parameter: '${value}'. it should be octal string and between 0 and 07777`);
-  if (/^[0-7]+$/.test(value)) {
-    if (Number.parseInt(value, 8) > 0o7777) throw nonOctal;
-    return;
-  }
-  // A value that starts like a number is read as one and fails as one.
-  if (/^[0-9]/.test(value)) throw nonOctal;
-  const clause = /^[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+$/;
-  if (!value.split(',').every((c) => clause.test(c))) throw new SyntaxProblem(`invalid chmod parameter: '${value}'. it should be octal or symbolic (u=rwX,go=rX)`);
-}
-
-function isHTTPSource(src: string): boolean {
-  return (src.startsWith('http://') || src.startsWith('https://')) && !isGitSource(src);
-}
-
-/** Git addresses ADD clones: git@host:..., ssh:// git:// URLs, and http(s) URLs of *.git. */
-function isGitSource(src: string): boolean {
-  if (/^git@[^:]+:/.test(src) || src.startsWith('git://') || src.startsWith('ssh://')) return true;
-  return /^https?:\/\/[^#]+\.git(?:#.*)?$/.test(src);
 }
 
 function expandCopyLike<T extends CopyInstruction | AddInstruction>(inst: T, word: (w: string) => string): T {
