@@ -1,8 +1,9 @@
 // .dockerignore as docker reads and applies it (moby/patternmatcher: ignorefile.ReadAll,
-// New, MatchesOrParentMatches, Pattern.compile). Patterns are Go filepath.Match globs
-// (* ? [...] and \ escapes) plus ** for any number of directories; a path is left out
-// when the last pattern matching it, or one of its parent directories, is not a "!"
-// exception. Dockerfile.dockerignore next to the Dockerfile wins over .dockerignore.
+// New, MatchesUsingParentResults, Pattern.compile; tonistiigi/fsutil's walk). Patterns
+// are Go filepath.Match globs (* ? [...] and \ escapes) plus ** for any number of
+// directories; a path is left out when the last pattern matching it, or one of its
+// parent directories, is not a "!" exception. Dockerfile.dockerignore next to the
+// Dockerfile wins over .dockerignore.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
@@ -18,6 +19,11 @@ export interface IgnorePattern {
 }
 
 type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
+
+/** Which patterns matched a directory (or one of its parents), handed to its children in a walk. */
+export interface WalkMatch {
+  readonly matched: readonly boolean[];
+}
 
 interface Compiled extends IgnorePattern {
   dirs: string[];
@@ -249,23 +255,56 @@ export class DockerIgnore {
     return new DockerIgnore(readIgnoreFile(text), file);
   }
 
-  /** Is `path` (relative to the context, "/"-separated) left out of the build context? */
+  /**
+   * Is `path` (relative to the context, "/"-separated) left out of the build context?
+   * Answered as buildkit's context walk answers it (fsutil walks parents first with
+   * MatchesUsingParentResults): an exception is only tried on a directory that is
+   * excluded when the walk reaches it, so `**\/*.md` then `!docs/api` still leaves out
+   * docs/api/x.md, where MatchesOrParentMatches would keep it.
+   */
   excludes(path: string): boolean {
     const file = cleanPath(path.replace(/^\/+/, ''));
     if (file === '.') return false;
-    const parent = dirOf(file);
-    const parentDirs = parent.split('/');
-    let matched = false;
-    for (const p of this.compiled) {
-      // The last pattern that matches decides: skip what cannot change the answer.
-      if (p.exception !== matched) continue;
-      let match = matchOne(p, file);
-      if (!match && parent !== '.') {
-        for (let i = 0; i < parentDirs.length && !match; i++) match = matchOne(p, parentDirs.slice(0, i + 1).join('/'));
-      }
-      if (match) matched = !p.exception;
+    const parts = file.split('/');
+    let parent: WalkMatch | undefined;
+    let excluded = false;
+    for (let i = 0; i < parts.length; i++) {
+      const step = this.excludesInWalk(parts.slice(0, i + 1).join('/'), parent);
+      parent = step.match;
+      excluded = step.excluded;
     }
-    return matched;
+    return excluded;
+  }
+
+  /**
+   * One step of a walk that goes parents first (patternmatcher's
+   * MatchesUsingParentResults): pass the `parent` result of the directory holding `path`
+   * (none at the top) and each pattern is tried on `path` alone. Called without parent
+   * results for a nested path, it tries the parents itself as MatchesOrParentMatches does.
+   */
+  excludesInWalk(path: string, parent?: WalkMatch): { excluded: boolean; match: WalkMatch } {
+    const file = cleanPath(path.replace(/^\/+/, ''));
+    const matchedByParent = parent?.matched ?? [];
+    const matchedHere: boolean[] = new Array<boolean>(this.compiled.length).fill(false);
+    let excluded = false;
+    this.compiled.forEach((p, i) => {
+      let match = matchedByParent[i] === true;
+      if (!match) {
+        if (p.exception !== excluded) return;
+        match = matchOne(p, file);
+        if (!match && parent === undefined) {
+          // No parent results: check the parents here, as excludes() does.
+          const dir = dirOf(file);
+          if (dir !== '.') {
+            const dirs = dir.split('/');
+            for (let k = 0; k < dirs.length && !match; k++) match = matchOne(p, dirs.slice(0, k + 1).join('/'));
+          }
+        }
+      }
+      matchedHere[i] = match;
+      if (match) excluded = !p.exception;
+    });
+    return { excluded: file === '.' ? false : excluded, match: { matched: matchedHere } };
   }
 
   /**

@@ -102,4 +102,30 @@ for (const name of cases) {
   });
 }
 
+// Anything that is not a Dockerfile must fail with a located DockerfileError, never a
+// TypeError or a hang: random instruction soup, through every layer.
+test('random input fails only with located DockerfileErrors', () => {
+  let seed = 20240601;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const parts = ['FROM', 'RUN', 'COPY', 'ADD', 'ENV', 'ARG', 'LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'ONBUILD', 'HEALTHCHECK', 'SHELL', 'WORKDIR',
+    'USER', 'VOLUME', 'STOPSIGNAL', 'alpine', 'AS', 'x', '$A', '${A:-b}', '${', '"', "'", '\\', '`', '<<EOF', '<<-"E"', 'EOF', '[', ']', '["a"]',
+    '--from=x', '--mount=type=cache,target=/c', '--mount=type=$T', '--chmod=755', '--link', '=', 'a=b', '#', '# escape=`', '\n', '\n', ' ', '\t',
+    'NONE', '--interval=5s', '80/tcp', '1-3', '0', 'SIGKILL'];
+  let parsed = 0;
+  for (let n = 0; n < 3000; n++) {
+    let text = 'FROM alpine\n';
+    const len = 1 + Math.floor(rnd() * 30);
+    for (let i = 0; i < len; i++) text += parts[Math.floor(rnd() * parts.length)] + (rnd() < 0.5 ? ' ' : '');
+    try {
+      run(text, { expand: true });
+      parsed++;
+    } catch (e) {
+      if (!(e instanceof DockerfileError) || !/^Dockerfile:\d+:\d+: /.test(e.message)) {
+        assert.unreachable(`${JSON.stringify(text)}: ${e?.stack ?? e}`);
+      }
+    }
+  }
+  assert.ok(parsed > 100, `only ${parsed} of the random files parsed`);
+});
+
 test.run();

@@ -130,6 +130,33 @@ test('canSkipDirectory never skips a directory holding a path the matcher keeps'
   assert.ok(skipped > 5, 'the check skipped something');
 });
 
+test('buildkit walks parents first: an exception is tried only where the walk is excluded (fsutil + MatchesUsingParentResults)', () => {
+  // "docs" and "docs/api" are kept when the walk reaches them, so "!docs/api" is never
+  // recorded as matching; at docs/api/x.md "**/*.md" matches and the exception is tried on
+  // that path alone. (MatchesOrParentMatches would keep the file.)
+  const m = new DockerIgnore(['**/*.md', '!docs/api']);
+  assert.is(m.excludes('docs/api'), false);
+  assert.is(m.excludes('docs/api/x.md'), true);
+  // Once the exception matched a directory that was excluded, its children inherit it.
+  const n = new DockerIgnore(['docs', '!docs/api']);
+  assert.is(n.excludes('docs/api/x.md'), false);
+});
+
+test('excludesInWalk with parent results agrees with excludes()', () => {
+  const tree = ['a', 'a/b', 'a/b/c.go', 'a/b/keep', 'a/x.txt', 'docs', 'docs/README.md', 'docs/api', 'docs/api/x.md', 'util', 'util/docker', 'util/docker/web', 'util/docker/web/foo'];
+  const lists = [['**', '!util/docker/web'], ['**', '!util/docker/web', 'util/docker/web/foo'], ['docs', '!docs/README.md'], ['*', '!*/keep'], ['a/**', '!a/b/**', 'a/b/c.go'], ['**/*.md', '!docs/api']];
+  for (const patterns of lists) {
+    const m = new DockerIgnore(patterns);
+    const results = new Map();
+    for (const path of tree) {
+      const parent = path.includes('/') ? results.get(path.slice(0, path.lastIndexOf('/'))) : undefined;
+      const r = m.excludesInWalk(path, parent);
+      results.set(path, r.match);
+      assert.is(r.excluded, m.excludes(path), `${JSON.stringify(patterns)} ${path}`);
+    }
+  }
+});
+
 test('Dockerfile.dockerignore beside the Dockerfile wins over .dockerignore (docs: build context)', async () => {
   const ctx = mkdtempSync(join(tmpdir(), 'hx-ignore-'));
   try {
