@@ -38,11 +38,20 @@ export class DockerfileError extends HxError {
 
 /** The plain error an inner parser throws; the caller adds the position. */
 export class SyntaxProblem extends Error {
-  /** A column inside the instruction's first line, when the problem has one. */
-  readonly column: number | undefined;
-  constructor(message: string, column?: number) {
+  constructor(message: string) {
     super(message);
     this.name = 'SyntaxProblem';
-    this.column = column;
+  }
+}
+
+/**
+ * A problem docker finds only when the instruction runs (after variable substitution),
+ * found early here because the value had no variables: docker's message then carries no
+ * "dockerfile parse error on line N:" prefix, so neither does ours.
+ */
+export class DispatchProblem extends SyntaxProblem {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DispatchProblem';
   }
 }

@@ -4,7 +4,7 @@
 // column and carries buildkit's words ("dockerfile parse error on line 3: unknown
 // instruction: FORM"). Values stay as written: variables are substituted later
 // (scope.ts), since their values depend on the ARGs and ENVs in force.
-import { DockerfileError, SyntaxProblem } from './errors.js';
+import { DispatchProblem, DockerfileError, SyntaxProblem } from './errors.js';
 import { expandWord } from './expand.js';
 import { FlagSet } from './flags.js';
 import { formatGoDuration, GoDurationError, goQuote, goTrimSpace, parseGoDuration } from './go-format.js';
@@ -354,7 +354,18 @@ function parseRun(node: DockerfileNode, file: string, escape: string): RunInstru
   if (!SECURITY.has(security)) throw new SyntaxProblem(`security ${goQuote(security)} is not valid`);
   const mountSpecs = flags.values('mount');
   // A value without "$" expands to itself whatever the variables: parse it fully now.
-  const mounts = mountSpecs.map((spec) => (spec.includes('$') ? parseMount(spec) : parseMount(spec, (w) => expandWord(w, NO_VARIABLES, { escapeToken: escape }))));
+  const mounts = mountSpecs.map((spec) => {
+    // What buildkit checks at parse time (the CSV, key=value shape, no variable in from=)...
+    const shape = parseMount(spec);
+    if (spec.includes('$')) return shape;
+    // ...and, a value without "$" expanding to itself, what it checks when RUN runs.
+    try {
+      return parseMount(spec, (w) => expandWord(w, NO_VARIABLES, { escapeToken: escape }));
+    } catch (e) {
+      if (e instanceof SyntaxProblem) throw new DispatchProblem(e.message);
+      throw e;
+    }
+  });
   return {
     kind: 'RUN',
     ...base(node, file),
@@ -539,7 +550,8 @@ export function parseInstruction(node: DockerfileNode, file = 'Dockerfile', esca
     return parseNode(node, file, escapeToken);
   } catch (e) {
     if (!(e instanceof SyntaxProblem)) throw e;
-    throw new DockerfileError(`dockerfile parse error on line ${node.startLine}: ${e.message}`, locationOf(node, file));
+    const reason = e instanceof DispatchProblem ? e.message : `dockerfile parse error on line ${node.startLine}: ${e.message}`;
+    throw new DockerfileError(reason, locationOf(node, file));
   }
 }
 

@@ -25,7 +25,7 @@ export interface RunMount {
   size?: number;
   /** secret: also (or instead) expose it as this environment variable. */
   env?: string;
-  /** The value had variables, so only its shape was checked; expand, then parse again. */
+  /** Only the shape was checked (the value had variables): expand, then parse again. */
   deferred?: boolean;
 }
 
@@ -38,13 +38,11 @@ const MOUNT_TYPES: ReadonlySet<string> = new Set(['bind', 'cache', 'tmpfs', 'sec
 const SHARING: ReadonlySet<string> = new Set(['shared', 'private', 'locked']);
 
 /**
- * One CSV record as Go's encoding/csv reads it: commas separate fields, a field that
- * starts with a double quote is quoted ("" inside is one quote), a quote elsewhere is
- * an error.
+ * One CSV record as buildkit reads a --mount value (go-csvvalue, encoding/csv's rules):
+ * commas separate fields, a field that starts with a double quote is quoted ("" inside
+ * is one quote), a quote elsewhere is an error.
  */
 export function csvFields(text: string): string[] {
-  // An empty record is io.EOF to encoding/csv.
-  if (text === '') throw new SyntaxProblem('EOF');
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -106,8 +104,10 @@ export function ramInBytes(value: string): number | undefined {
 }
 
 /**
- * Parse one --mount value. With `expand` (variables substituted), everything is checked;
- * without, only what buildkit checks before expansion, and the result is `deferred`.
+ * Parse one --mount value (buildkit's parseMount). Without `expand` it checks what
+ * buildkit checks at parse time: the CSV, and that from= holds no variable; every other
+ * field waits for expansion and the result is `deferred`. With `expand` (variables
+ * substituted) every field is read and checked.
  */
 export function parseMount(value: string, expand?: (word: string) => string): RunMount {
   let fields: string[];
@@ -122,37 +122,40 @@ export function parseMount(value: string, expand?: (word: string) => string): Ru
     const eq = field.indexOf('=');
     const key = (eq === -1 ? field : field.slice(0, eq)).toLowerCase();
     if (eq === -1) {
+      if (expand === undefined) {
+        m.deferred = true;
+        continue;
+      }
       if (key === 'readonly' || key === 'ro') {
         m.readOnly = true;
         roAuto = false;
-        continue;
-      }
-      if (key === 'readwrite' || key === 'rw') {
+      } else if (key === 'readwrite' || key === 'rw') {
         m.readOnly = false;
         roAuto = false;
-        continue;
-      }
-      if (key === 'required') {
+      } else if (key === 'required') {
         if (m.type !== 'secret' && m.type !== 'ssh') throw new SyntaxProblem(`unexpected key '${key}' for mount type '${m.type}'`);
         m.required = true;
-        continue;
+      } else {
+        throw new SyntaxProblem(`invalid field '${field}' must be a key=value pair`);
       }
-      throw new SyntaxProblem(`invalid field '${field}' must be a key=value pair`);
+      continue;
     }
     let v = field.slice(eq + 1);
     if (expand !== undefined) {
       v = expand(v);
     } else if (key === 'from') {
-      if (/\$./.test(v)) throw new SyntaxProblem(`'${key}' doesn't support variable expansion, define alias stage instead`);
+      // A $ anywhere but at the end could start a variable: stages are not chosen by variables.
+      const dollar = v.indexOf('$');
+      if (dollar !== -1 && dollar !== v.length - 1) throw new SyntaxProblem(`'${key}' doesn't support variable expansion, define alias stage instead`);
     } else {
-      // Values are read after expansion; buildkit defers them too.
       m.deferred = true;
       continue;
     }
     applyMountKey(m, key, v, field);
     if (key === 'readonly' || key === 'ro' || key === 'readwrite' || key === 'rw') roAuto = false;
   }
-  if (m.deferred === true) return m;
+  if (expand === undefined) return m;
+  delete m.deferred;
   checkMount(m, roAuto);
   return m;
 }
@@ -192,6 +195,13 @@ function applyMountKey(m: RunMount, key: string, v: string, field: string): void
       if (m.type !== 'secret' && m.type !== 'ssh') throw new SyntaxProblem(`unexpected key '${key}' for mount type '${m.type}'`);
       m.required = bool();
       return;
+    case 'size': {
+      if (m.type !== 'tmpfs') throw new SyntaxProblem(`unexpected key '${key}' for mount type '${m.type}'`);
+      const n = ramInBytes(v);
+      if (n === undefined) throw new SyntaxProblem(`invalid value for ${key}: ${v}`);
+      m.size = n;
+      return;
+    }
     case 'id':
       m.id = v;
       return;
@@ -207,15 +217,7 @@ function applyMountKey(m: RunMount, key: string, v: string, field: string): void
       m[key] = n;
       return;
     }
-    case 'size': {
-      if (m.type !== 'tmpfs') throw new SyntaxProblem(`unexpected key '${key}' for mount type '${m.type}'`);
-      const n = ramInBytes(v);
-      if (n === undefined) throw new SyntaxProblem(`invalid size: '${v}'`);
-      m.size = n;
-      return;
-    }
     case 'env':
-      if (m.type !== 'secret') throw new SyntaxProblem(`unexpected key '${key}' for mount type '${m.type}'`);
       m.env = v;
       return;
     default:
@@ -223,23 +225,23 @@ function applyMountKey(m: RunMount, key: string, v: string, field: string): void
   }
 }
 
-/** The checks buildkit makes once all keys are read. */
+/** The checks buildkit makes once all keys are read, in its order. */
 function checkMount(m: RunMount, roAuto: boolean): void {
   const fileInfoAllowed = m.type === 'secret' || m.type === 'ssh' || m.type === 'cache';
-  for (const key of ['mode', 'uid', 'gid'] as const) {
-    if (m[key] !== undefined && !fileInfoAllowed) throw new SyntaxProblem(`${key} not allowed for "${m.type}" type mounts`);
+  if (!fileInfoAllowed) {
+    for (const key of ['mode', 'uid', 'gid'] as const) {
+      if (m[key] !== undefined) throw new SyntaxProblem(`${key} not allowed for "${m.type}" type mounts`);
+    }
   }
   // Cache and tmpfs mounts are writable unless said otherwise; the others read-only.
   if (roAuto) m.readOnly = m.type !== 'cache' && m.type !== 'tmpfs';
-  if (m.sharing !== undefined && m.type !== 'cache') throw new SyntaxProblem(`invalid cache sharing set for ${m.type} mount`);
   if (m.type === 'secret') {
-    if (m.from !== undefined) throw new SyntaxProblem('secret mount should not have a from');
+    if (m.from !== undefined && m.from !== '') throw new SyntaxProblem('secret mount should not have a from');
     if (m.sharing !== undefined) throw new SyntaxProblem('secret mount should not define sharing');
-    if (m.source === undefined && m.target === undefined && m.id === undefined && m.env === undefined) {
-      throw new SyntaxProblem('invalid secret mount. one of source, target required');
-    }
-    if (m.source !== undefined && m.id !== undefined) throw new SyntaxProblem("both source and id can't be set");
+    if (!m.source && !m.target && !m.id) throw new SyntaxProblem('invalid secret mount. one of source, target required');
+    if (m.source && m.id) throw new SyntaxProblem("both source and id can't be set");
   }
+  if (m.sharing !== undefined && m.type !== 'cache') throw new SyntaxProblem(`invalid cache sharing set for ${m.type} mount`);
 }
 
 /** RUN --device=NAME[,required[=BOOL]] (a CDI device request). */
