@@ -4,7 +4,7 @@
 // Structs keep their field order, maps are sorted by key, []byte (Uint8Array) is base64,
 // a struct with a MarshalJSON method is encoded by it. Strings escape as Go 1.22+ does:
 // \b \f \n \r \t, other controls as \u00XX, U+2028/U+2029 always, < > & when escaping HTML.
-import { formatFloat } from './gofmt.js';
+import { formatFloat } from './strconv.js';
 import { compareGoStrings, kindOf, lookupMember, numberOf, structFields, typeName } from './values.js';
 
 export interface JsonOptions {

@@ -2,7 +2,8 @@
 // follows Go's evaluation step by step, including where it records the current node, so
 // exec errors read as Go's: `template: :1:2: executing "" at <.Foo>: can't evaluate field
 // Foo in type T`.
-import { goQuote, sprint } from '../gofmt.js';
+import { sprint } from '../gofmt.js';
+import { goQuote } from '../strconv.js';
 import { GoFloat, MISSING, isTrue, kindOf, lookupMember, mapZero, sortedKeys, typeName, utf8Length } from '../values.js';
 import { BUILTINS, paramTypeName, type GoFunc, type Param } from './funcs.js';
 import { nodeString, type AnyNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type Node, type NumberNode, type PipeNode, type TemplateNode, type Tree, type VariableNode } from './parse.js';

@@ -1,7 +1,7 @@
 // The lexer of Go's text/template (Go 1.22+): text, actions with {{- and -}} trimming,
 // comments, and the tokens inside actions. Positions are UTF-16 offsets into the input;
 // errors are items of type 'error' whose text is Go's message ("unclosed action").
-import { goQuote, isPrint } from '../gofmt.js';
+import { goQuote, isPrint } from '../strconv.js';
 
 export type ItemType =
   | 'error' | 'bool' | 'char' | 'charConstant' | 'comment' | 'complex' | 'assign' | 'declare' | 'EOF'
