@@ -48,7 +48,9 @@ function runeWidth(r: number, ch: string): number {
   return WIDE.some(([lo, hi]) => r >= lo && r <= hi) || EMOJI.test(ch) ? 2 : 1;
 }
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// made on first use: constructing a Segmenter costs ~8 ms, too much for every command's start
+let graphemes: Intl.Segmenter | undefined;
+const PLAIN = /^[\x20-\x7e]*$/;
 
 /**
  * Terminal cells of TEXT as go-runewidth's StringWidth counts them (measured against
@@ -56,6 +58,8 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
  * or ZWJ emoji sequence is 2, a letter with combining marks 1, a flag 1, "❤️" 1.
  */
 export const displayWidth: CellWidth = (text) => {
+  if (PLAIN.test(text)) return text.length;
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   let n = 0;
   for (const { segment } of graphemes.segment(text)) {
     const r = segment.codePointAt(0)!;
@@ -65,20 +69,21 @@ export const displayWidth: CellWidth = (text) => {
 };
 
 interface Cell {
-  size: number; // UTF-16 units of text in buf
+  text: string;
   width: number; // columns, not counting ignored HTML/escapes
   htab: boolean; // terminated by '\t' (not '\v')
 }
 
-const newCell = (): Cell => ({ size: 0, width: 0, htab: false });
+const newCell = (): Cell => ({ text: '', width: 0, htab: false });
 
 export interface Output {
   write(text: string): unknown;
 }
 
 export class TabWriter {
-  private buf = '';
-  private pos = 0; // buf position up to which cell.width has been computed
+  // Go keeps all text in one buffer; a JS string grown by += and sliced would be flattened
+  // again and again, so each cell keeps its own text
+  private measured = 0; // the length of the current cell's text its width covers
   private cell: Cell = newCell();
   private endChar = ''; // the end of an escaped run: ESCAPE, '>' or ';'
   private lines: Cell[][] = [[]];
@@ -152,8 +157,7 @@ export class TabWriter {
   }
 
   private reset(): void {
-    this.buf = '';
-    this.pos = 0;
+    this.measured = 0;
     this.cell = newCell();
     this.endChar = '';
     this.lines = [[]];
@@ -161,13 +165,12 @@ export class TabWriter {
   }
 
   private append(text: string): void {
-    this.buf += text;
-    this.cell.size += text.length;
+    this.cell.text += text;
   }
 
   private updateWidth(): void {
-    this.cell.width += this.cellWidth(this.buf.slice(this.pos));
-    this.pos = this.buf.length;
+    this.cell.width += this.cellWidth(this.cell.text.slice(this.measured));
+    this.measured = this.cell.text.length;
   }
 
   private endEscape(): void {
@@ -176,7 +179,7 @@ export class TabWriter {
       if (!(this.flags & STRIP_ESCAPE)) this.cell.width -= 2; // the Escape characters take no room
     } else if (this.endChar === ';') this.cell.width++; // an entity is one character
     // a tag ('>') has no width
-    this.pos = this.buf.length;
+    this.measured = this.cell.text.length;
     this.endChar = '';
   }
 
@@ -185,15 +188,16 @@ export class TabWriter {
     const line = this.lines[this.lines.length - 1]!;
     line.push(this.cell);
     this.cell = newCell();
+    this.measured = 0;
     return line.length;
   }
 
   private flushBuffered(): void {
-    if (this.cell.size > 0) {
+    if (this.cell.text.length > 0) {
       if (this.endChar !== '') this.endEscape();
       this.terminateCell(false);
     }
-    this.format(0, 0, this.lines.length);
+    this.format(0, this.lines.length);
     this.reset();
   }
 
@@ -209,45 +213,38 @@ export class TabWriter {
     this.pending += this.padchar.repeat(Math.max(cellw - textw, 0));
   }
 
-  private writeLines(pos0: number, line0: number, line1: number): number {
-    let pos = pos0;
+  private writeLines(line0: number, line1: number): void {
     for (let i = line0; i < line1; i++) {
       const line = this.lines[i]!;
       let useTabs = (this.flags & TAB_INDENT) !== 0; // pad leading empty cells with tabs
       line.forEach((c, j) => {
         if (j > 0 && this.flags & DEBUG) this.pending += '|';
-        if (c.size === 0) {
+        if (c.text.length === 0) {
           if (j < this.widths.length) this.writePadding(c.width, this.widths[j]!, useTabs);
         } else {
           useTabs = false;
           if (!(this.flags & ALIGN_RIGHT)) {
-            this.pending += this.buf.slice(pos, pos + c.size);
-            pos += c.size;
+            this.pending += c.text;
             if (j < this.widths.length) this.writePadding(c.width, this.widths[j]!, false);
           } else {
             if (j < this.widths.length) this.writePadding(c.width, this.widths[j]!, false);
-            this.pending += this.buf.slice(pos, pos + c.size);
-            pos += c.size;
+            this.pending += c.text;
           }
         }
       });
-      if (i + 1 === this.lines.length) {
-        // the last buffered line has no newline yet: write the text of its unfinished cell
-        this.pending += this.buf.slice(pos, pos + this.cell.size);
-        pos += this.cell.size;
-      } else this.pending += '\n';
+      // the last buffered line has no newline yet: write the text of its unfinished cell
+      if (i + 1 === this.lines.length) this.pending += this.cell.text;
+      else this.pending += '\n';
     }
-    return pos;
   }
 
-  /** Format lines [line0, line1) starting at buffer position pos0; return the position after them. */
-  private format(pos0: number, line0: number, line1: number): number {
-    let pos = pos0;
+  /** Format lines [line0, line1). */
+  private format(line0: number, line1: number): void {
     const column = this.widths.length;
     for (let current = line0; current < line1; current++) {
       if (column >= this.lines[current]!.length - 1) continue;
       // this line has a cell in this column (its last cell, the text before the line break, never does)
-      pos = this.writeLines(pos, line0, current);
+      this.writeLines(line0, current);
       line0 = current;
       let width = this.minwidth;
       let discardable = true; // every cell in the block is empty and soft
@@ -261,11 +258,11 @@ export class TabWriter {
       if (discardable && this.flags & DISCARD_EMPTY_COLUMNS) width = 0;
       // format the columns right of this one, now that this one's width is known
       this.widths.push(width);
-      pos = this.format(pos, line0, current);
+      this.format(line0, current);
       this.widths.pop();
       line0 = current;
     }
-    return this.writeLines(pos, line0, line1);
+    this.writeLines(line0, line1);
   }
 }
 

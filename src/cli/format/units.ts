@@ -79,13 +79,17 @@ export function truncateId(id: string): string {
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
+const formats = new Map<string, Intl.DateTimeFormat>(); // a DateTimeFormat takes ~0.1 ms to make
+
 function dateParts(ms: number, locale: string, timeZone: string | undefined): Record<string, string> {
-  const fmt = new Intl.DateTimeFormat(locale, {
+  const key = `${locale} ${timeZone ?? ''}`;
+  let fmt = formats.get(key);
+  if (!fmt) formats.set(key, (fmt = new Intl.DateTimeFormat(locale, {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     timeZoneName: 'short',
-  });
+  })));
   return Object.fromEntries(fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
 }
 
