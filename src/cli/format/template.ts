@@ -15,7 +15,7 @@ import { BUILTINS, DOCKER_FUNCS, HEADER_FUNCS, toGoFunc, type FuncMap, type GoFu
 import { parseTemplates, ParseError, type Tree } from './template/parse.js';
 
 export { GO_TYPE, MISSING, GoFloat, goFloat, goMap, goStruct, mapsFromJson } from './values.js';
-export { FuncError, HEADER_FUNCS, type FuncMap, type GoFunc, type Param } from './template/funcs.js';
+export { FuncError, type FuncMap, type GoFunc, type Param } from './template/funcs.js';
 export type { MissingKey } from './template/exec.js';
 
 /** Where docker points users for --format syntax. */
