@@ -7,7 +7,7 @@
 //   [docker28]   measured on docker 28.2.2 (docker context ls / inspect, which need no daemon)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { renderList, renderInspect, listTemplate, rowContext } from '../../dist/cli/format/formatter.js';
+import { renderList, renderInspect, listTemplate, rowContext, withMaps } from '../../dist/cli/format/formatter.js';
 import { IMAGE_LIST, IMAGE_LIST_DIGESTS, imageListRow } from '../../dist/cli/format/images.js';
 import { humanSize, humanSizeWithPrecision, bytesSize, humanDuration, timeAgo, truncateId, goTimeString } from '../../dist/cli/format/units.js';
 import { goStruct } from '../../dist/cli/format/template.js';
@@ -152,6 +152,17 @@ test('inspect with a template: once per object; a failure is retried on JSON map
   // a local object (raw: false) is not retried: the typed error is what docker shows
   const local = renderInspect([goStruct({ Name: 'x' }, 'context.contextWithTLSListing')], '{{.Foo}}', { raw: false });
   assert.is(local.errors[0].message, 'template parsing error: template: :1:2: executing "" at <.Foo>: can\'t evaluate field Foo in type context.contextWithTLSListing');
+});
+
+test('maps where docker\'s structs have maps: a missing label is <no value>, index gives ""', () => {
+  const img = { Id: 'x', Config: { Labels: { a: '1' }, Env: ['A=1'] } };
+  const typed = withMaps(img, { 'Config.Labels': 'map[string]string', 'Nope.Path': 'map[string]string' });
+  assert.is(renderInspect([typed], '{{.Config.Labels.a}}|{{.Config.Labels.b}}|{{index .Config.Labels "b"}}|{{.Config.Labels}}').output, '1|<no value>||map[a:1]\n');
+  assert.not.instance(img.Config.Labels, Map); // the input is left alone
+  // as a plain object, Labels is a struct: docker's retry on maps reports the key
+  // (Go places a field chain at its second field: the column of .Labels)
+  const tpl = '{{.Config.Labels.b}}';
+  assert.is(renderInspect([img], tpl).errors[0].goMessage, `template: :1:${tpl.indexOf('.Labels')}: executing "" at <.Config.Labels.b>: map has no entry for key "b"`);
 });
 
 test('inspect with a malformed template throws exit code 64, as docker inspect does [inspector][docker28]', () => {

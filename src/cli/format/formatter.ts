@@ -86,6 +86,38 @@ export function rowContext(row: object, rowType: string): object {
   return goStruct(ctx, (row as { [GO_TYPE]?: string })[GO_TYPE] ?? rowType);
 }
 
+/**
+ * A copy of DOC with the objects at the given dotted paths as Go maps of the given types
+ * ({ 'Config.Labels': 'map[string]string' }). docker's typed structs have maps there, so
+ * `{{.Config.Labels.x}}` is <no value> when x is missing and `{{index .Config.Labels "x"}}` "";
+ * a plain object would be a struct, whose missing field is an error.
+ */
+export function withMaps<T>(doc: T, maps: Readonly<Record<string, string>>): T {
+  const copy = structuredCopy(doc);
+  for (const [path, type] of Object.entries(maps)) {
+    const keys = path.split('.');
+    let parent: unknown = copy;
+    for (const k of keys.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string, unknown>)[k] : undefined;
+    const last = keys[keys.length - 1]!;
+    if (parent === null || typeof parent !== 'object') continue;
+    const obj = (parent as Record<string, unknown>)[last];
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && !(obj instanceof Map)) {
+      (parent as Record<string, unknown>)[last] = goMap(obj as Record<string, unknown>, type);
+    }
+  }
+  return copy;
+}
+
+function structuredCopy<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(structuredCopy) as T;
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = structuredCopy(x);
+    return out as T;
+  }
+  return v;
+}
+
 export interface InspectResult {
   /** What docker writes to stdout. */
   output: string;
