@@ -1,0 +1,116 @@
+// docker's human units (github.com/docker/go-units, pkg/stringid) and Go's time.Time
+// String(), for the values docker's list commands print.
+import { sprintf } from './gofmt.js';
+
+const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+function sizeAndUnit(size: number, base: number, units: readonly string[]): [number, string] {
+  let i = 0;
+  while (size >= base && i < units.length - 1) {
+    size /= base;
+    i++;
+  }
+  return [size, units[i]!];
+}
+
+/** units.HumanSizeWithPrecision: decimal units, PRECISION significant digits ("4.26MB" at 3, and Go's %g quirks: "1e+03kB"). */
+export function humanSizeWithPrecision(bytes: number, precision: number): string {
+  const [size, unit] = sizeAndUnit(bytes, 1000, DECIMAL);
+  return sprintf('%.*g%s', [precision, size, unit]);
+}
+
+/** units.HumanSize: 4 significant digits ("2.746MB"). docker images' Size column uses 3 (humanSizeWithPrecision). */
+export function humanSize(bytes: number): string {
+  return humanSizeWithPrecision(bytes, 4);
+}
+
+/** units.BytesSize: binary units, 4 significant digits ("3.42GiB"). */
+export function bytesSize(bytes: number): string {
+  const [size, unit] = sizeAndUnit(bytes, 1024, BINARY);
+  return sprintf('%.4g%s', [size, unit]);
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Go's math.Round: halves away from zero. */
+const round = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
+
+/**
+ * units.HumanDuration of MS milliseconds: "Less than a second", "1 second", "About a minute",
+ * "3 minutes", "About an hour", "4 hours", "3 days", "2 weeks", "2 months", "2 years";
+ * hours and longer units rounded to the nearest (go-units duration_test.go).
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / SECOND);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / MINUTE);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = round(ms / HOUR);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${round(ms / DAY)} days`;
+  if (hours < 24 * 30 * 2) return `${round(ms / (7 * DAY))} weeks`;
+  if (hours < 24 * 365 * 2) return `${round(ms / (30 * DAY))} months`;
+  return `${round(ms / (365 * DAY))} years`;
+}
+
+/** docker images' CreatedSince: "2 weeks ago". */
+export function timeAgo(then: Date | number | string, now: Date | number = Date.now()): string {
+  return `${humanDuration(toMs(now) - toMs(then))} ago`;
+}
+
+function toMs(t: Date | number | string): number {
+  return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : t;
+}
+
+/** stringid.TruncateID: drop an algorithm prefix ("sha256:"), keep 12 characters. */
+export function truncateId(id: string): string {
+  const colon = id.indexOf(':');
+  if (colon >= 0) id = id.slice(colon + 1);
+  return id.length > 12 ? id.slice(0, 12) : id;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+const formats = new Map<string, Intl.DateTimeFormat>(); // a DateTimeFormat takes ~0.1 ms to make
+
+function dateParts(ms: number, locale: string, timeZone: string | undefined): Record<string, string> {
+  const key = `${locale} ${timeZone ?? ''}`;
+  let fmt = formats.get(key);
+  if (!fmt) formats.set(key, (fmt = new Intl.DateTimeFormat(locale, {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZoneName: 'short',
+  })));
+  return Object.fromEntries(fmt.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+}
+
+/**
+ * Go's time.Time.String() of T in TIMEZONE (default: the local zone):
+ * "2023-01-05 17:50:01 +0100 CET", fractional seconds only when there are any.
+ * The zone abbreviation is the one Intl knows; where it has none, Go's numeric form ("+0530").
+ */
+export function goTimeString(t: Date | number | string, timeZone?: string): string {
+  const ms = toMs(t);
+  const parts = dateParts(ms, 'en-US', timeZone);
+  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const offsetMin = Math.round((local - (ms - (((ms % 1000) + 1000) % 1000))) / 60000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  const offset = `${sign}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
+  // en-US names American zones only; en-GB, en-IN and en-AU know CET, BST, IST, AEST...
+  let zone = parts.timeZoneName ?? '';
+  for (const locale of ['en-GB', 'en-IN', 'en-AU']) if (/^(GMT|UTC)[+-]/.test(zone)) zone = dateParts(ms, locale, timeZone).timeZoneName ?? zone;
+  if (/^(GMT|UTC)[+-]/.test(zone)) zone = abs % 60 === 0 ? `${sign}${pad2(Math.floor(abs / 60))}` : offset.replace(':', '');
+  const frac = ((ms % 1000) + 1000) % 1000;
+  const fraction = frac ? '.' + String(frac).padStart(3, '0').replace(/0+$/, '') : '';
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${fraction} ${offset} ${zone}`;
+}
