@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { linkSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { findInPath } from '../runtime/probes.js';
+import { findInPath } from '../host/which.js';
 import type { StageEnv } from './stages.js';
 import type { BenchLayer } from './layer-input.js';
 import type { Workspace } from './workspace.js';

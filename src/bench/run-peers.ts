@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findInPath } from '../runtime/probes.js';
+import { findInPath } from '../host/which.js';
 import type { Workspace } from './workspace.js';
 
 export interface RunPeerContext {

@@ -2,7 +2,7 @@
 // teardown, N times; then the medians, spreads and ratios that go into the report.
 import { rmSync } from 'node:fs';
 import type { LayerContext } from '../layer/context.js';
-import { findInPath } from '../runtime/probes.js';
+import { findInPath } from '../host/which.js';
 import { missingPrograms, PEERS, runPeer, writeOciLayout, type PeerEnv } from './compare.js';
 import { ensureTarFile, type BenchLayer } from './layer-input.js';
 import type { CompareResult, LayerResult, Rate, StageResult } from './schema.js';

@@ -2,7 +2,7 @@
 // bench wrote its files (filesystem, free space, storage driver of the store).
 import { readFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
-import { filesystemOf } from '../store/filesystem.js';
+import { filesystemOf } from '../host/filesystem.js';
 
 export interface CpuDescription {
   model: string;

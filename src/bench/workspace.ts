@@ -5,7 +5,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HxError } from '../errors.js';
-import { filesystemOf } from '../store/filesystem.js';
+import { filesystemOf } from '../host/filesystem.js';
 import { formatBytes } from './stats.js';
 
 export class NotEnoughSpace extends HxError {

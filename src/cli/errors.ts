@@ -1,6 +1,6 @@
-// The one formatter of errors for every CLI entry point (the clipanion commands and the
-// run fast path): `hx: message`, `  hint: ...`, the cause chain under HX_DEBUG, and the
-// exit code. No clipanion import: the run bundle uses this too.
+// The one formatter of errors for every CLI entry point (the command table's and the run
+// fast path's): `hx: message`, `  hint: ...`, the cause chain under HX_DEBUG or -D, and
+// the exit code.
 import { causes, HxError } from '../errors.js';
 
 export function formatError(error: unknown, debug = Boolean(process.env.HX_DEBUG)): { text: string; exitCode: number } {

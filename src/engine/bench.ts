@@ -14,17 +14,14 @@ import { formatBytes } from '../bench/stats.js';
 import { planSynthetic, SYNTHETIC_PROFILES, type SyntheticProfile } from '../bench/synthetic.js';
 import { describeSystem } from '../bench/system.js';
 import { checkFreeSpace, checkParentDir, Workspace, type WorkspaceParent } from '../bench/workspace.js';
-import { layerContext } from '../layer/context.js';
-import { chooseDriver } from '../layer/drivers/choose.js';
 import { resolveImage } from '../image/resolve.js';
 import { isHelloWorld } from '../image/hello.js';
-import { isRootful, storageRoot } from '../runtime/paths.js';
 import { readJson } from '../store/atomic.js';
 import { Store } from '../store/store.js';
-import { launcherPath } from '../sys/paths.js';
+import { launcherPath } from '../sys/install.js';
 import { HxError, UsageError } from '../errors.js';
-import { openStore } from './images.js';
-import { versionInfo } from './version.js';
+import type { EngineContext } from './context.js';
+import { versionInfo } from './system/version.js';
 
 export type { BenchLayersResult } from '../bench/schema.js';
 export type { BenchRunResult } from '../bench/run-latency.js';
@@ -82,17 +79,17 @@ function validate(o: BenchLayersOptions): Validated {
 }
 
 /** Where the temp dir goes: --dir, else $TMPDIR, else the store's tmp/ (cleaned by later commands if we are killed). */
-function workspaceParent(o: BenchLayersOptions): WorkspaceParent {
+function workspaceParent(ctx: EngineContext, o: BenchLayersOptions): WorkspaceParent {
   if (o.dir) return { dir: checkParentDir(o.dir) };
-  if (process.env.TMPDIR) return { dir: checkParentDir(process.env.TMPDIR) };
-  const store = openStore();
+  if (ctx.env.TMPDIR) return { dir: checkParentDir(ctx.env.TMPDIR) };
+  const store = ctx.store;
   return { dir: store.tmpDir, make: () => store.tempDir('bench') };
 }
 
-function storageDescription(): { driver: string; reason: string; root: string } {
-  const store = openStore();
+function storageDescription(ctx: EngineContext): { driver: string; reason: string; root: string } {
+  const store = ctx.store;
   try {
-    const c = chooseDriver(store);
+    const c = ctx.driver();
     return { driver: c.driver, reason: c.reason, root: store.root };
   } catch (e) {
     return { driver: 'unknown', reason: (e as Error).message, root: store.root };
@@ -112,7 +109,7 @@ interface PendingInput {
 /** Extra copies a run writes: the reference tree, one stage or peer tree at a time, blob copies. */
 const TREES = 2;
 
-async function resolveInput(o: BenchLayersOptions, v: Validated, workParent: string): Promise<PendingInput> {
+async function resolveInput(ctx: EngineContext, o: BenchLayersOptions, v: Validated, workParent: string): Promise<PendingInput> {
   if (o.synthetic) {
     const spec = { profile: o.synthetic as SyntheticProfile, size: o.size ?? DEFAULT_SYNTHETIC_SIZE, seed: o.seed ?? 1 };
     // The tar and its extracted copy hold at least the data twice: refuse a size that cannot
@@ -149,7 +146,7 @@ async function resolveInput(o: BenchLayersOptions, v: Validated, workParent: str
       layers: [() => readBlob(input, input, 0)],
     };
   }
-  const store = openStore();
+  const store = ctx.store;
   const image = resolveImage(store, input);
   const records = image.layers.map((c) => store.getLayer(c));
   const missing = records.findIndex((r) => !r);
@@ -167,11 +164,11 @@ async function resolveInput(o: BenchLayersOptions, v: Validated, workParent: str
   };
 }
 
-export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {}): Promise<BenchLayersResult> {
+export async function benchLayers(ctx: EngineContext, o: BenchLayersOptions, hooks: BenchHooks = {}): Promise<BenchLayersResult> {
   const onEvent = hooks.onEvent ?? (() => {});
   const v = validate(o);
-  const parent = workspaceParent(o);
-  const input = await resolveInput(o, v, parent.dir);
+  const parent = workspaceParent(ctx, o);
+  const input = await resolveInput(ctx, o, v, parent.dir);
   checkFreeSpace(parent.dir, input.need, `this benchmark (${input.name}${v.compare ? ', with --compare' : ''})`);
   const notes: string[] = [];
   const ws = new Workspace(parent);
@@ -179,8 +176,8 @@ export async function benchLayers(o: BenchLayersOptions, hooks: BenchHooks = {})
   const cleanup = (): Promise<void> => (cleaning ??= ws.cleanup());
   hooks.onCleanup?.(cleanup);
   try {
-    const system = describeSystem({ mode: isRootful() ? 'rootful' : 'rootless', storage: storageDescription(), workDir: ws.path });
-    const layerCtx = layerContext();
+    const system = describeSystem({ mode: ctx.mode.rootless ? 'rootless' : 'rootful', storage: storageDescription(ctx), workDir: ws.path });
+    const layerCtx = ctx.layerContext();
     const layers: LayerResult[] = [];
     for (let i = 0; i < input.layers.length; i++) {
       onEvent({ type: 'phase', text: input.kind === 'synthetic' ? 'generating the synthetic layer' : `reading layer ${i + 1}/${input.layers.length}` });
@@ -227,8 +224,8 @@ export interface BenchRunOptions {
 }
 
 /** The store's cached driver choice, read without opening (or probing) the store. */
-function cachedStorage(): { driver: string; reason: string; root: string } {
-  const root = storageRoot();
+function cachedStorage(ctx: EngineContext): { driver: string; reason: string; root: string } {
+  const root = ctx.storageRoot;
   const cached = readJson<{ driver: string; reason: string }>(join(root, 'driver.json'));
   return cached ? { driver: cached.driver, reason: cached.reason, root } : { driver: 'unknown', reason: 'not probed yet', root };
 }
@@ -238,7 +235,7 @@ function cachedStorage(): { driver: string; reason: string; root: string } {
  * namespace (each `hx run` joins it through the launcher, as a user's would; podman, runc
  * and crun need the host's view).
  */
-export async function benchRun(o: BenchRunOptions, hooks: BenchHooks = {}): Promise<BenchRunResult> {
+export async function benchRun(ctx: EngineContext, o: BenchRunOptions, hooks: BenchHooks = {}): Promise<BenchRunResult> {
   const onEvent = hooks.onEvent ?? (() => {});
   const image = o.image ?? 'hello-world';
   const command = o.command ?? [];
@@ -247,8 +244,8 @@ export async function benchRun(o: BenchRunOptions, hooks: BenchHooks = {}): Prom
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10000) throw new UsageError(`--iterations ${o.iterations}: give a whole number from 1 to 10000`);
   if (!Number.isInteger(warmup) || warmup < 0 || warmup > 1000) throw new UsageError(`--warmup ${o.warmup}: give a whole number from 0 to 1000`);
   // The image must exist before anything runs (hello-world is built on first use).
-  if (!isHelloWorld(image)) resolveImage(new Store(storageRoot()), image);
-  const parent = o.dir ? checkParentDir(o.dir) : checkParentDir(process.env.TMPDIR || tmpdir());
+  if (!isHelloWorld(image)) resolveImage(new Store(ctx.storageRoot), image);
+  const parent = o.dir ? checkParentDir(o.dir) : checkParentDir(ctx.env.TMPDIR || tmpdir());
   checkFreeSpace(parent, 64 << 20, 'hx bench run');
   const ws = new Workspace({ dir: parent });
   let cleaning: Promise<void> | undefined;
@@ -315,7 +312,7 @@ export async function benchRun(o: BenchRunOptions, hooks: BenchHooks = {}): Prom
       schema: RUN_SCHEMA,
       hxVersion: versionInfo().hx,
       date: new Date().toISOString(),
-      system: describeSystem({ mode: isRootful() ? 'rootful' : 'rootless', storage: cachedStorage(), workDir: ws.path }),
+      system: describeSystem({ mode: ctx.mode.rootless ? 'rootless' : 'rootful', storage: cachedStorage(ctx), workDir: ws.path }),
       image,
       command,
       iterations,
@@ -329,3 +326,7 @@ export async function benchRun(o: BenchRunOptions, hooks: BenchHooks = {}): Prom
     await cleanup();
   }
 }
+
+// What the front doors print a bench as (text, SVG) and how they read a --size.
+export { renderLayersSvg, renderLayersText, renderRunSvg, renderRunText } from '../bench/report.js';
+export { parseSize } from '../bench/stats.js';

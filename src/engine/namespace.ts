@@ -2,10 +2,10 @@
 // namespace itself, so when it runs outside one it starts the holder and re-executes
 // through the launcher, which joins before Node starts.
 import { execReplace } from '../sys/libhxns.js';
-import { launcherPath } from '../sys/paths.js';
+import { launcherPath } from '../sys/install.js';
 import { ensureHolder, insideHolder } from '../runtime/holder.js';
-import { rootlessIdentity, singleIdWarning, type RootlessIdentity } from '../runtime/idmap.js';
-import { hostGid, hostUid, isRootful } from '../runtime/paths.js';
+import { rootlessIdentity, singleIdWarning, type RootlessIdentity } from '../host/idmap.js';
+import { hostGid, hostUid, isRootful } from '../host/paths.js';
 import { HxError } from '../errors.js';
 
 export type NamespaceStatus = { mode: 'rootful' } | { mode: 'rootless'; identity: RootlessIdentity; warnings: string[] };

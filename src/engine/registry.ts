@@ -1,15 +1,13 @@
 // The registry half of the Engine API: pull, push, login, logout. Pull and push expect to
 // run where layer files can be written (rootful, or inside the rootless namespace);
 // login and logout touch only the auth file. Progress arrives as RegistryEvents.
-import { layerContext } from '../layer/context.js';
 import { parsePlatform } from '../image/platform.js';
 import { DEFAULT_DOMAIN, parseNormalized, parseReference } from '../image/reference.js';
 import { RegistrySession } from '../image/registry/client.js';
-import { hxAuthFile } from '../image/registry/credentials.js';
 import type { RegistryEvent, RegistryEventSink } from '../image/registry/events.js';
 import { pullImage, type PullResult } from '../image/registry/pull.js';
-import { HxError, UsageError } from '../errors.js';
-import { openStore } from './images.js';
+import { UsageError } from '../errors.js';
+import type { EngineContext } from './context.js';
 
 export type { RegistryEvent, PullResult };
 
@@ -25,8 +23,9 @@ export interface PullOptions extends RegistryOptions {
   platform?: string | undefined;
 }
 
-function session(opts: RegistryOptions, onEvent: RegistryEventSink): RegistrySession {
+function session(ctx: EngineContext, opts: RegistryOptions, onEvent: RegistryEventSink): RegistrySession {
   return new RegistrySession({
+    files: ctx.files,
     tlsVerify: opts.tlsVerify,
     authFile: opts.authFile,
     onRetry: (n) => onEvent({ type: 'retry', what: n.host, reason: n.reason, delayMs: n.delayMs, attempt: n.attempt }),
@@ -34,12 +33,12 @@ function session(opts: RegistryOptions, onEvent: RegistryEventSink): RegistrySes
 }
 
 /** `hx pull REF`: the image for this platform, verified, in the store. */
-export async function pull(ref: string, opts: PullOptions = {}, onEvent: RegistryEventSink = () => {}): Promise<PullResult> {
+export async function pull(ctx: EngineContext, ref: string, opts: PullOptions = {}, onEvent: RegistryEventSink = () => {}): Promise<PullResult> {
   const reference = parseNormalized(ref);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-  const s = session(opts, onEvent);
+  const s = session(ctx, opts, onEvent);
   try {
-    return await pullImage({ reference, platform, session: s, store: openStore(), layerContext: layerContext(), onEvent });
+    return await pullImage({ reference, platform, session: s, store: ctx.store, layerContext: ctx.layerContext(), onEvent });
   } finally {
     s.close();
   }
@@ -68,52 +67,58 @@ export interface LoginResult {
 }
 
 /** Check USER/PASSWORD against the registry (GET /v2/, token server if it uses one), then save them. */
-export async function login(registry: string, username: string, password: string, opts: RegistryOptions = {}): Promise<LoginResult> {
+export async function login(ctx: EngineContext, registry: string, username: string, password: string, opts: RegistryOptions = {}): Promise<LoginResult> {
   const name = normalizeRegistryName(registry || DEFAULT_DOMAIN);
   if (!username) throw new UsageError('a username is required', 'pass -u USER');
   if (!password) throw new UsageError('a password is required', 'pass --password-stdin and the password on standard input');
-  const s = new RegistrySession({ tlsVerify: opts.tlsVerify, credentials: { username, password, source: 'the command line' } });
+  const s = new RegistrySession({ files: ctx.files, tlsVerify: opts.tlsVerify, credentials: { username, password, source: 'the command line' } });
   try {
     await s.endpoint(name).checkLogin();
   } finally {
     s.close();
   }
   const { saveCredentials } = await import('../image/registry/auth-store.js');
-  const authFile = opts.authFile || hxAuthFile();
+  const authFile = opts.authFile || ctx.files.authFile;
   saveCredentials(authFile, name, username, password);
   return { registry: name, authFile };
 }
 
+export interface LogoutResult extends LoginResult {
+  /** false: there was nothing saved for it (docker: "Not logged in to ...", exit 0). */
+  removed: boolean;
+  /** Where the credentials hx still finds for it come from, when not from hx's own file. */
+  elsewhere?: string;
+}
+
 /** Remove saved credentials for a registry (or all of them). */
-export async function logout(registry: string | undefined, opts: RegistryOptions = {}): Promise<LoginResult> {
+export async function logout(ctx: EngineContext, registry: string | undefined, opts: RegistryOptions = {}): Promise<LogoutResult> {
   const { removeCredentials } = await import('../image/registry/auth-store.js');
-  const authFile = opts.authFile || hxAuthFile();
+  const authFile = opts.authFile || ctx.files.authFile;
   const name = registry === undefined ? undefined : normalizeRegistryName(registry);
-  if (!removeCredentials(authFile, name)) {
+  const removed = removeCredentials(authFile, name);
+  const result: LogoutResult = { registry: name ?? 'all registries', authFile, removed };
+  if (!removed && name) {
     const { findCredentials } = await import('../image/registry/credentials.js');
-    const elsewhere = name ? await findCredentials(name).catch(() => undefined) : undefined;
-    throw new HxError(name ? `not logged in to ${name}` : 'no saved credentials', {
-      hint: elsewhere ? `the credentials hx uses for ${name} come from ${elsewhere.source}, which hx logout does not change` : `hx keeps credentials in ${authFile}`,
-    });
+    const elsewhere = await findCredentials(ctx.files, name).catch(() => undefined);
+    if (elsewhere) result.elsewhere = elsewhere.source;
   }
-  return { registry: name ?? 'all registries', authFile };
+  return result;
 }
 
 export type { RegistryEventSink };
-export { HxError };
 
 export interface PushOptions extends RegistryOptions {
   format?: 'oci' | 'v2s2' | undefined;
 }
 
 /** `hx push IMAGE [DEST]`: DEST defaults to IMAGE's own name. */
-export async function push(source: string, destination: string | undefined, opts: PushOptions = {}, onEvent: RegistryEventSink = () => {}) {
+export async function push(ctx: EngineContext, source: string, destination: string | undefined, opts: PushOptions = {}, onEvent: RegistryEventSink = () => {}) {
   const { resolveImage } = await import('../image/resolve.js');
   const { pushImage } = await import('../image/registry/push.js');
   if (opts.format !== undefined && opts.format !== 'oci' && opts.format !== 'v2s2') {
     throw new UsageError(`unknown manifest format "${String(opts.format)}"`, 'use --format oci or --format v2s2');
   }
-  const store = openStore();
+  const store = ctx.store;
   const image = resolveImage(store, source);
   let destRef;
   if (destination !== undefined) destRef = parseNormalized(destination);
@@ -129,7 +134,7 @@ export async function push(source: string, destination: string | undefined, opts
     }
     destRef = parseNormalized(source);
   }
-  const s = session(opts, onEvent);
+  const s = session(ctx, opts, onEvent);
   try {
     return await pushImage({ image, destination: destRef, format: opts.format, session: s, store, onEvent });
   } finally {

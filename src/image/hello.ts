@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { HxError } from '../errors.js';
-import { layerContext } from '../layer/context.js';
+import type { LayerContext } from '../layer/context.js';
 import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { sha256Digest } from '../store/digest.js';
 import type { ImageRecord, Store } from '../store/store.js';
-import { buildDir } from '../sys/paths.js';
+import { buildDir } from '../sys/install.js';
 import { commitImage } from './commit.js';
 import { findImage, normalizedName } from './resolve.js';
 
@@ -26,7 +26,7 @@ export function isHelloWorld(ref: string): boolean {
 }
 
 /** The hello-world image, built into STORE when it is not there yet. */
-export async function ensureHelloWorld(store: Store): Promise<ImageRecord> {
+export async function ensureHelloWorld(store: Store, ctx: LayerContext): Promise<ImageRecord> {
   const have = findImage(store, HELLO_NAME);
   if (have) return have;
   const bin = join(buildDir(), 'hello');
@@ -44,6 +44,6 @@ export async function ensureHelloWorld(store: Store): Promise<ImageRecord> {
   return commitImage(
     store,
     { configBytes: Buffer.from(JSON.stringify(config)), names: [HELLO_NAME], layers: [{ open: () => Readable.from([layer]), label: 'hello-world layer' }] },
-    layerContext(),
+    ctx,
   );
 }

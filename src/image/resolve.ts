@@ -2,7 +2,13 @@
 // docker.io/library/busybox:latest), by name@digest, by full ID, or by a unique ID prefix.
 import { HxError } from '../errors.js';
 import type { ImageRecord, Store } from '../store/store.js';
+import { parseImageConfig, type ImageConfig } from './config.js';
 import { familiarName, formatReference, parseNormalized, parseReference, repositoryName } from './reference.js';
+
+/** The config of an image in the store (validated). */
+export function imageConfigOf(store: Store, rec: ImageRecord): ImageConfig {
+  return parseImageConfig(store.readBlob(rec.id));
+}
 
 export class NoSuchImage extends HxError {
   constructor(ref: string) {

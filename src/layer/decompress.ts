@@ -6,7 +6,7 @@ import { HxError } from '../errors.js';
 import { spawn } from 'node:child_process';
 import { Duplex, PassThrough } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { findInPath } from '../runtime/probes.js';
+import { findInPath } from '../host/which.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 

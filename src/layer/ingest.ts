@@ -7,7 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { hxRoot } from '../sys/paths.js';
+import { hxRoot } from '../sys/install.js';
 import type { ApplyOptions, ApplyStats } from './apply.js';
 import { LayerError } from './apply.js';
 import { decompressor, detectCompression, type Compression } from './decompress.js';

@@ -5,7 +5,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { collectChild, EventType, signalChild, spawnChild, type ChildEvent } from '../sys/spawn.js';
 import { exitCodeOf, startFailure, type ProcessIdentity } from './exit.js';
-import type { IdMapEntry } from './idmap.js';
+import type { IdMapEntry } from '../host/idmap.js';
 import { encodePlan, type SpawnPlan } from './plan.js';
 
 export interface ProcessExit {

@@ -1,7 +1,7 @@
 // Exit statuses and start failures the docker way: the command's own code, 128+N for a
 // signal, 127 for a command that is not there, 126 for one that cannot run, 125 for hx.
 import { errnoName } from '../sys/errors.js';
-import { describeIdMap, idMapContains, idMapSize, type IdMapEntry } from './idmap.js';
+import { describeIdMap, idMapContains, idMapSize, type IdMapEntry } from '../host/idmap.js';
 import { ContainerStartError } from './run-errors.js';
 
 /** Who the container was to run as, and the user namespace's maps (undefined: no user namespace). */

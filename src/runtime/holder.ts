@@ -9,32 +9,13 @@ import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HostSetupError, HxError } from '../errors.js';
-import { hxRoot, launcherPath } from '../sys/paths.js';
+import { hxRoot, launcherPath } from '../sys/install.js';
 import { flock, LOCK } from '../sys/libc.js';
-import { hostUid, runtimeDir } from './paths.js';
-import type { IdMapEntry, RootlessIdentity } from './idmap.js';
+import { hostUid, runtimeDir } from '../host/paths.js';
+import type { IdMapEntry, RootlessIdentity } from '../host/idmap.js';
+import { readProcStat } from '../host/procstat.js';
 
 export const HOLDER_COMM = 'hx-holder';
-
-interface ProcStat {
-  comm: string;
-  state: string;
-  startTime: string;
-}
-
-export function readProcStat(pid: number): ProcStat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const open = text.indexOf('(');
-    const close = text.lastIndexOf(')');
-    if (open < 0 || close < open) return undefined;
-    const rest = text.slice(close + 2).split(' ');
-    // rest[0] is field 3 (state); starttime is field 22
-    return { comm: text.slice(open + 1, close), state: rest[0] ?? '', startTime: rest[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
 
 export type HolderState =
   | { state: 'alive'; pid: number }

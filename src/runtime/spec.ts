@@ -7,7 +7,7 @@ import { checkDuplicateTargets, defaultMounts, MountKind, protectionMounts, requ
 import { CLONE, FD_TTY, PlanOption, type SpawnPlan } from './plan.js';
 import { mergeUlimits, type Rlimit } from './rlimits.js';
 import { ContainerConfigError } from './run-errors.js';
-import type { IdMapEntry } from './idmap.js';
+import type { IdMapEntry } from '../host/idmap.js';
 import { resolveUser, type GroupEntry, type PasswdEntry } from './user.js';
 
 export type SeccompChoice = 'default' | 'unconfined' | { path: string };

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { hxRoot } from '../sys/paths.js';
+import { hxRoot } from '../sys/install.js';
 import { finishRelay, startRelay } from '../sys/spawn.js';
 import { FD_NULL, FD_PIPE, FD_PIPE_STDOUT } from './plan.js';
 

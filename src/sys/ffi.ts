@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Koffi from 'koffi';
-import { buildDir, hxRoot } from './paths.js';
+import { buildDir, hxRoot } from './install.js';
 
 export type KoffiModule = typeof Koffi;
 export type KoffiLib = ReturnType<KoffiModule['load']>;

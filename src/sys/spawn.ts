@@ -3,7 +3,7 @@
 // path loads it with process.dlopen, which costs well under a millisecond where koffi's
 // own start costs ~8 ms.
 import { join } from 'node:path';
-import { buildDir } from './paths.js';
+import { buildDir } from './install.js';
 import { SysError } from './errors.js';
 
 interface HxnsAddon {

@@ -4,7 +4,7 @@
 import { HxError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDir } from './paths.js';
+import { buildDir } from './install.js';
 
 /** Linear memory as seen from JS (lib "dom" is not in this project's tsconfig). */
 export interface WasmMemory {

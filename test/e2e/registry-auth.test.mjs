@@ -52,11 +52,11 @@ const authFile = join(env.XDG_CONFIG_HOME, 'hx', 'auth.json');
 
 test('Basic auth over TLS: anonymous refused, a wrong password named, login checked and saved 0600, then pull', async () => {
   const anon = await hxa(['pull', `${B}/team/app:1`]);
-  assert.is(anon.code, 125);
+  assert.is(anon.code, 1);
   assert.match(anon.stderr, B);
   assert.match(anon.stderr, `hx login ${B}`);
   const wrong = await login(B, 'alice', 'not-the-password');
-  assert.is(wrong.code, 125);
+  assert.is(wrong.code, 1);
   assert.match(wrong.stderr, `login to ${B} failed: wrong username or password`);
   assert.not.ok(existsSync(authFile), 'nothing saved after a failed login');
   const ok = await login(B, 'alice', 'alice-pw');
@@ -66,16 +66,17 @@ test('Basic auth over TLS: anonymous refused, a wrong password named, login chec
   assert.is(JSON.parse(readFileSync(authFile, 'utf8')).auths[B].auth, Buffer.from('alice:alice-pw').toString('base64'));
   const pulled = await hxa(['pull', '-q', `${B}/team/app:1`]);
   assert.is(pulled.code, 0, pulled.stderr);
-  assert.is(pulled.stdout.trim(), built.app.configDigest);
+  assert.is(pulled.stdout.trim(), `${B}/team/app:1`, 'pull -q prints the reference, as docker does');
 });
 
 test('TLS: an unknown CA is a clear error; the CA from the registries config works too', async () => {
-  const noCa = await hxa(['pull', `${B}/team/app:1`], { NODE_EXTRA_CA_CERTS: '' });
-  assert.is(noCa.code, 125);
+  // a loopback registry is insecure by default (docker's 127.0.0.0/8): ask for verification
+  const noCa = await hxa(['pull', '--tls-verify', `${B}/team/app:1`], { NODE_EXTRA_CA_CERTS: '' });
+  assert.is(noCa.code, 1);
   assert.match(noCa.stderr, `TLS certificate of ${B} is not trusted`);
   assert.match(noCa.stderr, /hint: .*"ca"/);
   world.setConfig({ registries: { [B]: { ca: certs.caCert } } });
-  const withCa = await hxa(['pull', '-q', `${B}/team/app:1`], { NODE_EXTRA_CA_CERTS: '' });
+  const withCa = await hxa(['pull', '-q', '--tls-verify', `${B}/team/app:1`], { NODE_EXTRA_CA_CERTS: '' });
   world.setConfig({});
   assert.is(withCa.code, 0, withCa.stderr);
 });
@@ -85,10 +86,10 @@ test('logout removes the saved login; a second logout says there was none', asyn
   assert.is(out.code, 0, out.stderr);
   assert.equal(JSON.parse(readFileSync(authFile, 'utf8')).auths, {});
   const again = await hxa(['logout', B]);
-  assert.is(again.code, 125);
-  assert.match(again.stderr, `not logged in to ${B}`);
+  assert.is(again.code, 0, 'docker: not being logged in is not an error');
+  assert.match(again.stdout, `Not logged in to ${B}`);
   const anon = await hxa(['pull', '-q', `${B}/team/app:1`]);
-  assert.is(anon.code, 125);
+  assert.is(anon.code, 1);
 });
 
 test('Bearer: an anonymous pull of a public repository, one token for the whole pull', async () => {
@@ -100,21 +101,21 @@ test('Bearer: an anonymous pull of a public repository, one token for the whole 
   assert.is(tokens.requests[0].user, undefined);
   assert.is(tokens.requests[0].service, service);
   const priv = await hxa(['pull', `${T}/private/app:1`]);
-  assert.is(priv.code, 125);
+  assert.is(priv.code, 1);
   assert.match(priv.stderr, T);
   assert.match(priv.stderr, `hx login ${T}`);
 });
 
 test('Bearer: wrong password named; a pull-only account pulls, and its push fails before any upload', async () => {
   const wrong = await login(T, 'bob', 'nope');
-  assert.is(wrong.code, 125);
+  assert.is(wrong.code, 1);
   assert.match(wrong.stderr, `login to ${T} failed: wrong username or password`);
   const ok = await login(T, 'bob', 'b-pw');
   assert.is(ok.code, 0, ok.stderr);
   const pulled = await hxa(['pull', '-q', `${T}/private/app:1`]);
   assert.is(pulled.code, 0, pulled.stderr);
   const push = await hxa(['push', `${T}/private/app:1`, `${T}/private/bob-copy:1`]);
-  assert.is(push.code, 125);
+  assert.is(push.code, 1);
   assert.match(push.stderr, `${T} does not grant push access to private/bob-copy (granted: pull)`);
   const inspect = await skopeoAsync(['inspect', '--tls-verify=false', '--creds', 'alice:a-pw', `docker://${T}/private/bob-copy:1`], { allowFail: true });
   assert.is.not(inspect.status, 0, 'nothing was pushed');

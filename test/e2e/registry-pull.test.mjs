@@ -101,14 +101,14 @@ test('a tag pulled before costs a HEAD, not a manifest GET; a moved tag is pulle
   assert.is(inspect(`${P}/test/bb:moving`).Id, built.v2.configDigest);
 });
 
-test('-q prints only the image ID; a digest already pulled needs no request at all', async () => {
+test('-q prints only the reference (docker\'s); a digest already pulled needs no request at all', async () => {
   const q = await pull(`${P}/test/bb@${built.v1.manifestDigest}`, ['-q']);
   assert.is(q.code, 0, q.stderr);
-  assert.is(q.stdout, `${built.v1.configDigest}\n`);
+  assert.is(q.stdout, `${P}/test/bb@${built.v1.manifestDigest}\n`);
   proxy.log.length = 0;
   const again = await pull(`${P}/test/bb@${built.v1.manifestDigest}`, ['-q']);
   assert.is(again.code, 0, again.stderr);
-  assert.is(again.stdout, `${built.v1.configDigest}\n`);
+  assert.is(again.stdout, `${P}/test/bb@${built.v1.manifestDigest}\n`);
   assert.is(proxy.log.length, 0, JSON.stringify(proxy.log));
   assert.ok(inspect(built.v1.configDigest).RepoDigests.includes(`${P}/test/bb@${built.v1.manifestDigest}`));
 });
@@ -128,33 +128,33 @@ test('a multi-platform index: the host platform by default, --platform picks ano
   assert.is(oi.Id, built.other.configDigest);
   const before = imageIds();
   const none = await pull(`${R}/test/multi:1`, ['--platform', 'linux/s390x']);
-  assert.is(none.code, 125);
+  assert.is(none.code, 1);
   assert.match(none.stderr, 'has no image for platform linux/s390x');
   assert.match(none.stderr, `linux/${host.architecture}`);
   assert.match(none.stderr, `linux/${other.architecture}`);
   assert.equal(imageIds(), before);
   // A single-platform image asked for with another --platform is refused too.
   const wrong = await pull(`${R}/test/bb:v1`, ['--platform', 'linux/s390x']);
-  assert.is(wrong.code, 125);
+  assert.is(wrong.code, 1);
   assert.match(wrong.stderr, /is for linux\/amd64, not linux\/s390x/);
 });
 
-test('a tag that does not exist: exit 125, the repository named, nothing stored', async () => {
+test('a tag that does not exist: exit 1, the repository named, nothing stored', async () => {
   const before = imageIds();
   const r = await pull(`${R}/test/bb:no-such-tag`);
-  assert.is(r.code, 125);
+  assert.is(r.code, 1);
   assert.match(r.stderr, `manifest no-such-tag not found in ${R}/test/bb`);
   const repo = await pull(`${R}/nothing/here:1`);
-  assert.is(repo.code, 125);
+  assert.is(repo.code, 1);
   assert.match(repo.stderr, 'not found');
   assert.equal(imageIds(), before);
 });
 
-test('a registry that is down or stalled: a clear error, exit 125, bounded time', async () => {
+test('a registry that is down or stalled: a clear error, exit 1, bounded time', async () => {
   const port = await freePort();
   let t = Date.now();
   const down = await pull(`127.0.0.1:${port}/x/y:1`);
-  assert.is(down.code, 125);
+  assert.is(down.code, 1);
   assert.match(down.stderr, `cannot reach registry 127.0.0.1:${port}: connection refused`);
   assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
   // Accepts connections, never answers: the idle timeout ends it.
@@ -165,20 +165,24 @@ test('a registry that is down or stalled: a clear error, exit 125, bounded time'
   const stalled = await hxLib.hxAsync(['pull', '--tls-verify=false', `127.0.0.1:${silent.address().port}/x/y:1`], { env });
   world.setConfig({});
   silent.close();
-  assert.is(stalled.code, 125);
+  assert.is(stalled.code, 1);
   assert.match(stalled.stderr, /no answer from 127\.0\.0\.1:\d+ for 1 s/);
   assert.ok(Date.now() - t < 20_000, `took ${Date.now() - t} ms`);
 });
 
-test('plain http only when configured: refused by default, allowed by "insecure" in the config', async () => {
-  const r = await hxLib.hxAsync(['pull', `${R}/test/bb:v1`], { env });
-  assert.is(r.code, 125);
-  assert.match(r.stderr, `${R} did not answer with TLS`);
-  assert.match(r.stderr, /insecure/);
-  world.setConfig({ registries: { [R]: { insecure: true } } });
-  const ok = await hxLib.hxAsync(['pull', '-q', `${R}/test/bb:v2`], { env });
+test('plain http on loopback by default (docker\'s insecure 127.0.0.0/8); refused with --tls-verify or "insecure": false', async () => {
+  const strict = await hxLib.hxAsync(['pull', '--tls-verify', `${R}/test/bb:v1`], { env });
+  assert.is(strict.code, 1);
+  assert.match(strict.stderr, `${R} did not answer with TLS`);
+  assert.match(strict.stderr, /insecure/);
+  world.setConfig({ registries: { [R]: { insecure: false } } });
+  const configured = await hxLib.hxAsync(['pull', `${R}/test/bb:v1`], { env });
+  assert.is(configured.code, 1);
+  assert.match(configured.stderr, `${R} did not answer with TLS`);
   world.setConfig({});
+  const ok = await hxLib.hxAsync(['pull', '-q', `${R}/test/bb:v2`], { env });
   assert.is(ok.code, 0, ok.stderr);
+  assert.is(ok.stdout.trim(), `${R}/test/bb:v2`, 'pull -q prints the reference, as docker does');
 });
 
 test('mirrors: tried in order before the registry, a failing one skipped with a warning, path prefixes', async () => {

@@ -11,7 +11,9 @@ import { checkLayersResult, documentedPaths, fieldPaths } from './bench-schema-c
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'hx-bench-unit-'));
 process.env.HX_STORAGE_ROOT = join(work, 'store');
-const { benchLayers } = await import('../../dist/engine/bench.js');
+const { Engine } = await import('../../dist/engine/index.js');
+const benchEngine = new Engine();
+const benchLayers = (o, hooks) => benchEngine.bench.layers(o, hooks);
 
 // Stages that write no files with other owners (unit tests run as any user, outside the
 // namespace); `diff` gives a skipped stage; --compare runs the peers of these stages.

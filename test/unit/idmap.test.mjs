@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildIdMap, describeIdMap, idMapContains, idMapSize, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/runtime/idmap.js';
+import { buildIdMap, describeIdMap, idMapContains, idMapSize, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/host/idmap.js';
 
 test('subordinate ranges match by name or id, skip comments and junk', () => {
   const text = '# comment\nalice:100000:65536\nbob:165536:65536\n1001:300000:10\nalice:bad:1\nalice:5:0\n';

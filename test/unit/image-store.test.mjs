@@ -15,7 +15,7 @@ import { commitImage } from '../../dist/image/commit.js';
 import { findImage } from '../../dist/image/resolve.js';
 import { readArchive } from '../../dist/image/archive-read.js';
 import { DirSource, TarFileSource } from '../../dist/image/archive-source.js';
-import { mergeRunConfig } from '../../dist/engine/image-rootfs.js';
+import { mergeRunConfig } from '../../dist/container/config.js';
 import { applyChanges } from '../../dist/image/import.js';
 import { makeTar } from '../lib/tar-build.mjs';
 

@@ -2,7 +2,7 @@
 // redrawn in place (cursor up, clear line) on one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ProgressRenderer, formatBytes, tlsVerifyFlag } from '../../dist/cli/progress.js';
+import { ProgressRenderer, formatBytes, tlsVerifyFlag } from '../../dist/cli/ui/progress.js';
 
 const sink = () => {
   const s = { text: '', write: (t) => (s.text += t) };

@@ -1,6 +1,7 @@
 // The registry client against small in-process servers on 127.0.0.1: redirects that must
 // not carry credentials to another host, token caching per scope and expiry, a 401 that
 // asks for more than the cached token grants, upload Locations used exactly.
+import { userFiles } from '../../dist/host/user-files.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
@@ -15,7 +16,7 @@ async function serve(handler) {
 }
 const config = { registries: {}, caFiles: [], maxConcurrentDownloads: 3, maxConcurrentUploads: 3, timeoutMs: 5000, retries: 2, maxRetryDelayMs: 50, chunkSize: 0, sources: [] };
 const creds = { username: 'u', password: 'p', source: 'test' };
-const session = (extra = {}) => new RegistrySession({ config, tlsVerify: false, credentials: creds, ...extra });
+const session = (extra = {}) => new RegistrySession({ files: userFiles(process.env), config, tlsVerify: false, credentials: creds, ...extra });
 
 test('a blob redirect to another host carries no Authorization; the same host keeps it', async () => {
   const seen = [];

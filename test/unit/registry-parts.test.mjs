@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { parseChallenges } from '../../dist/image/registry/challenge.js';
 import { parseManifest, selectPlatform } from '../../dist/image/registry/manifest.js';
 import { parsePlatform, platformMatches, formatPlatform, hostPlatform } from '../../dist/image/platform.js';
-import { findCredentials, matchAuthKey } from '../../dist/image/registry/credentials.js';
+import { findCredentials as findIn, matchAuthKey } from '../../dist/image/registry/credentials.js';
+import { userFiles } from '../../dist/host/user-files.js';
+
+// the files as the engine computes them from the environment each test sets
+const findCredentials = (registry, repository) => findIn(userFiles(process.env), registry, repository);
 import { saveCredentials, removeCredentials } from '../../dist/image/registry/auth-store.js';
 import { loadRegistryConfig, settingsFor } from '../../dist/image/registry/config.js';
 import { mergeScopes } from '../../dist/image/registry/auth.js';

@@ -1,7 +1,7 @@
 // `hx run` flag parsing: docker's (pflag) rules and the translation to ContainerOptions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { flagsToOptions, parseRunArgs, parseSecurityOpts, runUsage } from '../../dist/cli/run-flags.js';
+import { flagsToOptions, parseRunArgs, parseSecurityOpts, runUsage } from '../../dist/cli/run/flags.js';
 
 const noFiles = { env: {}, readFile: (p) => { const e = new Error(`ENOENT: ${p}`); e.code = 'ENOENT'; throw e; } };
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatError } from '../../dist/cli/base.js';
+import { formatError } from '../../dist/cli/errors.js';
 import {
   compileSeccomp, defaultProfile, loadProfile, parseProfile, SeccompProfileError,
 } from '../../dist/runtime/seccomp/index.js';

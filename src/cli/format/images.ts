@@ -1,6 +1,6 @@
 // `hx images` as docker formats it (docker/cli cli/command/formatter/image.go): the table,
 // the headers, and a row context per ImageRow with docker's values, all strings.
-import type { ImageRow } from '../../engine/images.js';
+import type { ImageRow } from '../../engine/images/list.js';
 import type { ListSpec } from './formatter.js';
 import { goTimeString, humanSize, humanSizeWithPrecision, timeAgo, truncateId } from './units.js';
 

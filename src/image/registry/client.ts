@@ -18,6 +18,7 @@ import { refuseSize } from '../descriptor.js';
 import { refuseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { caFilesFor } from './tls.js';
+import type { UserFiles } from '../../host/user-files.js';
 
 export interface RetryNotice {
   host: string;
@@ -27,6 +28,8 @@ export interface RetryNotice {
 }
 
 export interface SessionOptions {
+  /** Where the user's registry settings, credentials and certificates are. */
+  files: UserFiles;
   config?: RegistryConfig;
   /** false: skip TLS verification and allow plain http for every registry (--tls-verify=false). */
   tlsVerify?: boolean | undefined;
@@ -46,9 +49,9 @@ export class RegistrySession {
   readonly http: HttpClient;
   private readonly endpoints = new Map<string, RegistryEndpoint>();
 
-  constructor(readonly options: SessionOptions = {}) {
-    this.config = options.config ?? loadRegistryConfig();
-    this.http = new HttpClient(this.config.timeoutMs, (host) => this.tlsPolicy(host));
+  constructor(readonly options: SessionOptions) {
+    this.config = options.config ?? loadRegistryConfig(options.files.registriesConf);
+    this.http = new HttpClient(this.config.timeoutMs, (host) => this.tlsPolicy(host), options.files.extraCaCerts);
   }
 
   /** Is this host allowed TLS without verification and plain http? */
@@ -59,7 +62,7 @@ export class RegistrySession {
   }
 
   tlsPolicy(host: string): TlsPolicy {
-    return { verify: !this.insecure(host), caFiles: caFilesFor(host, settingsFor(this.config, host).caFiles) };
+    return { verify: !this.insecure(host), caFiles: caFilesFor(this.options.files, host, settingsFor(this.config, host).caFiles) };
   }
 
   /** The endpoint for a registry as references name it (docker.io, host:port). */
@@ -126,7 +129,7 @@ export class RegistryEndpoint {
   credentials(): Promise<Credentials | undefined> {
     this.credentialsPromise ??= this.session.options.credentials
       ? Promise.resolve(this.session.options.credentials)
-      : findCredentials(this.name, undefined, this.session.options.authFile);
+      : findCredentials(this.session.options.files, this.name, undefined, this.session.options.authFile);
     return this.credentialsPromise;
   }
 

@@ -2,9 +2,8 @@
 // Read from /etc/hx/registries.json, then the user's $XDG_CONFIG_HOME/hx/registries.json
 // (or $HX_REGISTRIES_CONF alone); documented in docs/REGISTRIES.md.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { HxError } from '../../errors.js';
+import { isLoopbackHost } from '../reference.js';
 
 export interface RegistrySettings {
   /** TLS without verification, and plain http when the registry does not speak TLS. */
@@ -30,11 +29,13 @@ export interface RegistryConfig {
   maxRetryDelayMs: number;
   /** Uploads larger than this are sent in chunks of this size (0: always monolithic). */
   chunkSize: number;
+  /** docker's `insecure-registries`: more hosts (HOST[:PORT]) and IPv4 CIDRs treated as insecure. */
+  insecureRegistries?: string[];
   /** The files the settings came from (for messages). */
   sources: string[];
 }
 
-const DEFAULTS: Omit<RegistryConfig, 'registries' | 'caFiles' | 'sources'> = {
+const DEFAULTS: Omit<RegistryConfig, 'registries' | 'caFiles' | 'insecureRegistries' | 'sources'> = {
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 3,
   timeoutMs: 30_000,
@@ -43,17 +44,9 @@ const DEFAULTS: Omit<RegistryConfig, 'registries' | 'caFiles' | 'sources'> = {
   chunkSize: 0,
 };
 
-export function userConfigDir(): string {
-  return join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config'), 'hx');
-}
-
-export function registriesConfigPaths(): string[] {
-  if (process.env.HX_REGISTRIES_CONF) return [process.env.HX_REGISTRIES_CONF];
-  return ['/etc/hx/registries.json', join(userConfigDir(), 'registries.json')];
-}
-
 interface FileShape {
   registries?: Record<string, { insecure?: unknown; ca?: unknown; mirrors?: unknown }>;
+  'insecure-registries'?: unknown;
   ca?: unknown;
   maxConcurrentDownloads?: unknown;
   maxConcurrentUploads?: unknown;
@@ -81,8 +74,8 @@ function positive(v: unknown, path: string, field: string, allowZero = false): n
 }
 
 /** Load and merge the config files; a missing file is fine, a malformed one is an error. */
-export function loadRegistryConfig(paths = registriesConfigPaths()): RegistryConfig {
-  const config: RegistryConfig = { ...DEFAULTS, registries: {}, caFiles: [], sources: [] };
+export function loadRegistryConfig(paths: string[]): RegistryConfig {
+  const config: RegistryConfig = { ...DEFAULTS, registries: {}, caFiles: [], insecureRegistries: [], sources: [] };
   for (const path of paths) {
     let text: string;
     try {
@@ -110,6 +103,7 @@ export function loadRegistryConfig(paths = registriesConfigPaths()): RegistryCon
       config.registries[host] = merged;
     }
     config.caFiles.push(...stringList(doc.ca, path, 'ca'));
+    (config.insecureRegistries ??= []).push(...stringList(doc['insecure-registries'], path, 'insecure-registries'));
     config.maxConcurrentDownloads = positive(doc.maxConcurrentDownloads, path, 'maxConcurrentDownloads') ?? config.maxConcurrentDownloads;
     config.maxConcurrentUploads = positive(doc.maxConcurrentUploads, path, 'maxConcurrentUploads') ?? config.maxConcurrentUploads;
     const timeout = positive(doc.timeoutSeconds, path, 'timeoutSeconds');
@@ -122,8 +116,23 @@ export function loadRegistryConfig(paths = registriesConfigPaths()): RegistryCon
   return config;
 }
 
-/** The settings for one registry host[:port]. */
+/** The settings for one registry host[:port]. Loopback registries are insecure unless the
+ * config says otherwise, as docker's daemon treats 127.0.0.0/8 (and hx ::1 and localhost):
+ * https first, unverified, then plain http. */
 export function settingsFor(config: RegistryConfig, host: string): RegistrySettings {
   const entry = config.registries[host] ?? {};
-  return { insecure: entry.insecure ?? false, caFiles: [...config.caFiles, ...(entry.caFiles ?? [])], mirrors: entry.mirrors ?? [] };
+  const insecure = entry.insecure ?? ((config.insecureRegistries ?? []).some((p) => insecureMatch(p, host)) || isLoopbackHost(host));
+  return { insecure, caFiles: [...config.caFiles, ...(entry.caFiles ?? [])], mirrors: entry.mirrors ?? [] };
+}
+
+/** docker's insecure-registries entries: HOST[:PORT], or an IPv4 CIDR (10.0.0.0/8). */
+function insecureMatch(pattern: string, host: string): boolean {
+  if (pattern === host) return true;
+  const cidr = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(pattern);
+  const ip = /^(\d+)\.(\d+)\.(\d+)\.(\d+)(?::\d+)?$/.exec(host);
+  if (!cidr || !ip) return false;
+  const num = (m: RegExpExecArray): number => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const bits = Number(cidr[5]);
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (num(cidr) & mask) === (num(ip) & mask);
 }

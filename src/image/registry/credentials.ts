@@ -7,11 +7,9 @@
 // Keys may be `host`, `https://host`, `host/v1/`, or `host/namespace[/repo]` (most specific wins).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { HxError } from '../../errors.js';
 import { DEFAULT_DOMAIN } from '../reference.js';
-import { userConfigDir } from './config.js';
+import type { UserFiles } from '../../host/user-files.js';
 
 export interface Credentials {
   username: string;
@@ -37,21 +35,9 @@ export interface AuthFileShape {
 
 const DOCKER_HUB_SERVER_URL = 'https://index.docker.io/v1/';
 
-export function hxAuthFile(): string {
-  return process.env.HX_AUTH_FILE || join(userConfigDir(), 'auth.json');
-}
-
-function dockerConfigFile(): string {
-  return join(process.env.DOCKER_CONFIG || join(process.env.HOME || homedir(), '.docker'), 'config.json');
-}
-
 /** The files consulted, in order. An explicit --authfile replaces hx's own file. */
-export function authFilesInOrder(explicit?: string): string[] {
-  const files = [explicit || hxAuthFile()];
-  if (process.env.XDG_RUNTIME_DIR) files.push(join(process.env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
-  files.push(join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config'), 'containers', 'auth.json'));
-  files.push(dockerConfigFile());
-  return files;
+export function authFilesInOrder(files: UserFiles, explicit?: string): string[] {
+  return [explicit || files.authFile, ...files.containersAuthFiles, files.dockerConfig];
 }
 
 export function readAuthFile(path: string): AuthFileShape | undefined {
@@ -149,8 +135,8 @@ async function fromHelper(name: string, registry: string): Promise<Credentials |
 }
 
 /** Find credentials for a registry (and repository), or undefined for anonymous access. */
-export async function findCredentials(registry: string, repository?: string, explicitAuthFile?: string): Promise<Credentials | undefined> {
-  for (const path of authFilesInOrder(explicitAuthFile)) {
+export async function findCredentials(files: UserFiles, registry: string, repository?: string, explicitAuthFile?: string): Promise<Credentials | undefined> {
+  for (const path of authFilesInOrder(files, explicitAuthFile)) {
     const doc = readAuthFile(path);
     if (!doc) continue;
     const helperKey = matchAuthKey(Object.keys(doc.credHelpers ?? {}), registry, repository);

@@ -102,6 +102,8 @@ export class HttpClient {
   constructor(
     private readonly timeoutMs: number,
     private readonly tlsFor: (host: string) => TlsPolicy,
+    /** A CA file a missing copy of which is not an error (the user's NODE_EXTRA_CA_CERTS). */
+    private readonly softCaFile?: string,
   ) {}
 
   private agentFor(url: URL): HttpAgent | HttpsAgent {
@@ -114,7 +116,7 @@ export class HttpClient {
     const key = `https\0${policy.verify}\0${policy.caFiles.join('\0')}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      const secureContext = policy.verify ? secureContextFor(policy.caFiles) : undefined;
+      const secureContext = policy.verify ? secureContextFor(policy.caFiles, this.softCaFile) : undefined;
       agent = new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: policy.verify, ...(secureContext ? { secureContext } : {}) });
       this.agents.set(key, agent);
     }

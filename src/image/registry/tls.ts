@@ -3,23 +3,17 @@
 // that never open TLS do not pay Node's start-up parse of it), CA files from the
 // registries config, and docker/podman style certs.d directories for the host.
 import { readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { HxError } from '../../errors.js';
+import type { UserFiles } from '../../host/user-files.js';
 
-function certsDirs(host: string): string[] {
-  const configHome = process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config');
-  return [join(configHome, 'containers', 'certs.d', host), join('/etc/containers/certs.d', host), join('/etc/docker/certs.d', host)];
-}
-
-/** CA files for a host: the global extras, the configured ones, then certs.d/*.crt. */
-export function caFilesFor(host: string, configured: string[]): string[] {
+/** CA files for a host: the global extras, the configured ones, then certs.d/HOST/*.crt. */
+export function caFilesFor(user: UserFiles, host: string, configured: string[]): string[] {
   const files: string[] = [];
-  const extra = process.env.HX_EXTRA_CA_CERTS;
-  if (extra) files.push(extra);
+  if (user.extraCaCerts) files.push(user.extraCaCerts);
   files.push(...configured);
-  for (const dir of certsDirs(host)) {
+  for (const dir of user.certsDirs.map((d) => join(d, host))) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -37,7 +31,7 @@ const contexts = new Map<string, SecureContext>();
  * A secure context trusting the bundled roots plus `files`; undefined when there are no
  * extras (Node's default context is then both right and cheapest). Built once per set.
  */
-export function secureContextFor(files: string[]): SecureContext | undefined {
+export function secureContextFor(files: string[], softFile?: string): SecureContext | undefined {
   if (files.length === 0) return undefined;
   const key = files.join('\0');
   let context = contexts.get(key);
@@ -48,7 +42,7 @@ export function secureContextFor(files: string[]): SecureContext | undefined {
         pems.push(readFileSync(file, 'utf8'));
       } catch (e) {
         // The user's own NODE_EXTRA_CA_CERTS missing is a warning in Node; keep it soft here too.
-        if (file === process.env.HX_EXTRA_CA_CERTS) continue;
+        if (file === softFile) continue;
         throw new HxError(`cannot read CA file ${file}: ${(e as Error).message}`, { hint: 'fix the "ca" entry in the registries config' });
       }
     }

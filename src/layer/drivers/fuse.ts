@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { relative, join } from 'node:path';
 import { HxError } from '../../errors.js';
-import { findInPath } from '../../runtime/probes.js';
-import { prepareOverlayDirs } from './overlay.js';
+import { findInPath } from '../../host/which.js';
+import { overlayLayout, prepareOverlayDirs } from './overlay.js';
 import type { RootfsDirs } from './types.js';
 
 export function mountFuseOverlay(d: RootfsDirs): string {
@@ -18,3 +18,5 @@ export function mountFuseOverlay(d: RootfsDirs): string {
   if (r.status !== 0) throw new HxError(`fuse-overlayfs failed: ${(r.stderr || '').trim()}`, { hint: 'check /dev/fuse permissions (hx info), or use --storage-driver vfs' });
   return merged;
 }
+
+export const fuseOverlayDriver = overlayLayout(mountFuseOverlay, 'fuse-overlayfs');

@@ -2,11 +2,13 @@
 // `userxattr` (kernel >= 5.11), so whiteouts and opaque dirs use user.overlay.*.
 // Lower dirs are passed as short links relative to the store root (chdir first), the
 // way containers/storage keeps the mount data under the one-page limit.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HxError } from '../../errors.js';
 import { mount, umount2, MNT_DETACH } from '../../sys/libc.js';
-import type { RootfsDirs } from './types.js';
+import { upperChanges } from './changes.js';
+import type { StorageDriver } from './driver.js';
+import { opaqueXattrOf, type RootfsDirs } from './types.js';
 
 const PAGE_LIMIT = 4095;
 
@@ -62,3 +64,24 @@ export function unmountPath(path: string): void {
     if (code !== 'EINVAL' && code !== 'ENOENT') throw e; // EINVAL: not a mount point
   }
 }
+
+/** Overlay and fuse-overlayfs share the layout: upper/ work/ merged/ in the container dir. */
+export function overlayLayout(mountIt: (d: RootfsDirs) => string, name: 'overlay' | 'fuse-overlayfs'): StorageDriver {
+  const merged = (d: RootfsDirs): string => join(d.containerDir, 'merged');
+  return {
+    name,
+    rootfsPath: merged,
+    isMounted: (d) => isMountPoint(merged(d)),
+    mount: (d) => (isMountPoint(merged(d)) ? merged(d) : mountIt(d)),
+    unmount: (d) => {
+      if (isMountPoint(merged(d))) unmountPath(merged(d));
+    },
+    remove: (d) => {
+      if (isMountPoint(merged(d))) unmountPath(merged(d));
+      for (const sub of ['merged', 'upper', 'work', 'empty']) rmSync(join(d.containerDir, sub), { recursive: true, force: true });
+    },
+    changes: (d) => upperChanges(join(d.containerDir, 'upper'), d.lowerDirs, opaqueXattrOf(d)),
+  };
+}
+
+export const overlayDriver: StorageDriver = overlayLayout(mountOverlay, 'overlay');

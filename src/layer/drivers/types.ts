@@ -19,3 +19,8 @@ export interface RootfsDirs {
   /** user.overlay.* (rootless) or trusted.overlay.* (rootful) whiteout xattrs. */
   rootless: boolean;
 }
+
+/** The xattr marking an opaque directory in these dirs' layers. */
+export function opaqueXattrOf(d: RootfsDirs): string {
+  return d.rootless ? 'user.overlay.opaque' : 'trusted.overlay.opaque';
+}

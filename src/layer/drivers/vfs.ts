@@ -1,9 +1,11 @@
 // vfs: the last resort. The container gets a full copy of the merged layers; whiteouts
 // (0/0 char devices) delete, opaque dirs drop what lower layers put in them.
-import { constants as C, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, chmodSync, linkSync, type Stats } from 'node:fs';
+import { constants as C, copyFileSync, existsSync, writeFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, chmodSync, linkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { lgetxattr, llistxattr, lsetxattr } from '../../sys/libc.js';
-import type { RootfsDirs } from './types.js';
+import { treeChanges } from './changes.js';
+import type { StorageDriver } from './driver.js';
+import { opaqueXattrOf, type RootfsDirs } from './types.js';
 
 function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
@@ -88,7 +90,29 @@ export function applyLayerCopy(src: string, dst: string, opaqueXattr: string, in
 export function materializeVfs(d: RootfsDirs, opaqueXattr: string): string {
   const rootfs = join(d.containerDir, 'rootfs');
   mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+  // A marker written last: a copy interrupted midway is not taken for a whole one.
+  rmSync(join(d.containerDir, 'rootfs.done'), { force: true });
   const inodes = new Map<string, string>();
   for (const lower of [...d.lowerDirs].reverse()) applyLayerCopy(lower, rootfs, opaqueXattr, inodes);
+  writeFileSync(join(d.containerDir, 'rootfs.done'), '');
   return rootfs;
 }
+
+export const vfsDriver: StorageDriver = {
+  name: 'vfs',
+  rootfsPath: (d) => join(d.containerDir, 'rootfs'),
+  isMounted: (d) => existsSync(join(d.containerDir, 'rootfs.done')),
+  mount: (d) => {
+    if (existsSync(join(d.containerDir, 'rootfs.done'))) return join(d.containerDir, 'rootfs');
+    rmSync(join(d.containerDir, 'rootfs'), { recursive: true, force: true });
+    return materializeVfs(d, opaqueXattrOf(d));
+  },
+  unmount: () => {
+    /* a copy is always there */
+  },
+  remove: (d) => {
+    rmSync(join(d.containerDir, 'rootfs.done'), { force: true });
+    rmSync(join(d.containerDir, 'rootfs'), { recursive: true, force: true });
+  },
+  changes: (d) => treeChanges(join(d.containerDir, 'rootfs'), d.lowerDirs, opaqueXattrOf(d)),
+};

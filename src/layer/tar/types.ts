@@ -20,3 +20,21 @@ export interface TarEntry {
   /** Byte offset of the file data from the start of the archive stream. */
   dataOffset: number;
 }
+
+/** Validated fields as both engines take them. */
+export interface HeaderFields {
+  name: Buffer;
+  type: TarEntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  mtimeNsec: number;
+  linkname: Buffer;
+  devmajor: number;
+  devminor: number;
+  xattrs: Array<[string, Buffer]>;
+  uname: Buffer;
+  gname: Buffer;
+}

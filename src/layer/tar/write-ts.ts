@@ -1,7 +1,7 @@
 // Tar header generation in TypeScript: a ustar header, preceded by a pax 'x' header when a
 // value does not fit ustar (the Wasm twin, assembly/tar_write.ts, produces the same bytes).
 import { BLOCK, padOf } from './constants.js';
-import type { HeaderFields } from './write.js';
+import type { HeaderFields } from './types.js';
 
 const TYPE_FLAGS: Record<string, number> = {
   file: 0x30,

@@ -1,6 +1,6 @@
 // Places validated header fields in Wasm memory for assembly/tar_write.ts and copies the
 // encoded header block(s) out.
-import type { HeaderFields } from './write.js';
+import type { HeaderFields } from './types.js';
 import { scratchOwner, wasmViews } from './wasm.js';
 
 const TYPE_FLAGS: Record<string, number> = {

@@ -9,6 +9,7 @@
 //
 // Xattrs are written as SCHILY.xattr.NAME records exactly as given: converting a v3
 // security.capability to v2 (hx never emits v3 into layers it produces) is the caller's job.
+import type { HeaderFields } from './types.js';
 import { TarErrorCode } from './constants.js';
 import { TarFormatError } from './errors.js';
 import type { TarEngine } from './parser.js';
@@ -36,23 +37,6 @@ export interface TarHeaderInput {
   gname?: string;
 }
 
-/** Validated fields as both engines take them. */
-export interface HeaderFields {
-  name: Buffer;
-  type: TarEntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  mtimeNsec: number;
-  linkname: Buffer;
-  devmajor: number;
-  devminor: number;
-  xattrs: Array<[string, Buffer]>;
-  uname: Buffer;
-  gname: Buffer;
-}
 
 export const TAR_END: Buffer = Buffer.alloc(1024);
 const ZEROS = Buffer.alloc(512);
@@ -114,3 +98,5 @@ function validate(h: TarHeaderInput): HeaderFields {
     gname,
   };
 }
+
+export type { HeaderFields };

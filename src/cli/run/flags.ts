@@ -1,0 +1,186 @@
+// `hx run` flags (cli/run/spec.ts, parsed with pflag's rules by cli/parser.ts: -it
+// bundles, -eK=V, --flag=value, options stop at the first argument) and their translation
+// to the engine's container options.
+import { UsageError } from '../../errors.js';
+import { parseEnvFile } from '../../engine/docker-syntax/envfile.js';
+import { expandEnvFlag, mergeEnv, parseMountFlag, parseTmpfsFlag, parseUlimit, parseVolumeFlag, type RunOptions } from '../../engine/run-options.js';
+import { commandHelp } from '../help.js';
+import { parseInvocation } from '../parser.js';
+import type { Invocation } from '../spec.js';
+import { RUN_FLAGS, RUN_SPEC } from './spec.js';
+
+export interface RunFlags {
+  rootfs?: string;
+  /** The first positional when --rootfs is absent (image references come with the image store). */
+  image?: string;
+  command: string[];
+  interactive: boolean;
+  tty: boolean;
+  rm: boolean;
+  detach: boolean;
+  env: string[];
+  envFiles: string[];
+  workdir?: string;
+  user?: string;
+  groupAdd: string[];
+  hostname?: string;
+  volumes: string[];
+  mounts: string[];
+  tmpfs: string[];
+  readOnly: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  securityOpt: string[];
+  ulimits: string[];
+  init: boolean;
+  network?: string;
+  entrypoint?: string;
+  name?: string;
+  platform?: string;
+  /** --pull: missing (default) pulls an image that is not in the store. */
+  pull?: 'always' | 'missing' | 'never';
+  sigProxy: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+/** The parsed flags as the run path uses them (the table's flag names, in camelCase). */
+export function parseRunArgs(argv: string[]): RunFlags {
+  const inv = parseInvocation(RUN_SPEC, argv, ['run']);
+  return runFlagsOf(inv);
+}
+
+export function runFlagsOf(inv: Invocation): RunFlags {
+  const f = inv.flags;
+  const list = (k: string): string[] => (f[k] as string[] | undefined) ?? [];
+  const str = (k: string): string | undefined => f[k] as string | undefined;
+  const flags: RunFlags = {
+    command: [],
+    interactive: f.interactive === true,
+    tty: f.tty === true,
+    rm: f.rm === true,
+    detach: f.detach === true,
+    env: list('env'),
+    envFiles: list('env-file'),
+    groupAdd: list('group-add'),
+    volumes: list('volume'),
+    mounts: list('mount'),
+    tmpfs: list('tmpfs'),
+    readOnly: f['read-only'] === true,
+    capAdd: list('cap-add'),
+    capDrop: list('cap-drop'),
+    privileged: f.privileged === true,
+    securityOpt: list('security-opt'),
+    ulimits: list('ulimit'),
+    init: f.init === true,
+    help: f.help === true,
+    sigProxy: f['sig-proxy'] !== false,
+    quiet: f.quiet === true,
+  };
+  const set = <K extends keyof RunFlags>(key: K, value: RunFlags[K] | undefined): void => {
+    if (value !== undefined) flags[key] = value;
+  };
+  set('rootfs', str('rootfs'));
+  set('workdir', str('workdir'));
+  set('user', str('user'));
+  set('hostname', str('hostname'));
+  set('network', str('network') ?? str('net'));
+  set('entrypoint', str('entrypoint'));
+  set('name', str('name'));
+  set('platform', str('platform'));
+  const pull = str('pull');
+  if (pull !== undefined) {
+    if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new UsageError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+    flags.pull = pull;
+  }
+  if (flags.rootfs === undefined && inv.args.length > 0) {
+    flags.image = inv.args[0];
+    flags.command = inv.args.slice(1);
+  } else flags.command = inv.args;
+  return flags;
+}
+
+export interface SecurityOptions {
+  seccomp?: 'unconfined' | { path: string };
+  noNewPrivileges: boolean;
+}
+
+/** --security-opt values: seccomp=..., no-new-privileges[=bool] (also the old ':' forms). */
+export function parseSecurityOpts(opts: string[]): SecurityOptions {
+  const out: SecurityOptions = { noNewPrivileges: false };
+  for (const opt of opts) {
+    const m = /^([a-z-]+)(?:[=:](.*))?$/s.exec(opt);
+    const key = m?.[1];
+    const value = m?.[2];
+    if (key === 'no-new-privileges') {
+      out.noNewPrivileges = value === undefined ? true : boolValue(value, 'security-opt no-new-privileges');
+    } else if (key === 'seccomp' && value) {
+      out.seccomp = value === 'unconfined' ? 'unconfined' : { path: value };
+    } else if (key === 'label' || key === 'apparmor') {
+      continue; // no SELinux or AppArmor confinement is applied by hx; accepted for compatibility
+    } else {
+      throw new UsageError(`invalid --security-opt: ${JSON.stringify(opt)}`, 'use seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges');
+    }
+  }
+  return out;
+}
+
+export interface OptionSources {
+  /** The environment `-e KEY` copies from. */
+  env: Record<string, string | undefined>;
+  /** The file's bytes (a string is taken as already-decoded text). */
+  readFile(path: string): Uint8Array | string;
+}
+
+/** Everything but the rootfs and the command, as the engine's ContainerOptions. */
+export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions {
+  if (flags.detach) throw new UsageError('-d/--detach is not supported yet', 'run in the foreground, or under nohup');
+  const network = flags.network ?? 'none';
+  if (network !== 'none' && network !== 'host') {
+    throw new UsageError(`--network ${network} is not supported yet`, 'use --network none (the default) or --network host');
+  }
+  const fileEnv = flags.envFiles.map((path) => {
+    let text: Uint8Array | string;
+    try {
+      text = src.readFile(path);
+    } catch (e) {
+      throw new UsageError(`--env-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    return parseEnvFile(text, path, (key) => src.env[key]);
+  });
+  const flagEnv = flags.env.map((spec) => expandEnvFlag(spec, src.env)).filter((e): e is string => e !== undefined);
+  const security = parseSecurityOpts(flags.securityOpt);
+  const o: RunOptions = {
+    env: mergeEnv(...fileEnv, flagEnv),
+    tty: flags.tty,
+    readOnly: flags.readOnly,
+    mounts: [...flags.volumes.map(parseVolumeFlag), ...flags.mounts.map(parseMountFlag), ...flags.tmpfs.map(parseTmpfsFlag)],
+    capAdd: flags.capAdd,
+    capDrop: flags.capDrop,
+    privileged: flags.privileged,
+    noNewPrivileges: security.noNewPrivileges,
+    ulimits: flags.ulimits.map(parseUlimit),
+    init: flags.init,
+    network,
+    groupAdd: flags.groupAdd,
+  };
+  if (security.seccomp) o.seccomp = security.seccomp;
+  if (flags.workdir !== undefined) o.cwd = flags.workdir;
+  if (flags.user !== undefined) o.user = flags.user;
+  if (flags.hostname !== undefined) o.hostname = flags.hostname;
+  return o;
+}
+
+export { RUN_FLAGS };
+
+/** `hx run --help`. */
+export function runUsage(columns = 80): string {
+  return commandHelp(RUN_SPEC, ['run'], columns);
+}
+
+function boolValue(text: string, flag: string): boolean {
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new UsageError(`invalid value ${JSON.stringify(text)} for --${flag}`, 'use true or false');
+}

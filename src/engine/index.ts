@@ -1,0 +1,112 @@
+// The Engine: hx as a library. What the CLI calls, and what the coming Docker Engine API
+// server and other tools embed. One instance holds its settings (storage root, runtime
+// dir, driver, host mode, the user's environment) and its store; it reads no process
+// globals: streams come in as arguments, signal forwarding is the caller's policy.
+//
+//   import { Engine } from 'hx';
+//   const engine = new Engine({ storageRoot: '/tmp/store' });
+//   await engine.images.load('busybox.tar');
+//   const code = await engine.containers.run({ image: 'busybox', command: ['echo', 'hi'], options: {} },
+//                                            { stdin: null, stdout: process.stdout, stderr: process.stderr });
+//
+// Rootless, a program that uses images or containers must run inside hx's user
+// namespace: start it with `hx unshare -- node program.js` (docs/ENGINE-API.md).
+import type { Readable, Writable } from 'node:stream';
+import { EngineContext, type EngineOptions } from './context.js';
+import { runContainer, type RunHooks, type RunIO, type RunRequest } from './containers/run.js';
+import { importImage } from './images/import.js';
+import { imageHistory, inspectImage, type HistoryRow } from './images/inspect.js';
+import { listImages, type ImageRow, type ListImagesOptions } from './images/list.js';
+import { loadImages, type ArchiveInput, type CommitEvent, type LoadEvent } from './images/load.js';
+import { saveImages, type SaveFormat } from './images/save.js';
+import { removeImages, tagImage, type RmiResult } from './images/tag.js';
+import { login, logout, pull, push, type LoginResult, type LogoutResult, type PullOptions, type PullResult, type PushOptions, type RegistryEvent, type RegistryOptions } from './registry.js';
+import { benchLayers, benchRun, type BenchHooks, type BenchLayersOptions, type BenchLayersResult, type BenchRunOptions, type BenchRunResult } from './bench.js';
+import { hostInfo, type HostInfo } from './system/info.js';
+import { checkStore, diskUsage, pruneImages, resetStore, type DiskUsage, type StoreCheck, type VerifyOptions } from './system/store.js';
+import { versionInfo, type VersionInfo } from './system/version.js';
+import type { ImageRecord } from '../store/store.js';
+
+export { HxError, type ErrorKind } from '../errors.js';
+export { Filters } from './filters.js';
+export type { ListImagesOptions };
+export type { EngineOptions, RunRequest, RunIO, RunHooks, ImageRow, HistoryRow, RmiResult, LoadEvent, CommitEvent, SaveFormat, ArchiveInput };
+export type { PullOptions, PullResult, PushOptions, RegistryEvent, RegistryOptions, LoginResult, LogoutResult, HostInfo, DiskUsage, StoreCheck, VersionInfo, ImageRecord };
+export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions, BenchRunResult };
+
+type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
+
+function bind<F extends (ctx: EngineContext, ...rest: never[]) => unknown>(ctx: EngineContext, f: F): Rest<F> {
+  return ((...rest: never[]) => f(ctx, ...rest)) as Rest<F>;
+}
+
+export class Engine {
+  /** Settings and state shared by every namespace of this engine. */
+  readonly context: EngineContext;
+
+  readonly images: {
+    /** docker-archive or OCI archive/layout (a path or a stream), all or nothing. */
+    load(input: ArchiveInput, onEvent?: (e: LoadEvent | CommitEvent) => void): Promise<ImageRecord[]>;
+    save(refs: string[], output: string | Writable, format?: SaveFormat): Promise<void>;
+    /** A root filesystem tarball as a one-layer image. */
+    import(input: string | Readable, ref: string | undefined, changes: string[], message?: string): Promise<ImageRecord>;
+    list(opts?: ListImagesOptions): ImageRow[];
+    tag(source: string, target: string): Promise<void>;
+    remove(refs: string[], force?: boolean): Promise<RmiResult>;
+    inspect(ref: string): Record<string, unknown>;
+    history(ref: string): HistoryRow[];
+    prune(all?: boolean): Promise<{ deleted: string[]; untagged: string[]; reclaimed: number }>;
+  };
+
+  readonly containers: {
+    /** Run a container in the foreground; resolves with docker's exit code. */
+    run(req: RunRequest, io: RunIO, hooks?: RunHooks): Promise<number>;
+  };
+
+  readonly registry: {
+    pull(ref: string, opts?: PullOptions, onEvent?: (e: RegistryEvent) => void): Promise<PullResult>;
+    push(source: string, destination: string | undefined, opts?: PushOptions, onEvent?: (e: RegistryEvent) => void): ReturnType<typeof push>;
+    login(registry: string, username: string, password: string, opts?: RegistryOptions): Promise<LoginResult>;
+    logout(registry: string | undefined, opts?: RegistryOptions): Promise<LogoutResult>;
+  };
+
+  readonly system: {
+    /** The host as hx sees it, with a fix for every problem (needs no store). */
+    info(): HostInfo;
+    version(): VersionInfo;
+    df(): DiskUsage;
+    /** Delete every image, layer and container of the store. */
+    reset(): Promise<void>;
+    check(opts?: VerifyOptions): Promise<StoreCheck & { root: string }>;
+  };
+
+  readonly bench: {
+    layers(o: BenchLayersOptions, hooks?: BenchHooks): Promise<BenchLayersResult>;
+    run(o: BenchRunOptions, hooks?: BenchHooks): Promise<BenchRunResult>;
+  };
+
+  /** An engine over an existing context (the CLI makes the context first). */
+  static from(ctx: EngineContext): Engine {
+    return new Engine(ctx);
+  }
+
+  constructor(options: EngineOptions | EngineContext = {}) {
+    const ctx = options instanceof EngineContext ? options : new EngineContext(options);
+    this.context = ctx;
+    this.images = {
+      load: bind(ctx, loadImages),
+      save: bind(ctx, saveImages),
+      import: bind(ctx, importImage),
+      list: bind(ctx, listImages),
+      tag: bind(ctx, tagImage),
+      remove: bind(ctx, removeImages),
+      inspect: bind(ctx, inspectImage),
+      history: bind(ctx, imageHistory),
+      prune: bind(ctx, pruneImages),
+    };
+    this.containers = { run: bind(ctx, runContainer) };
+    this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
+    this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
+    this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };
+  }
+}
