@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "holder.h"
+#include "monitor/monitor.h"
 
 #ifndef HX_NODE_PATH
 #define HX_NODE_PATH "/usr/bin/node"
@@ -119,6 +120,7 @@ static int runs_on_host(int argc, char **argv) {
 int main(int argc, char **argv) {
     if (argc >= 2 && strncmp(argv[1], "__", 2) == 0) {
         if (strcmp(argv[1], "__holder") == 0) return hx_holder_main();
+        if (strcmp(argv[1], "__monitor") == 0) return hx_monitor_main(argc, argv);
         if (strcmp(argv[1], "__probe-userns") == 0) return hx_probe_userns();
         if (strcmp(argv[1], "__probe-overlay") == 0 && argc >= 3) return hx_probe_overlay(argv[2]);
     }

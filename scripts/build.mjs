@@ -104,7 +104,16 @@ if (want('ts') || want('bundle')) {
 if (want('native')) {
   const cc = findCompiler();
   await writeCliPolicy();
-  compile(cc, [...cflags, '-Ibuild/gen', `-DHX_NODE_PATH="${process.execPath}"`, 'native/launcher.c', 'native/holder.c'], 'build/hx', 'launcher');
+  // One static binary: the hx command, the namespace holder, the probes and the
+  // detached-container monitor (which links the plan parser and the container child of
+  // libhxns). Static: an idle monitor's memory is what a detached container costs.
+  const monitorSources = readdirSync(join(root, 'native/monitor')).filter((f) => f.endsWith('.c')).map((f) => `native/monitor/${f}`);
+  compile(
+    cc,
+    [...cflags, '-static', '-Ibuild/gen', `-DHX_NODE_PATH="${process.execPath}"`, 'native/launcher.c', 'native/holder.c', ...monitorSources, 'native/lib/plan.c', 'native/lib/child.c'],
+    'build/hx',
+    'launcher',
+  );
   const libSources = readdirSync(join(root, 'native/lib')).filter((f) => f.endsWith('.c')).map((f) => `native/lib/${f}`);
   compile(cc, [...cflags, '-shared', '-fPIC', ...libSources, '-lpthread'], 'build/libhxns.so', 'libhxns');
   // Small static programs that run inside containers (no libc of the image needed).

@@ -109,6 +109,17 @@ static napi_value js_signal(napi_env env, napi_callback_info info) {
     return int32_value(env, hx_spawn_signal(id, sig));
 }
 
+/* signalVerified(pid, startTime as a decimal string, sig) -> 0 | -errno */
+static napi_value js_signal_verified(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    int32_t pid, sig;
+    char start[32];
+    if (args(env, info, 3, argv) || napi_get_value_int32(env, argv[0], &pid) || string_arg(env, argv[1], start, sizeof start) ||
+        napi_get_value_int32(env, argv[2], &sig))
+        return int32_value(env, -EINVAL);
+    return int32_value(env, hx_signal_verified(pid, strtoull(start, NULL, 10), sig));
+}
+
 /* setWinsize(fd, rows, cols) -> 0 | -errno */
 static napi_value js_set_winsize(napi_env env, napi_callback_info info) {
     napi_value argv[3];
@@ -118,6 +129,17 @@ static napi_value js_set_winsize(napi_env env, napi_callback_info info) {
         return int32_value(env, -EINVAL);
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
     return int32_value(env, ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0);
+}
+
+/* getWinsize(fd) -> rows << 16 | cols, or -errno (the size of a terminal Node has no
+ * WriteStream for: stdin, when stdout is a pipe) */
+static napi_value js_get_winsize(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    int32_t fd;
+    if (args(env, info, 1, argv) || napi_get_value_int32(env, argv[0], &fd)) return int32_value(env, -EINVAL);
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0) return int32_value(env, -errno);
+    return int32_value(env, (int32_t)(((uint32_t)ws.ws_row << 16) | ws.ws_col));
 }
 
 /* openInRoot(root, path) -> fd (O_RDONLY) | -errno: PATH resolved as if ROOT were "/",
@@ -245,7 +267,9 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
     export_fn(env, exports, "spawn", js_spawn);
     export_fn(env, exports, "collect", js_collect);
     export_fn(env, exports, "signal", js_signal);
+    export_fn(env, exports, "signalVerified", js_signal_verified);
     export_fn(env, exports, "setWinsize", js_set_winsize);
+    export_fn(env, exports, "getWinsize", js_get_winsize);
     export_fn(env, exports, "openInRoot", js_open_in_root);
     export_fn(env, exports, "copyTree", js_copy_tree);
     export_fn(env, exports, "relayStart", js_relay_start);

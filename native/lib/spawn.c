@@ -2,7 +2,7 @@
  *
  * The child is made with clone(CLONE_VM | namespaces) on a stack of its own: no page
  * tables are copied, so the cost does not grow with Node's heap (a fork-style clone took
- * 39 ms at 1.1 GB RSS). The child shares Node's memory until it execs; spawn_child.c
+ * 39 ms at 1.1 GB RSS). The child shares Node's memory until it execs; child.c
  * explains the rules that makes safe. Its stack and plan are freed once its report
  * socket closes: that happens only after execve has switched address spaces, or after
  * the child has exited.
@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -35,174 +36,6 @@
 
 #define CHILD_STACK_SIZE (256 * 1024)
 #define TETHER_STACK_SIZE (64 * 1024)
-
-/* ---- plan parsing ---- */
-
-struct reader {
-    const uint8_t *p, *end;
-};
-
-static int rd_u32(struct reader *r, uint32_t *out) {
-    if (r->end - r->p < 4) return -1;
-    memcpy(out, r->p, 4);
-    r->p += 4;
-    return 0;
-}
-
-static int rd_u64(struct reader *r, uint64_t *out) {
-    if (r->end - r->p < 8) return -1;
-    memcpy(out, r->p, 8);
-    r->p += 8;
-    return 0;
-}
-
-/* A NUL-terminated string inside the record. */
-static int rd_str(struct reader *r, const char **out) {
-    const uint8_t *nul = memchr(r->p, 0, (size_t)(r->end - r->p));
-    if (!nul) return -1;
-    *out = (const char *)r->p;
-    r->p = nul + 1;
-    return 0;
-}
-
-void hx_plan_free(struct hx_plan *p) {
-    if (!p) return;
-    free(p->mounts);
-    free(p->gids);
-    free(p->rlimits);
-    if (p->argv) free(p->argv - 3);
-    free(p->envp);
-    free(p->buf);
-    free(p);
-}
-
-/* Two passes: count repeated records, then fill. All pointers point into p->buf. */
-int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
-    memset(p, 0, sizeof *p);
-    p->stdio[0] = HX_FD_NULL;
-    p->stdio[1] = HX_FD_NULL;
-    p->stdio[2] = HX_FD_NULL;
-    p->report_fd = -1;
-    p->start_fd = -1;
-    if (len < 8) return -EINVAL;
-    p->buf = malloc(len);
-    if (!p->buf) return -ENOMEM;
-    memcpy(p->buf, data, len);
-    uint32_t magic;
-    memcpy(&magic, p->buf, 4);
-    if (magic != HX_PLAN_MAGIC) return -EINVAL;
-
-    size_t nmounts = 0, nrl = 0, nargs = 0, nenv = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        const uint8_t *cur = (const uint8_t *)p->buf + 8, *end = (const uint8_t *)p->buf + len;
-        if (pass == 1) {
-            p->mounts = calloc(nmounts + 1, sizeof *p->mounts);
-            p->rlimits = calloc(nrl + 1, sizeof *p->rlimits);
-            char **args = calloc(nargs + 4, sizeof(char *));
-            p->envp = calloc(nenv + 1, sizeof(char *));
-            if (!p->mounts || !p->rlimits || !args || !p->envp) {
-                free(args);
-                return -ENOMEM;
-            }
-            p->argv = args + 3; /* three slots in front for an init: init, "--", program */
-        }
-        while (cur < end) {
-            if (end - cur < 8) return -EINVAL;
-            uint16_t tag;
-            uint32_t rlen;
-            memcpy(&tag, cur, 2);
-            memcpy(&rlen, cur + 4, 4);
-            cur += 8;
-            if ((size_t)(end - cur) < rlen) return -EINVAL;
-            struct reader r = {cur, cur + rlen};
-            cur += rlen;
-            if (pass == 0) {
-                if (tag == HX_TAG_MOUNT) nmounts++;
-                else if (tag == HX_TAG_RLIMIT) nrl++;
-                else if (tag == HX_TAG_ARG) nargs++;
-                else if (tag == HX_TAG_ENV) nenv++;
-                continue;
-            }
-            switch (tag) {
-            case HX_TAG_ROOTFS:
-                if (rd_str(&r, &p->rootfs)) return -EINVAL;
-                break;
-            case HX_TAG_OPTIONS:
-                if (rd_u32(&r, &p->ns_flags) || rd_u32(&r, &p->options)) return -EINVAL;
-                break;
-            case HX_TAG_HOSTNAME:
-                if (rd_str(&r, &p->hostname)) return -EINVAL;
-                break;
-            case HX_TAG_MOUNT: {
-                struct hx_mount *m = &p->mounts[p->nmounts++];
-                uint32_t zero;
-                if (rd_u32(&r, &m->kind) || rd_u32(&r, &m->flags) || rd_u32(&r, &m->bits) || rd_u32(&r, &zero) ||
-                    rd_str(&r, &m->source) || rd_str(&r, &m->target) || rd_str(&r, &m->fstype) || rd_str(&r, &m->data))
-                    return -EINVAL;
-                if (m->target[0] != '/') return -EINVAL;
-                break;
-            }
-            case HX_TAG_CWD:
-                if (rd_str(&r, &p->cwd)) return -EINVAL;
-                break;
-            case HX_TAG_USER: {
-                uint32_t n;
-                if (rd_u32(&r, &p->uid) || rd_u32(&r, &p->gid) || rd_u32(&r, &n) || n > 65536) return -EINVAL;
-                p->gids = calloc(n + 1, sizeof *p->gids);
-                if (!p->gids) return -ENOMEM;
-                for (uint32_t i = 0; i < n; i++)
-                    if (rd_u32(&r, &p->gids[i])) return -EINVAL;
-                p->ngroups = n;
-                p->has_user = 1;
-                break;
-            }
-            case HX_TAG_CAPS:
-                if (rd_u64(&r, &p->cap_bounding) || rd_u64(&r, &p->cap_effective) || rd_u64(&r, &p->cap_permitted) ||
-                    rd_u64(&r, &p->cap_inheritable) || rd_u64(&r, &p->cap_ambient) || rd_u32(&r, &p->cap_last) || p->cap_last > 63)
-                    return -EINVAL;
-                p->has_caps = 1;
-                break;
-            case HX_TAG_RLIMIT: {
-                struct hx_rlimit *l = &p->rlimits[p->nrlimits++];
-                uint32_t zero;
-                if (rd_u32(&r, &l->resource) || rd_u32(&r, &zero) || rd_u64(&r, &l->soft) || rd_u64(&r, &l->hard)) return -EINVAL;
-                break;
-            }
-            case HX_TAG_SECCOMP:
-                if (rlen == 0 || rlen % 8 != 0 || rlen / 8 > 65535) return -EINVAL;
-                p->seccomp = r.p;
-                p->seccomp_len = rlen;
-                break;
-            case HX_TAG_ARG:
-                if (rd_str(&r, (const char **)&p->argv[p->argc++])) return -EINVAL;
-                break;
-            case HX_TAG_ENV: {
-                const char *e;
-                if (rd_str(&r, &e)) return -EINVAL;
-                p->envp[p->envc++] = (char *)e;
-                if (strncmp(e, "PATH=", 5) == 0) p->path_env = e + 5;
-                break;
-            }
-            case HX_TAG_STDIO:
-                for (int i = 0; i < 3; i++)
-                    if (rd_u32(&r, (uint32_t *)&p->stdio[i])) return -EINVAL;
-                break;
-            case HX_TAG_INIT:
-                if (rd_str(&r, &p->init)) return -EINVAL;
-                p->argv[-3] = (char *)p->init;
-                p->argv[-2] = "--";
-                break;
-            case HX_TAG_TTYGID:
-                if (rd_u32(&r, &p->tty_gid)) return -EINVAL;
-                break;
-            default:
-                return -EINVAL; /* an unknown record: TS and C are out of step */
-            }
-        }
-    }
-    if (!p->rootfs || p->rootfs[0] != '/' || p->argc == 0) return -EINVAL;
-    return 0;
-}
 
 /* ---- children ---- */
 
@@ -215,7 +48,7 @@ struct child {
     int reported_error;
     struct hx_plan *plan;
     void *stack;
-    /* the tether (spawn_child.c hx_tether_main): our end of its pipe, its pidfd, its stack */
+    /* the tether (child.c hx_tether_main): our end of its pipe, its pidfd, its stack */
     int tether_w;
     int tether_pidfd;
     void *tether_stack;
@@ -352,6 +185,39 @@ int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms)
     return (int)n;
 }
 
+/* start time (field 22 of /proc/PID/stat) of PID, or 0 */
+static uint64_t start_time_of(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    p += 2;
+    for (int field = 3; field < 22 && p; field++) {
+        p = strchr(p, ' ');
+        if (p) p++;
+    }
+    return p ? strtoull(p, NULL, 10) : 0;
+}
+
+/* exec: a pidfd of the container's pid 1, after checking it is the process the plan
+ * names (a pid and its start time, so a reused pid is never joined). */
+static int open_join_target(struct hx_plan *plan) {
+    int fd = (int)syscall(SYS_pidfd_open, (pid_t)plan->join_pid, 0);
+    if (fd < 0) return -errno;
+    if (start_time_of((pid_t)plan->join_pid) != plan->join_start) {
+        close(fd);
+        return -ESRCH;
+    }
+    plan->join_pidfd = fd;
+    return 0;
+}
+
 /* Pipes for the slots that ask for one: the child's end replaces the slot, ours goes to
  * NEAR. FAR holds the child's ends, to close once it has its copies. */
 static int make_stdio_pipes(struct hx_plan *plan, int near[3], int far[3]) {
@@ -368,6 +234,27 @@ static int make_stdio_pipes(struct hx_plan *plan, int near[3], int far[3]) {
         plan->stdio[2] = far[1];
     }
     return 0;
+}
+
+struct join_args {
+    struct hx_plan *plan;
+    void *stack;
+    int flags;
+    int pidfd;
+    pid_t pid;
+    int err;
+};
+
+/* Runs on the tether's stack (an exec has no tether), sharing our memory and fds. */
+static int join_helper(void *arg) {
+    struct join_args *a = arg;
+    if (setns(a->plan->join_pidfd, CLONE_NEWPID) < 0) {
+        a->err = errno;
+        _exit(1);
+    }
+    a->pid = clone(hx_child_main, (char *)a->stack + CHILD_STACK_SIZE, a->flags | CLONE_PARENT, a->plan, &a->pidfd);
+    a->err = a->pid < 0 ? errno : 0;
+    _exit(0);
 }
 
 int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out, int32_t *start_fd_out, int32_t stdio_out[3]) {
@@ -394,6 +281,10 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
     }
     r = make_stdio_pipes(plan, near, far);
     if (r < 0) goto fail;
+    if (plan->join_pid) {
+        r = open_join_target(plan);
+        if (r < 0) goto fail;
+    }
     stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     tstack = mmap(NULL, TETHER_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED || tstack == MAP_FAILED) {
@@ -411,9 +302,30 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
     pthread_sigmask(SIG_SETMASK, &all, &old);
     /* SIGCHLD on exit: Node listens for it (process.on('SIGCHLD')) and collects. */
     int flags = CLONE_VM | CLONE_PIDFD | (int)plan->ns_flags | SIGCHLD;
-    pid = clone(hx_child_main, (char *)stack + CHILD_STACK_SIZE, flags, plan, &pidfd);
-    int clone_errno = errno;
-    if (pid > 0) {
+    int clone_errno = 0;
+    if (plan->join_pid) {
+        /* exec: the child must be born in the container's pid namespace, and only a
+         * process that entered it can make one there. Entering is one way when the
+         * container's namespace belongs to hx's user namespace and ours to the host's
+         * (no way back up), so a helper that shares our memory and fds enters it and
+         * clones the child as our child (CLONE_PARENT), then exits. */
+        struct join_args ja = {.plan = plan, .stack = stack, .flags = flags, .pidfd = -1, .pid = -1};
+        pid_t h = clone(join_helper, (char *)tstack + TETHER_STACK_SIZE, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &ja);
+        if (h < 0) {
+            clone_errno = errno;
+        } else {
+            int st;
+            while (waitpid(h, &st, __WALL) < 0 && errno == EINTR) {
+            }
+            pid = ja.pid;
+            pidfd = ja.pidfd;
+            clone_errno = ja.err;
+        }
+    } else {
+        pid = clone(hx_child_main, (char *)stack + CHILD_STACK_SIZE, flags, plan, &pidfd);
+        clone_errno = errno;
+    }
+    if (pid > 0 && !plan->join_pid) {
         /* The tether's arguments live at the top of its own stack (it never returns). */
         struct hx_tether_args *ta = (struct hx_tether_args *)((char *)tstack + TETHER_STACK_SIZE) - 1;
         ta->tether_fd = tp[0];
@@ -475,6 +387,15 @@ fail:
     if (tstack != MAP_FAILED) munmap(tstack, TETHER_STACK_SIZE);
     free(c);
     hx_plan_free(plan);
+    return r;
+}
+
+int hx_signal_verified(int32_t pid, uint64_t start, int sig) {
+    int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (fd < 0) return -errno;
+    /* the pidfd pins the process: after this check the signal cannot reach a newcomer */
+    int r = start_time_of((pid_t)pid) == start ? (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0) : -ESRCH;
+    close(fd);
     return r;
 }
 

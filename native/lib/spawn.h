@@ -1,4 +1,4 @@
-/* libhxns container spawn: shared by the parent side (spawn.c), the child (spawn_child.c)
+/* libhxns container spawn: shared by the parent side (spawn.c), the child (child.c)
  * and the Node-API glue (napi.c). The plan wire format is written by src/runtime/plan.ts;
  * keep the tags and bits in step with it. */
 #ifndef HX_SPAWN_H
@@ -25,6 +25,7 @@ enum hx_plan_tag {
     HX_TAG_STDIO = 12,   /* i32 fds[3]: a parent fd, HX_FD_NULL or HX_FD_TTY */
     HX_TAG_INIT = 13,    /* string: path inside the container of the init to exec as pid 1 */
     HX_TAG_TTYGID = 14,  /* u32 group of the terminal's slave (5 when mapped) */
+    HX_TAG_JOIN = 15,    /* u32 pid, u32 zero, u64 start time: run in that container's namespaces (exec) */
 };
 
 #define HX_FD_NULL (-1)
@@ -83,6 +84,7 @@ enum hx_step {
     HX_STEP_LOOKUP,
     HX_STEP_EXEC,
     HX_STEP_START,
+    HX_STEP_JOIN,
 };
 
 /* What the child sends on its report socket (SOCK_SEQPACKET). */
@@ -156,18 +158,22 @@ struct hx_plan {
     int32_t stdio[3];
     const char *init;
     uint32_t tty_gid;
+    /* exec: the container whose namespaces the child joins (0: none), and a pidfd of it */
+    uint32_t join_pid;
+    uint64_t join_start;
+    int join_pidfd;
     /* channel fds as the child sees them */
     int report_fd;
     int start_fd;
 };
 
-/* What the tether (spawn_child.c) watches: hx's end of a pipe and the container. */
+/* What the tether (child.c) watches: hx's end of a pipe and the container. */
 struct hx_tether_args {
     int tether_fd; /* read end: EOF when hx's process is gone */
     int pidfd;     /* the container's pid 1 */
 };
 
-/* spawn_child.c */
+/* child.c */
 int hx_child_main(void *plan);
 int hx_tether_main(void *args);
 
@@ -181,6 +187,8 @@ int hx_spawn(const uint8_t *plan, size_t len, int32_t *id, int32_t *pid, int32_t
  * exited (then the child is forgotten). WAIT_MS > 0 waits that long for a first report.
  * Returns the number of events, or -errno (-ESRCH: unknown or already collected). */
 int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms);
+/* Send SIG to process PID if its start time is START (a reused pid is left alone). */
+int hx_signal_verified(int32_t pid, uint64_t start, int sig);
 /* Send SIG to the container process ID; 0 or -errno (ESRCH once reaped). */
 int hx_spawn_signal(int32_t id, int sig);
 

@@ -17,6 +17,9 @@ export interface RunFlags {
 
 export interface RunConfig {
   args: string[];
+  /** The two halves of args, as docker's Config shows them. */
+  entrypoint: string[];
+  cmd: string[];
   env: string[];
   cwd: string;
   user: string;
@@ -42,6 +45,8 @@ export function mergeRunConfig(image: ImageConfig, flags: RunFlags): RunConfig {
   const flagEnv = (flags.env ?? []).filter((e) => e.indexOf('=') > 0);
   return {
     args,
+    entrypoint,
+    cmd,
     env: mergeEnv(imageEnv, hasPath ? [] : [`PATH=${DEFAULT_PATH}`], flagEnv),
     cwd: flags.workdir || c.WorkingDir || '/',
     user: flags.user ?? c.User ?? '',

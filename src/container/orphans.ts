@@ -1,11 +1,13 @@
 // The sweep every command runs when it opens the store: containers whose foreground hx
 // died (kill -9, a crash, a closed terminal) were killed with it by their tether
-// (native/lib/spawn_child.c); what they left is unmounted here, and removed (--rm) or
+// (native/lib/child.c); what they left is unmounted here, and removed (--rm) or
 // recorded as exited (docker's 137 for a SIGKILL).
 import type { HostMode } from '../host/mode.js';
 import { storageDriver } from '../layer/drivers/index.js';
 import type { Store } from '../store/store.js';
+import { signalPid } from '../sys/spawn.js';
 import { dirsFor, driverName } from './rootfs.js';
+import { containerAlive } from './state.js';
 
 export function sweepOrphans(store: Store, mode: HostMode): string[] {
   const swept: string[] = [];
@@ -13,13 +15,21 @@ export function sweepOrphans(store: Store, mode: HostMode): string[] {
     try {
       const rec = store.getContainer(orphan.id);
       if (rec) {
+        // A container that outlived its owner (it cleared its parent-death signal, and
+        // its monitor or tether was killed too) is not left running unseen.
+        const st = store.containers.state(rec.id);
+        if (containerAlive(st)) signalPid(st.pid, st.pidStart, 9);
         try {
           storageDriver(driverName(rec)).unmount(dirsFor(store, mode, rec));
         } catch {
           /* its layers are gone: nothing can be mounted over them */
         }
-        if (rec.autoRemove) store.discard(store.containerDir(rec.id));
-        else if (rec.state === 'running') store.putContainer({ ...rec, state: 'exited', exitCode: 137, finishedAt: new Date().toISOString() });
+        if (rec.autoRemove) {
+          store.containers.releaseName(rec.name, rec.id);
+          store.discard(store.containerDir(rec.id));
+        } else if (st.status === 'running' || st.status === 'restarting' || st.status === 'paused') {
+          store.containers.putState(rec.id, { ...st, status: 'exited', exitCode: st.exitCode || 137, pid: 0, pidStart: '', finishedAt: new Date().toISOString(), error: 'its owner died' });
+        }
       }
       swept.push(orphan.id);
     } finally {

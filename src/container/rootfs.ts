@@ -30,20 +30,44 @@ export function dirsFor(store: Store, mode: HostMode, rec: Pick<ContainerRecord,
 
 export interface NewContainer {
   record: ContainerRecord;
-  /** This command owns the container until it releases this (store/owners.ts). */
+  /** This command owns the container until it releases (or hands over) this (store/owners.ts). */
   claim: Claim;
 }
 
 export interface CreateOptions {
   id?: string;
+  /** A unique name given by the user (a conflict is an error)... */
   name?: string;
+  /** ...or one picked under the store lock (docker's adjective_surname): TAKEN says which are in use. */
+  pickName?: (taken: (name: string) => boolean) => string;
+  /** The reference the image was asked for by. */
+  imageRef: string;
   autoRemove?: boolean;
-  /** 'running' when the caller runs it right away and owns it meanwhile. */
-  state?: 'created' | 'running';
+  /** What hx needs to start it again, and docker's Config/HostConfig for inspect. */
+  spec?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  hostConfig?: Record<string, unknown>;
+}
+
+/** docker's message for a name in use (docker/cli and moby: "Conflict. The container name ...") */
+export function nameConflict(name: string, id: string): HxError {
+  return new HxError(`Conflict. The container name "/${name}" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`, {
+    kind: 'conflict',
+    hint: `remove it (hx rm ${id.slice(0, 12)}) or pick another --name`,
+  });
+}
+
+/** Reserve NAME for ID (call under the store lock); a name left by a record that is gone is taken over. */
+export function reserveName(store: Store, name: string, id: string): void {
+  if (store.containers.reserveName(name, id)) return;
+  const holder = store.containers.nameOwner(name);
+  if (holder && store.getContainer(holder)) throw nameConflict(name, holder);
+  store.containers.releaseName(name, holder ?? '');
+  if (!store.containers.reserveName(name, id)) throw nameConflict(name, store.containers.nameOwner(name) ?? '?');
 }
 
 /** The record of a new container of IMAGE, written under the store lock and owned by this command. */
-export async function createContainer(space: ContainerSpace, image: ImageRecord, opts: CreateOptions = {}): Promise<NewContainer> {
+export async function createContainer(space: ContainerSpace, image: ImageRecord, opts: CreateOptions): Promise<NewContainer> {
   const { store } = space;
   const id = opts.id ?? randomBytes(32).toString('hex');
   if (!CONTAINER_ID.test(id)) throw new HxError(`invalid container id ${id}`, { kind: 'invalid-argument' });
@@ -53,16 +77,25 @@ export async function createContainer(space: ContainerSpace, image: ImageRecord,
   const record = await store.locked(() => {
     const dir = store.containerDir(id);
     if (existsSync(join(dir, 'container.json'))) throw new HxError(`container ${id} already exists`, { kind: 'conflict' });
+    const taken = (n: string): boolean => {
+      const holder = store.containers.nameOwner(n);
+      return holder !== undefined && store.getContainer(holder) !== undefined;
+    };
+    const name = opts.name ?? opts.pickName?.(taken) ?? id.slice(0, 12);
+    reserveName(store, name, id);
     const rec: ContainerRecord = {
       id,
-      ...(opts.name ? { name: opts.name } : {}),
+      name,
       image: image.id,
+      imageRef: opts.imageRef,
       layers: image.layers,
       driver: choice.driver,
       rootfs: '',
       created: new Date().toISOString(),
-      state: opts.state ?? 'created',
       ...(opts.autoRemove ? { autoRemove: true } : {}),
+      ...(opts.spec ? { spec: opts.spec } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+      ...(opts.hostConfig ? { hostConfig: opts.hostConfig } : {}),
     };
     const dirs = dirsFor(store, space.mode, rec);
     rec.rootfs = driver.rootfsPath(dirs);
@@ -98,7 +131,10 @@ export async function removeContainer(space: ContainerSpace, id: string): Promis
       /* its layers are gone (rmi -f): nothing is mounted over them either */
     }
   }
-  await store.locked(() => store.discard(store.containerDir(id)));
+  await store.locked(() => {
+    if (rec) store.containers.releaseName(rec.name, rec.id);
+    store.discard(store.containerDir(id));
+  });
 }
 
 /** Unmount every container of the store (hx system reset). */

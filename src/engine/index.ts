@@ -13,7 +13,20 @@
 // namespace: start it with `hx unshare -- node program.js` (docs/ENGINE-API.md).
 import type { Readable, Writable } from 'node:stream';
 import { EngineContext, type EngineOptions } from './context.js';
-import { runContainer, type RunHooks, type RunIO, type RunRequest } from './containers/run.js';
+import { runContainer, runDetached, type RunHooks, type RunIO, type RunRequest } from './containers/run.js';
+import { createContainerRecord, type CreateRequest, type HealthFlags } from './containers/create.js';
+import { startContainer, type StartOptions, type StartResult } from './containers/start.js';
+import { killContainer, restartContainer, stopContainer, waitContainer, type StopOptions } from './containers/lifecycle.js';
+import { cleanupAfterMonitor, pruneContainers, removeContainerByRef, type RemoveOptions } from './containers/remove.js';
+import { listContainers, type ContainerRow, type ListContainersOptions } from './containers/list.js';
+import { inspectContainer } from './containers/inspect.js';
+import { containerLogs, type LogSink, type LogsOptions } from './containers/logs.js';
+import { attachContainer, type AttachOptions, type AttachStreams, type Attachment } from './containers/attach.js';
+import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from './containers/exec.js';
+import { topContainer, type TopResult } from './containers/top.js';
+import { renameContainer } from './containers/rename.js';
+import type { Filters } from './filters.js';
+import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
 import { imageHistory, inspectImage, type HistoryRow } from './images/inspect.js';
 import { listImages, type ImageRow, type ListImagesOptions } from './images/list.js';
@@ -33,6 +46,8 @@ export type { ListImagesOptions };
 export type { EngineOptions, RunRequest, RunIO, RunHooks, ImageRow, HistoryRow, RmiResult, LoadEvent, CommitEvent, SaveFormat, ArchiveInput };
 export type { PullOptions, PullResult, PushOptions, RegistryEvent, RegistryOptions, LoginResult, LogoutResult, HostInfo, DiskUsage, StoreCheck, VersionInfo, ImageRecord };
 export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions, BenchRunResult };
+export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
+export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -61,6 +76,29 @@ export class Engine {
   readonly containers: {
     /** Run a container in the foreground; resolves with docker's exit code. */
     run(req: RunRequest, io: RunIO, hooks?: RunHooks): Promise<number>;
+    /** `run -d`: create and start under a monitor; the container's ID. */
+    runDetached(req: CreateRequest, opts?: Omit<StartOptions, 'claim'>): Promise<{ id: string; warnings: string[] }>;
+    create(req: CreateRequest): Promise<{ id: string; name: string; warnings: string[] }>;
+    start(ref: string, opts?: StartOptions): Promise<StartResult>;
+    stop(ref: string, o?: StopOptions): Promise<ContainerRecord>;
+    kill(ref: string, signal?: string): Promise<ContainerRecord>;
+    restart(ref: string, o?: StopOptions): Promise<ContainerRecord>;
+    /** Block until it stops: its exit code. */
+    wait(ref: string): Promise<number>;
+    remove(ref: string, o?: RemoveOptions): Promise<ContainerRecord>;
+    prune(filters: Filters): Promise<{ deleted: string[] }>;
+    list(o?: ListContainersOptions): ContainerRow[];
+    inspect(ref: string, o?: { size?: boolean }): Record<string, unknown>;
+    logs(ref: string, o: LogsOptions, sink: LogSink): Promise<void>;
+    attach(ref: string, io: AttachStreams, o?: AttachOptions): Promise<Attachment>;
+    exec(ref: string, req: ExecRequest, io: RunIO, hooks?: RunHooks): Promise<number>;
+    execDetached(ref: string, req: ExecRequest): Promise<string>;
+    top(ref: string, psArgs: string[]): TopResult;
+    rename(ref: string, name: string): Promise<void>;
+    /** What a container's monitor runs once it is gone for good (unmount, --rm). */
+    cleanup(id: string): Promise<void>;
+    /** The monitor's health probe: the HEALTHCHECK's exit code. */
+    healthcheck(id: string): Promise<number>;
   };
 
   readonly registry: {
@@ -104,7 +142,28 @@ export class Engine {
       history: bind(ctx, imageHistory),
       prune: bind(ctx, pruneImages),
     };
-    this.containers = { run: bind(ctx, runContainer) };
+    this.containers = {
+      run: bind(ctx, runContainer),
+      runDetached: bind(ctx, runDetached),
+      create: bind(ctx, createContainerRecord),
+      start: bind(ctx, startContainer),
+      stop: bind(ctx, stopContainer),
+      kill: bind(ctx, killContainer),
+      restart: bind(ctx, restartContainer),
+      wait: bind(ctx, waitContainer),
+      remove: bind(ctx, removeContainerByRef),
+      prune: bind(ctx, pruneContainers),
+      list: bind(ctx, listContainers),
+      inspect: bind(ctx, inspectContainer),
+      logs: bind(ctx, containerLogs),
+      attach: bind(ctx, attachContainer),
+      exec: bind(ctx, execInContainer),
+      execDetached: bind(ctx, execDetached),
+      top: bind(ctx, topContainer),
+      rename: bind(ctx, renameContainer),
+      cleanup: bind(ctx, cleanupAfterMonitor),
+      healthcheck: bind(ctx, runHealthcheck),
+    };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };

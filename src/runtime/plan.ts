@@ -31,7 +31,7 @@ export const FD_PIPE_STDOUT = -4;
 
 const TAG = {
   ROOTFS: 1, OPTIONS: 2, HOSTNAME: 3, MOUNT: 4, CWD: 5, USER: 6, CAPS: 7, RLIMIT: 8, SECCOMP: 9, ARG: 10, ENV: 11,
-  STDIO: 12, INIT: 13, TTYGID: 14,
+  STDIO: 12, INIT: 13, TTYGID: 14, JOIN: 15,
 } as const;
 
 const MAGIC = 0x31505848; // "HXP1"
@@ -63,6 +63,8 @@ export interface SpawnPlan {
   /** Path inside the container of the init to run as pid 1 (it runs args). */
   init?: string | undefined;
   ttyGid: number;
+  /** exec: run in the namespaces of this running container's pid 1 (pid and start time). */
+  join?: { pid: number; startTime: bigint } | undefined;
 }
 
 /** Appends records to one growing buffer (a plan has ~60 records; one allocation each
@@ -158,5 +160,6 @@ export function encodePlan(p: SpawnPlan): Buffer {
   w.begin(TAG.STDIO).i32(...p.stdio).end();
   if (p.init) w.begin(TAG.INIT).str(p.init).end();
   w.begin(TAG.TTYGID).u32(p.ttyGid).end();
+  if (p.join) w.begin(TAG.JOIN).u32(p.join.pid, 0).u64(p.join.startTime).end();
   return w.done();
 }

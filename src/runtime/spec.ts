@@ -2,7 +2,7 @@
 // the C child executes. Pure: host facts and the image's passwd/group come in as data,
 // so every rule here is unit-testable.
 import { capabilityMask, resolveCapabilities } from './capabilities.js';
-import { withDefaultEnv } from './env.js';
+import { mergeEnv, withDefaultEnv } from './env.js';
 import { checkDuplicateTargets, defaultMounts, MountKind, protectionMounts, requestToOp, sortMountRequests, type MountOp, type MountRequest } from './mounts.js';
 import { CLONE, FD_TTY, PlanOption, type SpawnPlan } from './plan.js';
 import { mergeUlimits, type Rlimit } from './rlimits.js';
@@ -130,5 +130,52 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
     stdio,
     init: o.init ? INIT_PATH : undefined,
     ttyGid: inp.facts.ttyGroupMapped ? 5 : 0,
+  };
+}
+
+/** exec: a process in a running container, with the container's security settings. */
+export interface ExecInputs {
+  /** The container's own settings (as it was started): caps, seccomp, rlimits, env, user. */
+  container: ContainerOptions;
+  /** What exec asks for on top: args, -u, -w, -e (KEY=VALUE, already expanded), -t, --privileged. */
+  exec: { args: string[]; user?: string | undefined; cwd?: string | undefined; env?: string[] | undefined; tty?: boolean; privileged?: boolean };
+  /** The container's pid 1: pid and start time (a reused pid is never joined). */
+  target: { pid: number; startTime: bigint };
+  facts: HostFacts;
+  files: UserFiles;
+  hostname: string;
+  capabilities: string[];
+  seccomp: Buffer | null;
+  stdio: [number, number, number];
+}
+
+export function buildExecPlan(inp: ExecInputs): SpawnPlan {
+  const c = inp.container;
+  const e = inp.exec;
+  if (e.args.length === 0) throw new ContainerConfigError('no command specified', 'give the command to run in the container');
+  const user = resolveUser(e.user ?? c.user ?? '', inp.files.passwd, inp.files.group, c.groupAdd ?? []);
+  const cwd = absolute(e.cwd || c.cwd || '/', 'working directory');
+  let options = 0;
+  if (e.tty) options |= PlanOption.TTY;
+  if (c.noNewPrivileges) options |= PlanOption.NO_NEW_PRIVS;
+  if (inp.facts.setgroupsAllowed) options |= PlanOption.SETGROUPS;
+  const mask = capabilityMask(inp.capabilities);
+  const tty = e.tty ?? false;
+  const env = withDefaultEnv(mergeEnv(c.env ?? [], e.env ?? []), { hostname: inp.hostname, home: user.home, tty });
+  return {
+    rootfs: '',
+    namespaces: 0,
+    options,
+    mounts: [],
+    cwd,
+    user: { uid: user.uid, gid: user.gid, groups: [user.gid, ...user.additionalGids] },
+    caps: { bounding: mask, effective: mask, permitted: mask, inheritable: 0n, ambient: 0n, lastCap: inp.facts.lastCap },
+    rlimits: mergeUlimits(c.ulimits ?? []),
+    seccomp: inp.seccomp,
+    args: e.args,
+    env,
+    stdio: tty ? [FD_TTY, FD_TTY, FD_TTY] : inp.stdio,
+    ttyGid: inp.facts.ttyGroupMapped ? 5 : 0,
+    join: inp.target,
   };
 }

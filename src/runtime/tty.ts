@@ -4,7 +4,7 @@
 // turns it into SIGINT), copies output out, and keeps the window size in step.
 import { writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { setWinsize } from '../sys/spawn.js';
+import { getWinsize, setWinsize } from '../sys/spawn.js';
 
 export interface TerminalIO {
   /** The user's terminal input, when -i (a TTY stream gets raw mode). */
@@ -58,7 +58,14 @@ export class TerminalSession {
 
   /** Copy the user's window size to the container's terminal (SIGWINCH reaches it). */
   resize(): void {
-    const { columns, rows } = this.io.output;
+    let { columns, rows } = this.io.output;
+    if (!columns || !rows) {
+      // output is not a terminal (`hx run -it ... | cat`): docker still sizes the
+      // container's terminal, from the one the user types in
+      const size = getWinsize(0);
+      columns = size?.cols;
+      rows = size?.rows;
+    }
     if (this.closed || !columns || !rows) return;
     try {
       setWinsize(this.fd, rows, columns);

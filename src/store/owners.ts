@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { flock, LOCK } from '../sys/libc.js';
 
 export interface Claim {
+  /** The fd holding the lock: a monitor started for the container inherits it. */
+  readonly fd: number;
   /** The container is no longer owned (its marker goes first, then the lock). */
   release(): void;
+  /** Another process (the monitor) holds the lock now: close ours, keep the marker. */
+  handOver(): void;
 }
 
 export interface Orphan {
@@ -44,6 +48,7 @@ export class ContainerOwners {
     writeFileSync(marker, '', { mode: 0o600 });
     let released = false;
     return {
+      fd,
       release: () => {
         if (released) return;
         released = true;
@@ -54,7 +59,21 @@ export class ContainerOwners {
         }
         closeSync(fd);
       },
+      handOver: () => {
+        if (released) return;
+        released = true;
+        closeSync(fd);
+      },
     };
+  }
+
+  /** End an ownership a monitor held (its cleanup runs after the container is gone). */
+  unmark(id: string): void {
+    try {
+      unlinkSync(join(this.runningDir, id));
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Containers whose owner is gone, each with its lock now held by us. */

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from './atomic.js';
 import { digestHex, isDigest } from './digest.js';
 import { FileLock } from './lock.js';
+import { ContainerRecords, type ContainerRecord } from './containers.js';
 import { ContainerOwners } from './owners.js';
 import { cleanTempDirs, createTempDir, liveTempNames, type CleanResult, type TempDir } from './temp.js';
 
@@ -48,28 +49,7 @@ export interface ImageRecord {
   created: string; // when it entered this store
 }
 
-export interface ContainerRecord {
-  id: string;
-  name?: string;
-  image: string; // image id
-  /** Chain IDs of the image's layers: GC keeps them while the record exists. */
-  layers: string[];
-  driver: string;
-  /** created -> running (owned by a live hx, see store/owners.ts) -> exited */
-  state?: 'created' | 'running' | 'exited';
-  /** --rm: removed when it exits (also by the sweep after its owner died). */
-  autoRemove?: boolean;
-  exitCode?: number;
-  finishedAt?: string;
-  /** Where the container's root filesystem is (the overlay mount point or the vfs copy). */
-  rootfs: string;
-  upper?: string;
-  work?: string;
-  created: string;
-  [key: string]: unknown;
-}
-
-export const CONTAINER_ID = /^[a-f0-9]{64}$/;
+export { CONTAINER_ID, EMPTY_STATE, type ContainerRecord, type ContainerState, type ContainerStatus, type ContainerOwner } from './containers.js';
 
 function randomLink(): string {
   // 26 chars of base32, like containers/storage: short enough for ~130 layers in 4 KiB.
@@ -96,6 +76,8 @@ export class Store {
   readonly tmpDir: string;
   /** Which containers a live command supervises (store/owners.ts). */
   readonly owners: ContainerOwners;
+  /** Container records, their states and names (store/containers.ts). */
+  readonly containers: ContainerRecords;
   private lock: FileLock;
 
   constructor(readonly root: string) {
@@ -107,6 +89,7 @@ export class Store {
     this.tmpDir = join(root, 'tmp');
     this.lock = new FileLock(join(root, 'store.lock'));
     this.owners = new ContainerOwners(this.containersDir, root);
+    this.containers = new ContainerRecords(this.containersDir);
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */
@@ -267,25 +250,19 @@ export class Store {
   // ---- containers ----
 
   containerDir(id: string): string {
-    return join(this.containersDir, id);
+    return this.containers.containerDir(id);
   }
 
   getContainer(id: string): ContainerRecord | undefined {
-    if (!CONTAINER_ID.test(id)) return undefined;
-    return readJson<ContainerRecord>(join(this.containerDir(id), 'container.json'));
+    return this.containers.get(id);
   }
 
   listContainers(): ContainerRecord[] {
-    const out: ContainerRecord[] = [];
-    for (const name of readdirSync(this.containersDir)) {
-      const rec = this.getContainer(name);
-      if (rec) out.push(rec);
-    }
-    return out;
+    return this.containers.list();
   }
 
   putContainer(rec: ContainerRecord): void {
-    writeJsonAtomic(join(this.containerDir(rec.id), 'container.json'), rec);
+    this.containers.put(rec);
   }
 
   // ---- pins: what an unfinished command relies on; GC keeps it while the owner lives ----
@@ -338,7 +315,7 @@ export class Store {
         /* a missing manifest blob keeps nothing more */
       }
     }
-    for (const c of this.listContainers()) for (const l of (c.layers as string[] | undefined) ?? []) layers.add(l);
+    for (const c of this.listContainers()) for (const l of c.layers ?? []) layers.add(l);
     for (const l of this.listLayers()) if (layers.has(l.chainId)) blobs.add(l.digest);
     return { layers, blobs };
   }

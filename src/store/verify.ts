@@ -245,6 +245,9 @@ class Verifier {
       for (const l of layers) {
         if (typeof l !== 'string' || !this.layers.has(l)) this.add(subject, `its layer ${String(l)} is missing`, 'remove the container; its root filesystem cannot be mounted');
       }
+      if (typeof rec.name === 'string' && this.store.containers.nameOwner(rec.name) !== rec.id) {
+        this.add(subject, `its name ${rec.name} is not reserved for it in container-names/`, 'rename it (hx rename) to reserve a name again');
+      }
     }
   }
 

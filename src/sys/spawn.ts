@@ -12,7 +12,9 @@ interface HxnsAddon {
   relayFinish(id: number): number[] | number;
   collect(id: number, waitMs: number): Buffer | number;
   signal(id: number, sig: number): number;
+  signalVerified(pid: number, startTime: string, sig: number): number;
   setWinsize(fd: number, rows: number, cols: number): number;
+  getWinsize(fd: number): number;
   openInRoot(root: string, path: string): number;
   copyTree(srcRoot: string, srcPath: string, dstRoot: string, dstPath: string, flags: number, uid: number, gid: number): (number | string)[];
 }
@@ -81,8 +83,24 @@ export function signalChild(id: number, signal: number): boolean {
   return true;
 }
 
+/** Signal process PID only if it is still the one that started at START TIME (pidfd);
+ * false when it is gone (or the pid now names another process). */
+export function signalPid(pid: number, startTime: string, signal: number): boolean {
+  const r = native().signalVerified(pid, startTime, signal);
+  if (r === -3 /* ESRCH */) return false;
+  check('pidfd_send_signal', r, String(pid));
+  return true;
+}
+
 export function setWinsize(fd: number, rows: number, cols: number): void {
   check('ioctl TIOCSWINSZ', native().setWinsize(fd, rows, cols));
+}
+
+/** The window size of the terminal FD (undefined when it is none, or has no size). */
+export function getWinsize(fd: number): { rows: number; cols: number } | undefined {
+  const r = native().getWinsize(fd);
+  if (r <= 0) return undefined;
+  return { rows: r >>> 16, cols: r & 0xffff };
 }
 
 /** Open PATH for reading as if ROOT were "/": symlinks cannot leave ROOT. */

@@ -4,10 +4,11 @@
 // window size follows, and the user's terminal is restored afterwards.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { hxBin, need, removeTree, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
+import { quote, underPty as ptyRun } from '../lib/pty.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
 need(spawnSync('script', ['--version']).status === 0, 'util-linux script is installed');
@@ -15,40 +16,7 @@ const work = tempDir('hx-run-tty-');
 const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
 const env = { ...process.env, HX_STORAGE_ROOT: join(work, 'store') };
 
-const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Run SHELL_LINE under `script` (a pty), typing each of STEPS once OUTPUT matches its
- * `after` pattern. Resolves { code, output }.
- */
-function underPty(shellLine, steps = [], timeoutMs = 20000) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qefc', shellLine, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let next = 0;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out; output so far:\n${output}`));
-    }, timeoutMs);
-    const feed = () => {
-      while (next < steps.length && steps[next].after.test(output)) {
-        const { send } = steps[next++];
-        setTimeout(() => child.stdin.write(send), 50);
-      }
-    };
-    child.stdout.on('data', (d) => {
-      output += d;
-      feed();
-    });
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, output });
-    });
-    feed();
-  });
-}
+const underPty = (line, steps, o = {}) => ptyRun(line, steps, { env, ...o });
 
 const hxRun = (flags, cmd) => `${hxBin} run --rm --rootfs ${quote(rootfs)} ${flags} ${cmd}`;
 

@@ -9,7 +9,7 @@ const { createContainer, mountRootfs, removeContainer } = await import(`${root}d
 const { resolveImage } = await import(`${root}dist/image/resolve.js`);
 const ctx = new EngineContext(process.argv[3] ? { storageDriver: process.argv[3] } : {});
 const image = resolveImage(ctx.store, process.argv[2]);
-const { record, claim } = await createContainer(ctx, image);
+const { record, claim } = await createContainer(ctx, image, { imageRef: process.argv[2] });
 try {
   const rootfs = mountRootfs(ctx, record);
   process.stdout.write(JSON.stringify({ driver: record.driver, listing: listRootfs(rootfs) }) + '\n');

@@ -1,6 +1,6 @@
 // The container child runs in Node's address space (CLONE_VM) until execve: it must not
 // call into libc through the PLT (errno in Node's TLS, lazy-binding locks). Check the
-// compiled code of every child function (c_* and hx_child_main in native/lib/spawn_child.c).
+// compiled code of every child function (c_* and hx_child_main in native/lib/child.c).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 // `hx history` as docker formats it (docker/cli cli/command/formatter/history.go).
 import type { HistoryRow } from '../../engine/index.js';
 import type { ListSpec } from './formatter.js';
-import { humanSizeWithPrecision, timeAgo, truncateId } from './units.js';
+import { ellipsis, humanSizeWithPrecision, timeAgo, truncateId } from './units.js';
 
 export const HISTORY_LIST: ListSpec = {
   defaultFormat: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
@@ -9,12 +9,6 @@ export const HISTORY_LIST: ListSpec = {
   headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
   rowType: '*formatter.historyContext',
 };
-
-/** docker's stringutils.Ellipsis: at most N characters, the last one "…". */
-function ellipsis(s: string, n: number): string {
-  const chars = [...s];
-  return chars.length > n ? chars.slice(0, n - 1).join('') + '…' : s;
-}
 
 export function historyRow(r: HistoryRow, o: { trunc: boolean; human: boolean; now?: number }): Record<string, string> {
   const created = Date.parse(r.created);

@@ -31,35 +31,8 @@ export function bytesSize(bytes: number): string {
   return sprintf('%.4g%s', [size, unit]);
 }
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** Go's math.Round: halves away from zero. */
-const round = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
-
-/**
- * units.HumanDuration of MS milliseconds: "Less than a second", "1 second", "About a minute",
- * "3 minutes", "About an hour", "4 hours", "3 days", "2 weeks", "2 months", "2 years";
- * hours and longer units rounded to the nearest (go-units duration_test.go).
- */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / SECOND);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / MINUTE);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = round(ms / HOUR);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${round(ms / DAY)} days`;
-  if (hours < 24 * 30 * 2) return `${round(ms / (7 * DAY))} weeks`;
-  if (hours < 24 * 365 * 2) return `${round(ms / (30 * DAY))} months`;
-  return `${round(ms / (365 * DAY))} years`;
-}
+export { humanDuration } from '../../engine/docker-syntax/units.js';
+import { humanDuration } from '../../engine/docker-syntax/units.js';
 
 /** docker images' CreatedSince: "2 weeks ago". */
 export function timeAgo(then: Date | number | string, now: Date | number = Date.now()): string {
@@ -68,6 +41,12 @@ export function timeAgo(then: Date | number | string, now: Date | number = Date.
 
 function toMs(t: Date | number | string): number {
   return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : t;
+}
+
+/** docker's stringutils.Ellipsis: at most N characters, the last one "…". */
+export function ellipsis(s: string, n: number): string {
+  const chars = [...s];
+  return chars.length > n ? chars.slice(0, n - 1).join('') + '…' : s;
 }
 
 /** stringid.TruncateID: drop an algorithm prefix ("sha256:"), keep 12 characters. */

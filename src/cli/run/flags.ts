@@ -2,7 +2,11 @@
 // bundles, -eK=V, --flag=value, options stop at the first argument) and their translation
 // to the engine's container options.
 import { UsageError } from '../../errors.js';
-import { parseEnvFile } from '../../engine/docker-syntax/envfile.js';
+import { parseEnvFile, parseLabelFile } from '../../engine/docker-syntax/envfile.js';
+import { parseDetachKeys } from '../../engine/docker-syntax/detach-keys.js';
+import { parseDuration } from '../../engine/docker-syntax/duration.js';
+import { invalidFlagArgument } from '../../engine/docker-syntax/flag-error.js';
+import type { CreateRequest, HealthFlags } from '../../engine/containers/create.js';
 import { expandEnvFlag, mergeEnv, parseMountFlag, parseTmpfsFlag, parseUlimit, parseVolumeFlag, type RunOptions } from '../../engine/run-options.js';
 import { commandHelp } from '../help.js';
 import { parseInvocation } from '../parser.js';
@@ -43,6 +47,18 @@ export interface RunFlags {
   sigProxy: boolean;
   quiet: boolean;
   help: boolean;
+  /** -a STDIN|STDOUT|STDERR */
+  attach: string[];
+  cidfile?: string;
+  detachKeys?: string;
+  restart?: string;
+  logDriver?: string;
+  logOpts: string[];
+  stopSignal?: string;
+  stopTimeout?: number;
+  labels: string[];
+  labelFiles: string[];
+  health: { cmd?: string; interval?: string; retries?: number; startInterval?: string; startPeriod?: string; timeout?: string; disable: boolean };
 }
 
 /** The parsed flags as the run path uses them (the table's flag names, in camelCase). */
@@ -77,6 +93,11 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     help: f.help === true,
     sigProxy: f['sig-proxy'] !== false,
     quiet: f.quiet === true,
+    attach: list('attach'),
+    logOpts: list('log-opt'),
+    labels: list('label'),
+    labelFiles: list('label-file'),
+    health: { disable: f['no-healthcheck'] === true },
   };
   const set = <K extends keyof RunFlags>(key: K, value: RunFlags[K] | undefined): void => {
     if (value !== undefined) flags[key] = value;
@@ -89,6 +110,19 @@ export function runFlagsOf(inv: Invocation): RunFlags {
   set('entrypoint', str('entrypoint'));
   set('name', str('name'));
   set('platform', str('platform'));
+  set('cidfile', str('cidfile'));
+  set('detachKeys', str('detach-keys'));
+  set('restart', str('restart'));
+  set('logDriver', str('log-driver'));
+  set('stopSignal', str('stop-signal'));
+  if (typeof f['stop-timeout'] === 'number') flags.stopTimeout = f['stop-timeout'];
+  const h = flags.health;
+  if (str('health-cmd') !== undefined) h.cmd = str('health-cmd')!;
+  if (str('health-interval') !== undefined) h.interval = str('health-interval')!;
+  if (str('health-timeout') !== undefined) h.timeout = str('health-timeout')!;
+  if (str('health-start-period') !== undefined) h.startPeriod = str('health-start-period')!;
+  if (str('health-start-interval') !== undefined) h.startInterval = str('health-start-interval')!;
+  if (typeof f['health-retries'] === 'number') h.retries = f['health-retries'];
   const pull = str('pull');
   if (pull !== undefined) {
     if (pull !== 'always' && pull !== 'missing' && pull !== 'never') throw new UsageError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
@@ -135,7 +169,6 @@ export interface OptionSources {
 
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
 export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions {
-  if (flags.detach) throw new UsageError('-d/--detach is not supported yet', 'run in the foreground, or under nohup');
   const network = flags.network ?? 'none';
   if (network !== 'none' && network !== 'host') {
     throw new UsageError(`--network ${network} is not supported yet`, 'use --network none (the default) or --network host');
@@ -170,6 +203,60 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
   if (flags.user !== undefined) o.user = flags.user;
   if (flags.hostname !== undefined) o.hostname = flags.hostname;
   return o;
+}
+
+/** The container settings beyond the process ones: restart, logging, stop, labels, health. */
+export function createSettings(flags: RunFlags, src: OptionSources): Omit<CreateRequest, 'image' | 'command' | 'options'> {
+  const labels: Record<string, string> = {};
+  const labelLines = [
+    ...flags.labelFiles.flatMap((path) => {
+      let text: Uint8Array | string;
+      try {
+        text = src.readFile(path);
+      } catch (e) {
+        throw new UsageError(`--label-file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
+      return parseLabelFile(text, path);
+    }),
+    ...flags.labels,
+  ];
+  for (const l of labelLines) {
+    const eq = l.indexOf('=');
+    labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  const duration = (value: string | undefined, flag: string): number | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return Number(parseDuration(value));
+    } catch (e) {
+      throw invalidFlagArgument(value, flag, e);
+    }
+  };
+  const h = flags.health;
+  const health: HealthFlags = { ...(h.disable ? { disable: true } : {}) };
+  const set = <K extends keyof HealthFlags>(k: K, v: HealthFlags[K] | undefined): void => {
+    if (v !== undefined) health[k] = v;
+  };
+  set('cmd', h.cmd);
+  set('interval', duration(h.interval, '--health-interval'));
+  set('timeout', duration(h.timeout, '--health-timeout'));
+  set('startPeriod', duration(h.startPeriod, '--health-start-period'));
+  set('startInterval', duration(h.startInterval, '--health-start-interval'));
+  set('retries', h.retries);
+  if (flags.detachKeys !== undefined) parseDetachKeys(flags.detachKeys);
+  return {
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    autoRemove: flags.rm,
+    openStdin: flags.interactive,
+    ...(flags.restart !== undefined ? { restart: flags.restart } : {}),
+    ...(flags.logDriver !== undefined ? { logDriver: flags.logDriver } : {}),
+    logOpts: flags.logOpts,
+    ...(flags.stopSignal !== undefined ? { stopSignal: flags.stopSignal } : {}),
+    ...(flags.stopTimeout !== undefined ? { stopTimeout: flags.stopTimeout } : {}),
+    labels,
+    health,
+    ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+  };
 }
 
 export { RUN_FLAGS };

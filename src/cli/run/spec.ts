@@ -33,6 +33,23 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'platform', type: 'string', typeName: 'string', description: 'Set platform if server is multi-platform capable' },
   { name: 'sig-proxy', type: 'bool', description: 'Proxy received signals to the process', defaultText: 'true' },
   { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the pull output' },
+  { name: 'attach', short: 'a', type: 'list', typeName: 'list', description: 'Attach to STDIN, STDOUT or STDERR' },
+  { name: 'cidfile', type: 'string', typeName: 'string', description: 'Write the container ID to the file', complete: 'files' },
+  { name: 'detach-keys', type: 'string', typeName: 'string', description: 'Override the key sequence for detaching a container' },
+  { name: 'restart', type: 'string', typeName: 'string', description: 'Restart policy to apply when a container exits', defaultText: '"no"', complete: { values: ['no', 'always', 'unless-stopped', 'on-failure'] } },
+  { name: 'log-driver', type: 'string', typeName: 'string', description: 'Logging driver for the container', complete: { values: ['json-file', 'none'] } },
+  { name: 'log-opt', type: 'list', typeName: 'list', description: 'Log driver options' },
+  { name: 'stop-signal', type: 'string', typeName: 'string', description: 'Signal to stop the container' },
+  { name: 'stop-timeout', type: 'int', typeName: 'int', description: 'Timeout (in seconds) to stop a container' },
+  { name: 'label', short: 'l', type: 'list', typeName: 'list', description: 'Set meta data on a container' },
+  { name: 'label-file', type: 'list', typeName: 'list', description: 'Read in a line delimited file of labels', complete: 'files' },
+  { name: 'health-cmd', type: 'string', typeName: 'string', description: 'Command to run to check health' },
+  { name: 'health-interval', type: 'string', typeName: 'duration', description: 'Time between running the check (ms|s|m|h)', defaultText: '0s' },
+  { name: 'health-retries', type: 'int', typeName: 'int', description: 'Consecutive failures needed to report unhealthy' },
+  { name: 'health-start-interval', type: 'string', typeName: 'duration', description: 'Time between running the check during the start period (ms|s|m|h)', defaultText: '0s' },
+  { name: 'health-start-period', type: 'string', typeName: 'duration', description: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)', defaultText: '0s' },
+  { name: 'health-timeout', type: 'string', typeName: 'duration', description: 'Maximum time to allow one check to run (ms|s|m|h)', defaultText: '0s' },
+  { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
 ];
 
 export const RUN_SPEC: CommandShape = {

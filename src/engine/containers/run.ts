@@ -1,36 +1,26 @@
-// `hx run`: a container from an image (or a root filesystem directory) in the
-// foreground, docker's exit code out. The use case lives here, the parts below it:
-// container/rootfs (record, driver mount), container/config (the image config merged
-// with the flags), container/volumes (the image's VOLUMEs), container/foreground (spawn,
-// stdio, exit).
+// `hx run`: a container from an image (or a root filesystem directory). In the
+// foreground this process is its owner and supervisor (the fast path: no monitor); with
+// -d it is created, handed to a monitor (start.ts) and this returns its ID. The parts:
+// create.ts (record, config merge), container/rootfs (driver mount), container/volumes
+// (the image's VOLUMEs), container/foreground (spawn, stdio, exit).
 import { UsageError } from '../../errors.js';
-import { mergeRunConfig } from '../../container/config.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
-import { createContainer, mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
+import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes } from '../../container/volumes.js';
-import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
-import { imageConfigOf, resolveImage } from '../../image/resolve.js';
-import type { ContainerOptions } from '../../runtime/spec.js';
+import { ownStartTime, readProcStat } from '../../host/procstat.js';
+import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { createFromImage, type CreateRequest, type RunOptions } from './create.js';
+import type { Attachment } from './attach.js';
+import { startContainer, type StartOptions } from './start.js';
 
-export type { RunHooks, RunIO };
+export type { RunHooks, RunIO, RunOptions };
 
-/** docker's process and security settings of a container (what `hx run`'s flags give). */
-export type RunOptions = Omit<ContainerOptions, 'rootfs' | 'args'>;
-
-export interface RunRequest {
+export interface RunRequest extends Omit<CreateRequest, 'image'> {
   /** An image (name or ID)... */
   image?: string;
-  /** ...or a directory holding a root filesystem (hx's --rootfs). */
+  /** ...or a directory holding a root filesystem (hx's --rootfs: no record, foreground only). */
   rootfs?: string;
-  /** Arguments after IMAGE (they replace the image's Cmd), or the command for a rootfs. */
-  command: string[];
-  /** --entrypoint ('' clears the image's). */
-  entrypoint?: string | undefined;
-  options: RunOptions;
-  name?: string | undefined;
-  /** --rm: remove the container when it exits (also if this process dies). */
-  autoRemove?: boolean;
 }
 
 export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunIO, hooks: RunHooks = {}): Promise<number> {
@@ -44,49 +34,48 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const store = ctx.store;
-  if (isHelloWorld(req.image)) await ensureHelloWorld(store, ctx.layerContext());
-  const image = resolveImage(store, req.image);
-  const config = mergeRunConfig(imageConfigOf(store, image), {
-    entrypoint: req.entrypoint,
-    cmd: req.command,
-    env: req.options.env ?? [],
-    workdir: req.options.cwd,
-    user: req.options.user,
-  });
-  const { record, claim } = await createContainer(ctx, image, { name: req.name, autoRemove: req.autoRemove ?? false, state: 'running' });
+  const { record, claim, spec } = await createFromImage(ctx, { ...req, image: req.image });
   phase?.('store-lookup');
   let code: number | undefined;
+  let startedAt = '';
+  let failure: (Error & { exitCode?: number }) | undefined;
+  const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
-    const userTargets = new Set((req.options.mounts ?? []).map((m) => m.target));
-    const volumes = imageVolumes(store.containerDir(record.id), rootfs, config.volumes, userTargets);
-    code = await runForeground(
-      {
-        ...req.options,
-        ...(config.user ? { user: config.user } : {}),
-        rootfs,
-        args: config.args,
-        env: config.env,
-        cwd: config.cwd,
-        mounts: [...volumes, ...(req.options.mounts ?? [])],
+    const userMounts = spec.options.mounts ?? [];
+    const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts] }, host, io, {
+      ...withPhase,
+      onStarted: (c) => {
+        startedAt = new Date().toISOString();
+        // what ps, exec and stop of other hx commands read: this process owns it
+        store.containers.putState(record.id, { ...EMPTY_STATE, status: 'running', pid: c.pid, pidStart: readProcStat(c.pid)?.startTime ?? '', owner, startedAt });
+        hooks.onStarted?.(c);
       },
-      host,
-      io,
-      withPhase,
-    );
+    });
     return code;
+  } catch (e) {
+    failure = e as Error & { exitCode?: number };
+    throw e;
   } finally {
     try {
       if (req.autoRemove) await removeContainer(ctx, record.id);
       else {
         unmountRootfs(ctx, record);
-        const rec = store.getContainer(record.id);
-        if (rec) store.putContainer({ ...rec, state: 'exited', ...(code !== undefined ? { exitCode: code } : {}), finishedAt: new Date().toISOString() });
+        if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, startedAt, finishedAt: new Date().toISOString() });
+        else if (failure) store.containers.putState(record.id, { ...EMPTY_STATE, exitCode: failure.exitCode ?? 125, error: failure.message });
       }
     } finally {
       claim.release();
       phase?.('teardown');
     }
   }
+}
+
+/** `hx run -d`: create, then start under a monitor; the container's record. */
+export async function runDetached(ctx: EngineContext, req: CreateRequest, opts: Omit<StartOptions, 'claim'> = {}): Promise<{ id: string; warnings: string[]; attachment?: Attachment }> {
+  const created = await createFromImage(ctx, req);
+  const started = await startContainer(ctx, created.record.id, { ...opts, claim: created.claim });
+  return { id: created.record.id, warnings: created.warnings, ...(started.attachment ? { attachment: started.attachment } : {}) };
 }

@@ -333,3 +333,34 @@ export function parseWeightDevice(value: string): WeightDevice {
   }
   return { Path: path, Weight: weight };
 }
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Go's math.Round: halves away from zero. */
+const roundHalfAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
+
+/**
+ * units.HumanDuration of MS milliseconds: "Less than a second", "1 second", "About a minute",
+ * "3 minutes", "About an hour", "4 hours", "3 days", "2 weeks", "2 months", "2 years";
+ * hours and longer units rounded to the nearest (go-units duration_test.go).
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / SECOND_MS);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / MINUTE_MS);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = roundHalfAway(ms / HOUR_MS);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${roundHalfAway(ms / DAY_MS)} days`;
+  if (hours < 24 * 30 * 2) return `${roundHalfAway(ms / (7 * DAY_MS))} weeks`;
+  if (hours < 24 * 365 * 2) return `${roundHalfAway(ms / (30 * DAY_MS))} months`;
+  return `${roundHalfAway(ms / (365 * DAY_MS))} years`;
+}
+

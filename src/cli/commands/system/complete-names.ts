@@ -1,4 +1,4 @@
-// `hx __complete images`: names for the shell completion scripts (quiet on any error).
+// `hx __complete images|containers`: names for the shell completion scripts (quiet on any error).
 import type { CommandRun } from '../../spec.js';
 
 export const run: CommandRun = async (ctx, inv) => {
@@ -8,6 +8,9 @@ export const run: CommandRun = async (ctx, inv) => {
       const names = new Set<string>();
       for (const r of engine.images.list()) if (r.repository !== '<none>') names.add(r.tag === '<none>' ? r.repository : `${r.repository}:${r.tag}`);
       ctx.stdout.write([...names].sort().join('\n') + (names.size ? '\n' : ''));
+    } else if (inv.args[0] === 'containers') {
+      const names = engine.containers.list({ all: true }).map((r) => r.name).sort();
+      ctx.stdout.write(names.join('\n') + (names.length ? '\n' : ''));
     }
   } catch {
     /* completion must never print errors into the user's command line */

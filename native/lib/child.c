@@ -504,6 +504,18 @@ C void c_setup_stdio(struct hx_plan *p) {
     }
 }
 
+/* ---- exec: into a running container's namespaces ----
+ * The parent already put this child in the container's pid namespace (setns on its own
+ * thread before clone: a pid namespace can only be entered by the next child). The rest
+ * join here, in one call on the pidfd; joining the mount namespace also makes its root
+ * (the container's pivoted root) our root and cwd. */
+C void c_join(struct hx_plan *p) {
+    long r = SYS2(SYS_setns, p->join_pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP);
+    if (r < 0) c_fail(p, HX_STEP_JOIN, r, "setns");
+    r = SYS1(SYS_chdir, "/");
+    if (r < 0) c_fail(p, HX_STEP_JOIN, r, "/");
+}
+
 /* ---- network: bring up lo in the new network namespace ---- */
 C void c_loopback_up(struct hx_plan *p) {
     long s = SYS3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -598,6 +610,10 @@ int hx_child_main(void *arg) {
     SYS0(SYS_setsid);
     c_setup_stdio(p);
     SYS1(SYS_umask, 022);
+    if (p->join_pid) {
+        c_join(p);
+        goto joined;
+    }
 
     /* Mounts made here must not propagate back to the host (or the holder). */
     r = SYS5(SYS_mount, 0, "/", 0, MS_SLAVE | MS_REC, 0);
@@ -622,6 +638,7 @@ int hx_child_main(void *arg) {
         if (r < 0) c_fail(p, HX_STEP_HOSTNAME, r, p->hostname);
     }
     if (p->options & HX_OPT_LOOPBACK_UP) c_loopback_up(p);
+joined:
     if (p->options & HX_OPT_TTY) c_setup_tty(p);
     if (p->cwd) {
         r = SYS1(SYS_chdir, p->cwd);

@@ -1,0 +1,41 @@
+// `hx wait`, `hx rename`, `hx top`, `hx port`: the small container commands.
+import { UsageError } from '../../../errors.js';
+import { alignTable } from '../../format/tabwriter.js';
+import type { CommandRun } from '../../spec.js';
+import { formatError } from '../../errors.js';
+
+/** docker wait: each container's exit code on its own line, as it stops. */
+export const wait: CommandRun = async (ctx, inv) => {
+  const engine = await ctx.engine();
+  let failed = 0;
+  for (const ref of inv.args) {
+    try {
+      ctx.stdout.write(`${await engine.containers.wait(ref)}\n`);
+    } catch (e) {
+      failed++;
+      ctx.stderr.write(formatError(e).text);
+    }
+  }
+  return failed ? 1 : 0;
+};
+
+export const rename: CommandRun = async (ctx, inv) => {
+  const engine = await ctx.engine();
+  await engine.containers.rename(inv.args[0]!, inv.args[1]!);
+};
+
+export const top: CommandRun = async (ctx, inv) => {
+  const engine = await ctx.engine();
+  const r = engine.containers.top(inv.args[0]!, inv.args.slice(1));
+  ctx.stdout.write(alignTable([r.Titles.join('\t'), ...r.Processes.map((p) => p.join('\t'))].join('\n') + '\n'));
+};
+
+/** Published ports: hx has no port publishing yet, so there is none to list. */
+export const port: CommandRun = async (ctx, inv) => {
+  const engine = await ctx.engine();
+  engine.containers.inspect(inv.args[0]!); // the container must exist
+  if (inv.args[1] !== undefined) {
+    const key = inv.args[1].includes('/') ? inv.args[1] : `${inv.args[1]}/tcp`;
+    throw new UsageError(`No public port '${key}' published for ${inv.args[0]}`, 'hx does not publish ports yet (-p is not supported)');
+  }
+};
