@@ -10,7 +10,7 @@ import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { sha256Digest } from '../store/digest.js';
 import type { ImageRecord, Store } from '../store/store.js';
 import { buildDir } from '../sys/install.js';
-import { commitImage } from './commit.js';
+import { storeImage } from './store-image.js';
 import { findImage, normalizedName } from './resolve.js';
 
 export const HELLO_NAME = 'docker.io/library/hello-world:latest';
@@ -41,7 +41,7 @@ export async function ensureHelloWorld(store: Store, ctx: LayerContext): Promise
     rootfs: { type: 'layers', diff_ids: [diffId] },
     history: [{ created: CREATED, created_by: 'hx: built in from native/static/hello.c', comment: 'hx built-in image' }],
   };
-  return commitImage(
+  return storeImage(
     store,
     { configBytes: Buffer.from(JSON.stringify(config)), names: [HELLO_NAME], layers: [{ open: () => Readable.from([layer]), label: 'hello-world layer' }] },
     ctx,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HxError, UsageError } from '../../errors.js';
-import { commitImage } from '../../image/commit.js';
+import { storeImage } from '../../image/store-image.js';
 import { normalizedName } from '../../image/resolve.js';
 import type { ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -29,7 +29,7 @@ export async function importImage(ctx: EngineContext, input: string | Readable, 
     } else file = input;
     const diffId = await uncompressedDigest(file);
     const config = importConfig(diffId, changes, fromStream ? '-' : file, message);
-    return await commitImage(
+    return await storeImage(
       store,
       { configBytes: Buffer.from(JSON.stringify(config)), names: name ? [name] : [], layers: [{ open: () => createReadStream(file, { highWaterMark: 1 << 20 }), label: fromStream ? 'stdin' : file }] },
       ctx.layerContext(),

@@ -9,7 +9,7 @@ export type SaveFormat = 'docker-archive' | 'oci-archive';
 /** `hx save`: IMAGES into OUTPUT (a file path, or a stream). A failed save removes the file. */
 export async function saveImages(ctx: EngineContext, refs: string[], output: string | Writable, format: SaveFormat = 'docker-archive'): Promise<void> {
   const store = ctx.store;
-  const { writeDockerArchive, writeOciArchive } = await import('../../image/archive-write.js');
+  const { writeDockerArchive, writeOciArchive } = await import('../../image/archive/write.js');
   const images = [...new Map(refs.map((r) => {
     const rec = resolveImage(store, r);
     const name = normalizedName(r);

@@ -8,7 +8,7 @@ import { HxError } from '../../errors.js';
 import type { LayerContext } from '../../layer/context.js';
 import { chainIds } from '../../store/digest.js';
 import type { ImageRecord, Store } from '../../store/store.js';
-import { commitImage, type CommitEvent } from '../commit.js';
+import { storeImage, type StoreImageEvent } from '../store-image.js';
 import { parseImageConfig, type ImageConfig } from '../config.js';
 import { checkDigest, MANIFEST_ALGORITHMS, refuseSize } from '../descriptor.js';
 import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
@@ -218,12 +218,12 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
       f.on('close', () => followers.delete(f));
       return f;
     };
-    const onCommit = (e: CommitEvent): void => {
+    const onStore = (e: StoreImageEvent): void => {
       const digest = image.layers[e.index]!.digest;
       if (e.type === 'layer-start') emit({ type: 'layer', index: e.index, digest, status: 'extracting' });
       else if (e.type === 'layer-done') emit({ type: 'layer', index: e.index, digest, status: 'complete' });
     };
-    const committing = commitImage(
+    const storing = storeImage(
       store,
       {
         configBytes,
@@ -233,11 +233,11 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
         repoDigests: [`${repoName}@${top.digest}`],
       },
       req.layerContext,
-      onCommit,
+      onStore,
     );
     let rec: ImageRecord;
     try {
-      rec = await committing;
+      rec = await storing;
     } catch (e) {
       abortAll(e as Error);
       await downloading.catch(() => {});

@@ -6,8 +6,8 @@ import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, o
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { HxError } from '../errors.js';
-import { decompressor, detectCompression } from '../layer/decompress.js';
+import { HxError } from '../../errors.js';
+import { decompressor, detectCompression } from '../../layer/decompress.js';
 
 export class ArchiveError extends HxError {
   constructor(message: string, hint?: string) {

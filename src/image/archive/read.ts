@@ -2,12 +2,12 @@
 // Docker 25+ blobs/), OCI image layout (oci-layout, index.json, blobs/), or both at once.
 // Every JSON document is verified against the digest that names it.
 import { createHash } from 'node:crypto';
-import { HxError, wrap } from '../errors.js';
-import { formatReference, parseNormalized } from './reference.js';
-import { ArchiveError, type ArchiveSource } from './archive-source.js';
-import { parseImageConfig } from './config.js';
-import { BLOB_ALGORITHMS, checkDescriptor, refuseSize } from './descriptor.js';
-import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor, type Index, type Manifest } from './media.js';
+import { HxError, wrap } from '../../errors.js';
+import { formatReference, parseNormalized } from '../reference.js';
+import { ArchiveError, type ArchiveSource } from './source.js';
+import { parseImageConfig } from '../config.js';
+import { BLOB_ALGORITHMS, checkDescriptor, refuseSize } from '../descriptor.js';
+import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor, type Index, type Manifest } from '../media.js';
 
 export interface SourceLayer {
   member: string;

@@ -31,7 +31,7 @@ export interface ImageInput {
   repoDigests?: string[];
 }
 
-export type CommitEvent =
+export type StoreImageEvent =
   | { type: 'layer-exists'; index: number; chainId: string }
   | { type: 'layer-start'; index: number; label: string }
   | { type: 'layer-done'; index: number; chainId: string; result: IngestResult };
@@ -58,11 +58,11 @@ export function putBlobBytes(store: Store, bytes: Buffer): string {
   return digest;
 }
 
-export async function commitImage(
+export async function storeImage(
   store: Store,
   input: ImageInput,
   ctx: LayerContext,
-  onEvent: (e: CommitEvent) => void = () => {},
+  onEvent: (e: StoreImageEvent) => void = () => {},
 ): Promise<ImageRecord> {
   // Before anything is written: a config hx cannot read never gets a layer stored for it.
   const config = parseImageConfig(input.configBytes);

@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { HxError } from '../errors.js';
-import { decompressor, detectCompression } from '../layer/decompress.js';
-import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
-import { digestHex } from '../store/digest.js';
-import type { ImageRecord, Store } from '../store/store.js';
-import { OCI_INDEX, type Manifest } from './media.js';
-import { parseImageConfig } from './config.js';
-import { familiarName, parseReference } from './reference.js';
+import { HxError } from '../../errors.js';
+import { decompressor, detectCompression } from '../../layer/decompress.js';
+import { encodeTarHeader, tarPadding, TAR_END } from '../../layer/tar/write.js';
+import { digestHex } from '../../store/digest.js';
+import type { ImageRecord, Store } from '../../store/store.js';
+import { OCI_INDEX, type Manifest } from '../media.js';
+import { parseImageConfig } from '../config.js';
+import { familiarName, parseReference } from '../reference.js';
 
 const MTIME = 0; // fixed: the same images give the same archive bytes
 
