@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { chainIds } from '../../dist/store/digest.js';
 import { Store } from '../../dist/store/store.js';
 import { storeImage } from '../../dist/image/store-image.js';
+import { imageSource } from '../../dist/image/source.js';
 import { findImage } from '../../dist/image/resolve.js';
 import { readArchive } from '../../dist/image/archive/read.js';
 import { DirSource, TarFileSource } from '../../dist/image/archive/source.js';
@@ -27,7 +28,7 @@ const ctx = { opaqueXattr: 'user.overlay.opaque', maxEntries: 1000, createDevice
 function image(files, names = []) {
   const layers = files.map((f) => makeTar(Object.entries(f).map(([name, data]) => ({ name, data, ...me }))));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layers.map(sha) } }));
-  return { configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), label: `layer ${i}` })) };
+  return imageSource({ configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), mediaType: 'application/vnd.oci.image.layer.v1.tar', label: `layer ${i}` })) });
 }
 
 test('chain IDs follow the image spec', () => {

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { Store } from '../../dist/store/store.js';
 import { verifyStore } from '../../dist/store/verify.js';
 import { storeImage } from '../../dist/image/store-image.js';
+import { imageSource } from '../../dist/image/source.js';
 import { makeTar } from '../lib/tar-build.mjs';
 
 const sha = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -22,7 +23,7 @@ let stores = 0;
 function image(files, names) {
   const layers = files.map((f) => makeTar(Object.entries(f).map(([name, data]) => ({ name, data, ...me }))));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map(sha) } }));
-  return { configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), label: `layer ${i}` })) };
+  return imageSource({ configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), mediaType: 'application/vnd.oci.image.layer.v1.tar', label: `layer ${i}` })) });
 }
 
 /** A store with two images sharing a base layer and a container on one of them. */
