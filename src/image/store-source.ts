@@ -61,7 +61,7 @@ export class StoreImage implements ImageSource {
           size: d.size,
           // The record's tar is the same whichever blob of it the manifest names.
           ...(layer ? { diffId: layer.diffId, uncompressedSize: layer.size } : {}),
-          label: `layer ${i + 1} ${d.digest.slice(0, 19)}`,
+          label: `blob ${d.digest.slice(7, 19)}`,
           open: (): Readable => createReadStream(store.blobPath(d.digest), { highWaterMark: 1 << 20 }),
         };
       });

@@ -9,7 +9,7 @@ import { TarStreamParser } from '../layer/tar/parser.js';
 import { parseImageConfig } from './config.js';
 import { checkDescriptor } from './descriptor.js';
 import { layerCompression, MANIFEST_TYPES, type Descriptor } from './media.js';
-import { formatReference, parseReference, repositoryName } from './reference.js';
+import { formatReference, parseReference, repositoryName, withDefaultTag } from './reference.js';
 import { measureLayer, sha256Of, type ImageSource, type LayerFacts, type LayerSource } from './source.js';
 
 function message(e: unknown): string {
@@ -160,7 +160,7 @@ function checkNames(src: ImageSource, say: (p: string) => void): void {
     let normal: string | undefined;
     try {
       const ref = parseReference(name);
-      normal = ref.tag !== undefined && ref.digest === undefined ? formatReference(ref) : undefined;
+      normal = ref.digest === undefined ? formatReference(withDefaultTag(ref)) : undefined;
     } catch {
       normal = undefined;
     }
