@@ -30,7 +30,7 @@ import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
 import { imageHistory, inspectImage, type HistoryRow } from './images/inspect.js';
 import { listImages, type ImageRow, type ListImagesOptions } from './images/list.js';
-import { loadImages, type ArchiveInput, type CommitEvent, type LoadEvent } from './images/load.js';
+import { loadImages, type ArchiveInput, type LoadEvent, type StoreImageEvent } from './images/load.js';
 import { saveImages, type SaveFormat } from './images/save.js';
 import { removeImages, tagImage, type RmiResult } from './images/tag.js';
 import { login, logout, pull, push, type LoginResult, type LogoutResult, type PullOptions, type PullResult, type PushOptions, type RegistryEvent, type RegistryOptions } from './registry.js';
@@ -43,7 +43,9 @@ import type { ImageRecord } from '../store/store.js';
 export { HxError, type ErrorKind } from '../errors.js';
 export { Filters } from './filters.js';
 export type { ListImagesOptions };
-export type { EngineOptions, RunRequest, RunIO, RunHooks, ImageRow, HistoryRow, RmiResult, LoadEvent, CommitEvent, SaveFormat, ArchiveInput };
+export type { EngineOptions, RunRequest, RunIO, RunHooks, ImageRow, HistoryRow, RmiResult, LoadEvent, StoreImageEvent, SaveFormat, ArchiveInput };
+/** The old name of StoreImageEvent ("commit" now means container commit). */
+export type CommitEvent = StoreImageEvent;
 export type { PullOptions, PullResult, PushOptions, RegistryEvent, RegistryOptions, LoginResult, LogoutResult, HostInfo, DiskUsage, StoreCheck, VersionInfo, ImageRecord };
 export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions, BenchRunResult };
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
@@ -61,7 +63,7 @@ export class Engine {
 
   readonly images: {
     /** docker-archive or OCI archive/layout (a path or a stream), all or nothing. */
-    load(input: ArchiveInput, onEvent?: (e: LoadEvent | CommitEvent) => void): Promise<ImageRecord[]>;
+    load(input: ArchiveInput, onEvent?: (e: LoadEvent | StoreImageEvent) => void): Promise<ImageRecord[]>;
     save(refs: string[], output: string | Writable, format?: SaveFormat): Promise<void>;
     /** A root filesystem tarball as a one-layer image. */
     import(input: string | Readable, ref: string | undefined, changes: string[], message?: string): Promise<ImageRecord>;

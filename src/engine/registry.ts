@@ -2,10 +2,11 @@
 // run where layer files can be written (rootful, or inside the rootless namespace);
 // login and logout touch only the auth file. Progress arrives as RegistryEvents.
 import { parsePlatform } from '../image/platform.js';
-import { DEFAULT_DOMAIN, parseNormalized, parseReference } from '../image/reference.js';
+import { DEFAULT_DOMAIN, parseNormalized, parseReference, repositoryName } from '../image/reference.js';
 import { RegistrySession } from '../image/registry/client.js';
 import type { RegistryEvent, RegistryEventSink } from '../image/registry/events.js';
 import { pullImage, type PullResult } from '../image/registry/pull.js';
+import { storeDestination } from '../image/store-destination.js';
 import { UsageError } from '../errors.js';
 import type { EngineContext } from './context.js';
 
@@ -38,7 +39,7 @@ export async function pull(ctx: EngineContext, ref: string, opts: PullOptions = 
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const s = session(ctx, opts, onEvent);
   try {
-    return await pullImage({ reference, platform, session: s, store: ctx.store, layerContext: ctx.layerContext(), onEvent });
+    return await pullImage({ reference, platform, session: s, destination: storeDestination(ctx.store, ctx.layerContext()), onEvent });
   } finally {
     s.close();
   }
@@ -115,6 +116,7 @@ export interface PushOptions extends RegistryOptions {
 export async function push(ctx: EngineContext, source: string, destination: string | undefined, opts: PushOptions = {}, onEvent: RegistryEventSink = () => {}) {
   const { resolveImage } = await import('../image/resolve.js');
   const { pushImage } = await import('../image/registry/push.js');
+  const { StoreImage } = await import('../image/store-source.js');
   if (opts.format !== undefined && opts.format !== 'oci' && opts.format !== 'v2s2') {
     throw new UsageError(`unknown manifest format "${String(opts.format)}"`, 'use --format oci or --format v2s2');
   }
@@ -134,10 +136,23 @@ export async function push(ctx: EngineContext, source: string, destination: stri
     }
     destRef = parseNormalized(source);
   }
-  const s = session(ctx, opts, onEvent);
+  const src = await StoreImage.open(store, image);
+  let temp: { path: string; release(remove?: boolean): void } | undefined;
+  let s: RegistrySession | undefined;
   try {
-    return await pushImage({ image, destination: destRef, format: opts.format, session: s, store, onEvent });
+    temp = store.tempDir('push');
+    s = session(ctx, opts, onEvent);
+    const result = await pushImage({ image: src, destination: destRef, format: opts.format, session: s, workDir: temp.path, onEvent });
+    // Record where the image now is, like docker's RepoDigests after a push.
+    await store.locked(() => {
+      const fresh = store.getImage(image.id);
+      const entry = `${repositoryName(destRef)}@${result.digest}`;
+      if (fresh && !fresh.repoDigests.includes(entry)) store.putImage({ ...fresh, repoDigests: [...fresh.repoDigests, entry] });
+    });
+    return result;
   } finally {
-    s.close();
+    s?.close();
+    temp?.release(true);
+    src.release();
   }
 }

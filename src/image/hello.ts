@@ -10,8 +10,10 @@ import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
 import { sha256Digest } from '../store/digest.js';
 import type { ImageRecord, Store } from '../store/store.js';
 import { buildDir } from '../sys/install.js';
-import { commitImage } from './commit.js';
+import { OCI_LAYER } from './media.js';
 import { findImage, normalizedName } from './resolve.js';
+import { imageSource, type ImageSource } from './source.js';
+import { storeImage } from './store-image.js';
 
 export const HELLO_NAME = 'docker.io/library/hello-world:latest';
 const CREATED = '2026-01-01T00:00:00Z';
@@ -25,13 +27,9 @@ export function isHelloWorld(ref: string): boolean {
   return normalizedName(ref) === HELLO_NAME;
 }
 
-/** The hello-world image, built into STORE when it is not there yet. */
-export async function ensureHelloWorld(store: Store, ctx: LayerContext): Promise<ImageRecord> {
-  const have = findImage(store, HELLO_NAME);
-  if (have) return have;
-  const bin = join(buildDir(), 'hello');
-  if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { hint: 'run `npm install` (or `node scripts/build.mjs native`) in the hx directory' });
-  const layer = tarOf('hello', readFileSync(bin), 0o755, Date.parse(CREATED) / 1000);
+/** The hello-world image made of BINARY (a static program, at /hello), as a source. */
+export function helloWorldSource(binary: Buffer): ImageSource {
+  const layer = tarOf('hello', binary, 0o755, Date.parse(CREATED) / 1000);
   const diffId = sha256Digest(layer);
   const config = {
     architecture: { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64' | 'arm64'] ?? process.arch,
@@ -41,9 +39,18 @@ export async function ensureHelloWorld(store: Store, ctx: LayerContext): Promise
     rootfs: { type: 'layers', diff_ids: [diffId] },
     history: [{ created: CREATED, created_by: 'hx: built in from native/static/hello.c', comment: 'hx built-in image' }],
   };
-  return commitImage(
-    store,
-    { configBytes: Buffer.from(JSON.stringify(config)), names: [HELLO_NAME], layers: [{ open: () => Readable.from([layer]), label: 'hello-world layer' }] },
-    ctx,
-  );
+  return imageSource({
+    configBytes: Buffer.from(JSON.stringify(config)),
+    names: [HELLO_NAME],
+    layers: [{ open: () => Readable.from([layer]), digest: diffId, diffId, mediaType: OCI_LAYER, size: layer.length, uncompressedSize: layer.length, label: 'hello-world layer' }],
+  });
+}
+
+/** The hello-world image, built into STORE when it is not there yet. */
+export async function ensureHelloWorld(store: Store, ctx: LayerContext): Promise<ImageRecord> {
+  const have = findImage(store, HELLO_NAME);
+  if (have) return have;
+  const bin = join(buildDir(), 'hello');
+  if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { hint: 'run `npm install` (or `node scripts/build.mjs native`) in the hx directory' });
+  return storeImage(store, helloWorldSource(readFileSync(bin)), ctx);
 }

@@ -1,12 +1,10 @@
 // `hx import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image,
 // with Dockerfile-style --change instructions applied to its config (like docker import).
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { decompressor, detectCompression } from '../layer/decompress.js';
 import type { ContainerConfig, ImageConfig } from './config.js';
+import { ociLayerType } from './media.js';
+import { imageSource, measureLayer, type ImageSource, type LayerSource } from './source.js';
 
 const ALLOWED = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'];
 
@@ -100,30 +98,6 @@ export function applyChanges(config: ContainerConfig, changes: string[]): Contai
   return c;
 }
 
-/** sha256 of the uncompressed bytes of FILE (its diff_id when imported as a layer). */
-export async function uncompressedDigest(file: string): Promise<string> {
-  const head = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const s = createReadStream(file, { start: 0, end: 5 });
-    s.on('data', (c) => chunks.push(c as Buffer));
-    s.on('end', () => resolve(Buffer.concat(chunks)));
-    s.on('error', reject);
-  });
-  const kind = detectCompression(head);
-  const hash = createHash('sha256');
-  const sink = new Writable({
-    highWaterMark: 1 << 20,
-    write(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb();
-    },
-  });
-  const src = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (kind === 'none') await pipeline(src, sink);
-  else await pipeline(src, decompressor(kind).stream, sink);
-  return `sha256:${hash.digest('hex')}`;
-}
-
 export function importConfig(diffId: string, changes: string[], source: string, message?: string): ImageConfig {
   const created = new Date().toISOString();
   const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
@@ -135,4 +109,34 @@ export function importConfig(diffId: string, changes: string[], source: string, 
     rootfs: { type: 'layers', diff_ids: [diffId] },
     history: [{ created, created_by: '', comment: message ?? `Imported from ${source}` }],
   };
+}
+
+export interface ImportOptions {
+  /** --change instructions. */
+  changes: string[];
+  /** What the history says it was imported from ("-" for standard input). */
+  source: string;
+  /** --message. */
+  message?: string | undefined;
+  /** The name to give it (normalized), if any. */
+  name?: string | undefined;
+  /** For messages: the file, or "stdin". */
+  label: string;
+}
+
+/** FILE (a rootfs tarball, plain, gzip or zstd) as a one-layer image; reads it once to learn its digests. */
+export async function importSource(file: string, o: ImportOptions): Promise<ImageSource> {
+  const open = (): ReturnType<typeof createReadStream> => createReadStream(file, { highWaterMark: 1 << 20 });
+  const facts = await measureLayer({ open, mediaType: '', label: o.label });
+  const layer: LayerSource = {
+    open,
+    digest: facts.digest,
+    diffId: facts.diffId,
+    mediaType: ociLayerType(facts.compression),
+    size: facts.size,
+    uncompressedSize: facts.uncompressedSize,
+    label: o.label,
+  };
+  const config = importConfig(facts.diffId, o.changes, o.source, o.message);
+  return imageSource({ configBytes: Buffer.from(JSON.stringify(config)), names: o.name ? [o.name] : [], layers: [layer] });
 }

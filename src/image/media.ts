@@ -10,12 +10,39 @@ export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
+export const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
+export const DOCKER_LAYER_FOREIGN_GZIP = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip';
+export const OCI_LAYER_ND = 'application/vnd.oci.image.layer.nondistributable.v1.tar';
+export const OCI_LAYER_ND_GZIP = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+export const OCI_LAYER_ND_ZSTD = 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd';
 
 export const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_LIST]);
 export const MANIFEST_TYPES = new Set([OCI_MANIFEST, DOCKER_MANIFEST]);
 
 export function ociLayerType(compression: 'gzip' | 'zstd' | 'none'): string {
   return compression === 'gzip' ? OCI_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : OCI_LAYER;
+}
+
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+/** How a layer blob is compressed, from its media type; undefined for a type that is not a layer. */
+export function layerCompression(mediaType: string): LayerCompression | undefined {
+  switch (mediaType) {
+    case OCI_LAYER:
+    case OCI_LAYER_ND:
+    case DOCKER_LAYER:
+      return 'none';
+    case OCI_LAYER_GZIP:
+    case OCI_LAYER_ND_GZIP:
+    case DOCKER_LAYER_GZIP:
+    case DOCKER_LAYER_FOREIGN_GZIP:
+      return 'gzip';
+    case OCI_LAYER_ZSTD:
+    case OCI_LAYER_ND_ZSTD:
+      return 'zstd';
+    default:
+      return undefined;
+  }
 }
 
 export interface Descriptor {

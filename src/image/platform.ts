@@ -70,3 +70,9 @@ export function platformMatches(entry: Platform, wanted: Platform): boolean {
   if (!wanted.variant) return true;
   return normalVariant(entry) === normalVariant(wanted);
 }
+
+/** An image config's platform; a missing os or architecture is the host's, as docker reads it. */
+export function imagePlatform(c: { os?: string | undefined; architecture?: string | undefined; variant?: string | null | undefined }): Platform {
+  const host = hostPlatform();
+  return { os: c.os || host.os, architecture: c.architecture || host.architecture, variant: c.variant ?? undefined };
+}

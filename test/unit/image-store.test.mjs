@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { chainIds } from '../../dist/store/digest.js';
 import { Store } from '../../dist/store/store.js';
-import { commitImage } from '../../dist/image/commit.js';
+import { storeImage } from '../../dist/image/store-image.js';
+import { imageSource } from '../../dist/image/source.js';
 import { findImage } from '../../dist/image/resolve.js';
-import { readArchive } from '../../dist/image/archive-read.js';
-import { DirSource, TarFileSource } from '../../dist/image/archive-source.js';
+import { readArchive } from '../../dist/image/archive/read.js';
+import { DirSource, TarFileSource } from '../../dist/image/archive/source.js';
 import { mergeRunConfig } from '../../dist/container/config.js';
 import { applyChanges } from '../../dist/image/import.js';
 import { makeTar } from '../lib/tar-build.mjs';
@@ -27,7 +28,7 @@ const ctx = { opaqueXattr: 'user.overlay.opaque', maxEntries: 1000, createDevice
 function image(files, names = []) {
   const layers = files.map((f) => makeTar(Object.entries(f).map(([name, data]) => ({ name, data, ...me }))));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: layers.map(sha) } }));
-  return { configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), label: `layer ${i}` })) };
+  return imageSource({ configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), mediaType: 'application/vnd.oci.image.layer.v1.tar', label: `layer ${i}` })) });
 }
 
 test('chain IDs follow the image spec', () => {
@@ -52,8 +53,8 @@ test('temp dirs of dead owners are removed; live ones are kept', () => {
 
 test('commit, share layers, GC keeps what images and pins reference', async () => {
   const s = new Store(join(base, 's2')).init();
-  const one = await commitImage(s, image([{ 'etc/a': 'a' }], ['docker.io/library/one:1']), ctx);
-  const two = await commitImage(s, image([{ 'etc/a': 'a' }, { 'etc/b': 'b' }], ['docker.io/library/two:1']), ctx);
+  const one = await storeImage(s, image([{ 'etc/a': 'a' }], ['docker.io/library/one:1']), ctx);
+  const two = await storeImage(s, image([{ 'etc/a': 'a' }, { 'etc/b': 'b' }], ['docker.io/library/two:1']), ctx);
   assert.is(two.layers[0], one.layers[0], 'the shared base layer is stored once');
   assert.is(s.listLayers().length, 2);
   assert.is(findImage(s, 'one:1')?.id, one.id);
@@ -78,7 +79,7 @@ test('commit refuses a diff_id mismatch and leaves nothing referenced', async ()
   const img = image([{ f: 'x' }], ['docker.io/library/bad:1']);
   img.layers[0].open = () => Readable.from([makeTar([{ name: 'f', data: 'y', ...me }])]);
   try {
-    await commitImage(s, img, ctx);
+    await storeImage(s, img, ctx);
     assert.unreachable();
   } catch (e) {
     assert.match(e.message, /diff_id/);

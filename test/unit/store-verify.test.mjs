@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Store } from '../../dist/store/store.js';
 import { verifyStore } from '../../dist/store/verify.js';
-import { commitImage } from '../../dist/image/commit.js';
+import { storeImage } from '../../dist/image/store-image.js';
+import { imageSource } from '../../dist/image/source.js';
 import { makeTar } from '../lib/tar-build.mjs';
 
 const sha = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -22,14 +23,14 @@ let stores = 0;
 function image(files, names) {
   const layers = files.map((f) => makeTar(Object.entries(f).map(([name, data]) => ({ name, data, ...me }))));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map(sha) } }));
-  return { configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), label: `layer ${i}` })) };
+  return imageSource({ configBytes: config, names, layers: layers.map((l, i) => ({ open: () => Readable.from([l]), mediaType: 'application/vnd.oci.image.layer.v1.tar', label: `layer ${i}` })) });
 }
 
 /** A store with two images sharing a base layer and a container on one of them. */
 async function sound() {
   const s = new Store(join(base, `s${++stores}`)).init();
-  const one = await commitImage(s, image([{ 'etc/a': 'a' }], ['docker.io/library/one:1']), ctx);
-  const two = await commitImage(s, image([{ 'etc/a': 'a' }, { 'etc/b': 'b' }], ['docker.io/library/two:1']), ctx);
+  const one = await storeImage(s, image([{ 'etc/a': 'a' }], ['docker.io/library/one:1']), ctx);
+  const two = await storeImage(s, image([{ 'etc/a': 'a' }, { 'etc/b': 'b' }], ['docker.io/library/two:1']), ctx);
   const id = 'c'.repeat(64);
   mkdirSync(s.containerDir(id));
   s.putContainer({ id, image: two.id, layers: two.layers, driver: 'vfs', rootfs: join(s.containerDir(id), 'rootfs'), created: new Date().toISOString() });
@@ -39,7 +40,7 @@ async function sound() {
 const problems = (s, opts) => verifyStore(s, opts).problems;
 const about = (list, subject) => list.filter((p) => p.subject === subject).map((p) => p.problem);
 
-test('a store made by commitImage, with a container, checks clean', async () => {
+test('a store made by storeImage, with a container, checks clean', async () => {
   const { s } = await sound();
   const r = verifyStore(s);
   assert.equal(r.problems, []);

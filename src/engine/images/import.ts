@@ -1,10 +1,10 @@
 // `hx import`: a root filesystem tarball (a file or a stream) as a one-layer image.
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HxError, UsageError } from '../../errors.js';
-import { commitImage } from '../../image/commit.js';
+import { storeImage } from '../../image/store-image.js';
 import { normalizedName } from '../../image/resolve.js';
 import type { ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -14,7 +14,7 @@ export async function importImage(ctx: EngineContext, input: string | Readable, 
   const store = ctx.store;
   const name = ref === undefined ? undefined : normalizedName(ref);
   if (ref !== undefined && !name) throw new UsageError(`invalid reference format: "${ref}"`, 'use NAME[:TAG], e.g. myrootfs:1');
-  const { importConfig, uncompressedDigest } = await import('../../image/import.js');
+  const { importSource } = await import('../../image/import.js');
   let file: string;
   let spool: { release(remove?: boolean): void } | undefined;
   const fromStream = typeof input !== 'string';
@@ -27,13 +27,8 @@ export async function importImage(ctx: EngineContext, input: string | Readable, 
     } else if (!existsSync(input) || !statSync(input).isFile()) {
       throw new HxError(`open ${input}: no such file`, { kind: 'not-found' });
     } else file = input;
-    const diffId = await uncompressedDigest(file);
-    const config = importConfig(diffId, changes, fromStream ? '-' : file, message);
-    return await commitImage(
-      store,
-      { configBytes: Buffer.from(JSON.stringify(config)), names: name ? [name] : [], layers: [{ open: () => createReadStream(file, { highWaterMark: 1 << 20 }), label: fromStream ? 'stdin' : file }] },
-      ctx.layerContext(),
-    );
+    const src = await importSource(file, { changes, source: fromStream ? '-' : file, message, name, label: fromStream ? 'stdin' : file });
+    return await storeImage(store, src, ctx.layerContext());
   } finally {
     spool?.release(true);
   }

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HxError } from '../../errors.js';
-import { ArchiveError, DirSource, spoolIfNeeded, TarFileSource, type ArchiveSource } from '../../image/archive-source.js';
-import { readArchive } from '../../image/archive-read.js';
-import { commitImage, type CommitEvent } from '../../image/commit.js';
+import { ArchiveError, DirSource, spoolIfNeeded, TarFileSource, type ArchiveSource } from '../../image/archive/source.js';
+import { readArchive } from '../../image/archive/read.js';
+import { imageId } from '../../image/source.js';
+import { storeImage, type StoreImageEvent } from '../../image/store-image.js';
 import type { ImageRecord, Store } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 
-export type { CommitEvent };
+export type { StoreImageEvent };
 
 export interface LoadEvent {
   type: 'image';
@@ -59,7 +60,7 @@ async function openArchive(store: Store, input: ArchiveInput): Promise<{ src: Ar
 }
 
 /** `hx load`: every image of a docker-archive or OCI archive/layout, all or nothing. */
-export async function loadImages(ctx: EngineContext, input: ArchiveInput, onEvent: (e: LoadEvent | CommitEvent) => void = () => {}): Promise<ImageRecord[]> {
+export async function loadImages(ctx: EngineContext, input: ArchiveInput, onEvent: (e: LoadEvent | StoreImageEvent) => void = () => {}): Promise<ImageRecord[]> {
   const store = ctx.store;
   const { src, done } = await openArchive(store, input);
   const loaded: ImageRecord[] = [];
@@ -69,25 +70,11 @@ export async function loadImages(ctx: EngineContext, input: ArchiveInput, onEven
     if (images.length === 0) throw new ArchiveError(`${src.description} holds no images`);
     const layers = ctx.layerContext();
     for (const img of images) {
-      if (!store.getImage(img.configDigest)) added.push(img.configDigest);
-      const rec = await commitImage(
-        store,
-        {
-          configBytes: img.configBytes,
-          names: img.names,
-          layers: img.layers.map((l) => ({
-            open: () => src.open(l.member),
-            label: l.member,
-            ...(l.digest ? { digest: l.digest } : {}),
-            ...(l.mediaType ? { mediaType: l.mediaType } : {}),
-          })),
-          ...(img.manifest ? { manifest: img.manifest } : {}),
-        },
-        layers,
-        onEvent,
-      );
+      const id = imageId(img);
+      if (!store.getImage(id)) added.push(id);
+      const rec = await storeImage(store, img, layers, onEvent);
       loaded.push(rec);
-      onEvent({ type: 'image', id: rec.id, names: img.names });
+      onEvent({ type: 'image', id: rec.id, names: [...img.names] });
     }
     return loaded;
   } catch (e) {

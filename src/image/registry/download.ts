@@ -5,12 +5,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { HxError } from '../../errors.js';
 import { BLOB_ALGORITHMS, checkDigest } from '../descriptor.js';
 import type { RepositoryClient } from './client.js';
 import { DigestMismatchError } from './errors.js';
-import { classifyNetworkError, TransientError, withRetries } from './http.js';
+import { classifyNetworkError, TransientError, withRetries, type HttpResponse } from './http.js';
 import { refuseManifest } from './manifest.js';
 
 export interface DownloadProgress {
@@ -187,4 +187,53 @@ export class DownloadFollower extends Readable {
     this.fd = undefined;
     callback(error);
   }
+}
+
+/**
+ * A blob straight off the wire, no file: one GET, its bytes counted and hashed as they
+ * pass; the stream fails (instead of ending) when they are more or fewer than SIZE or do
+ * not hash to DIGEST. For sources read once (a validator, a copy); pulls use BlobDownload.
+ */
+export function blobStream(repo: RepositoryClient, digest: string, size: number): Readable {
+  checkDigest(digest, `${repo.name} blob`, refuseManifest, BLOB_ALGORITHMS);
+  const hash = createHash(digest.split(':')[0]!);
+  let seen = 0;
+  let body: HttpResponse['body'] | undefined;
+  const out = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > size) {
+        cb(new HxError(`${repo.name} sent more than the ${size} bytes the manifest gives for ${digest}`, { kind: 'data' }));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      if (seen !== size) {
+        cb(new TransientError(`connection ended after ${seen} of ${size} bytes of ${digest}`));
+        return;
+      }
+      const actual = `${digest.split(':')[0]}:${hash.digest('hex')}`;
+      cb(actual === digest ? null : new DigestMismatchError(`${repo.name} blob ${digest}`, digest, actual));
+    },
+    destroy(e, cb) {
+      body?.destroy();
+      cb(e);
+    },
+  });
+  repo.openBlob(digest, 0).then(
+    (res) => {
+      body = res.body;
+      if (out.destroyed) {
+        res.body.destroy();
+        return;
+      }
+      res.body.on('error', (e) => out.destroy(classifyNetworkError(e, res.url)));
+      res.body.pipe(out);
+    },
+    (e: Error) => out.destroy(e),
+  );
+  return out;
 }

@@ -1,33 +1,61 @@
-// `hx pull`: reference -> (mirror or) registry -> manifest or index -> the platform's
-// manifest -> config -> layers downloaded in parallel into the blob store (verified while
-// streaming) and applied in order while later ones still download -> image record.
-import { createReadStream } from 'node:fs';
+// `hx pull`: reference -> (mirror or) registry -> a RemoteImage for the platform (manifest
+// or index, config) -> layers downloaded in parallel into files (verified while streaming)
+// and published as they finish, while the destination stores the image with each layer
+// read as its download follows -> the image's id. What is local comes in through a
+// PullDestination the engine passes (the store); this module imports no store.
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HxError } from '../../errors.js';
-import type { LayerContext } from '../../layer/context.js';
-import { chainIds } from '../../store/digest.js';
-import type { ImageRecord, Store } from '../../store/store.js';
-import { commitImage, type CommitEvent } from '../commit.js';
-import { parseImageConfig, type ImageConfig } from '../config.js';
-import { checkDigest, MANIFEST_ALGORITHMS, refuseSize } from '../descriptor.js';
-import { formatPlatform, hostPlatform, platformMatches, type Platform } from '../platform.js';
+import type { ImageConfig } from '../config.js';
+import { checkDigest, MANIFEST_ALGORITHMS } from '../descriptor.js';
+import { formatPlatform, hostPlatform, imagePlatform, platformMatches, type Platform } from '../platform.js';
 import { formatReference, repositoryName, type ImageReference } from '../reference.js';
-import { findImage } from '../resolve.js';
+import type { ImageSource } from '../source.js';
 import type { RegistrySession, RepositoryClient } from './client.js';
-import { digestOf } from './client.js';
 import { BlobDownload, DownloadFollower } from './download.js';
 import { DigestMismatchError } from './errors.js';
 import type { RegistryEventSink } from './events.js';
-import { parseManifest, refuseManifest, selectPlatform, ManifestError, type ImageManifest } from './manifest.js';
+import { ManifestError, refuseManifest } from './manifest.js';
+import { resolveRemoteImage } from './remote-image.js';
+
+/** An image the destination has already. */
+export interface LocalImage {
+  id: string;
+  repoDigests: readonly string[];
+  /** Its config; undefined when it cannot be read. */
+  config: ImageConfig | undefined;
+}
+
+/** The local side of a pull: what a pull asks of the store, and nothing else. */
+export interface PullDestination {
+  /** The first image here recorded under REPODIGEST (repo@digest), or tagged NAME (repo:tag). */
+  findImage(by: { repoDigest: string } | { name: string }): LocalImage | undefined;
+  /** A blob's bytes, when they are here (the caller checks them against their digest). */
+  readBlob(digest: string): Buffer | undefined;
+  /** Start receiving SRC: what it needs (its layers, config and blobs) is kept until release(). */
+  begin(src: ImageSource): Promise<PullReception>;
+}
+
+export interface PullReception {
+  /** A directory for downloads in progress (removed at release). */
+  readonly dir: string;
+  /** What is here of layer INDEX: applied ('layer', with its blob or an equivalent one), its blob only ('blob'), or nothing. */
+  has(index: number): 'layer' | 'blob' | undefined;
+  /** A downloaded, verified blob: FILE becomes the destination's (moved). */
+  publishBlob(file: string, digest: string): Promise<void>;
+  /** A blob that is here, as a stream. */
+  openBlob(digest: string): Readable;
+  /** Store the image, each layer read through its open(); resolves with the image's id. */
+  storeImage(src: ImageSource, onLayer: (index: number, status: 'extracting' | 'complete') => void): Promise<string>;
+  release(): void;
+}
 
 export interface PullRequest {
   reference: ImageReference;
   /** Explicit --platform; the host's platform when undefined. */
   platform?: Platform | undefined;
   session: RegistrySession;
-  store: Store;
-  layerContext: LayerContext;
+  destination: PullDestination;
   onEvent?: RegistryEventSink;
 }
 
@@ -45,18 +73,8 @@ interface Source {
   mirror: boolean;
 }
 
-/** A config's platform; a missing os or architecture is the host's, as docker reads it. */
-function configPlatform(c: ImageConfig): Platform {
-  const host = hostPlatform();
-  return { os: c.os || host.os, architecture: c.architecture || host.architecture, variant: c.variant ?? undefined };
-}
-
-function imagePlatformOk(store: Store, rec: ImageRecord, wanted: Platform): boolean {
-  try {
-    return platformMatches(configPlatform(parseImageConfig(store.readBlob(rec.id))), wanted);
-  } catch {
-    return false;
-  }
+function platformOk(image: LocalImage, wanted: Platform): boolean {
+  return image.config !== undefined && platformMatches(imagePlatform(image.config), wanted);
 }
 
 /** Try each mirror, then the registry; a mirror's failure is a warning, the registry's is the error. */
@@ -69,8 +87,8 @@ export async function pullImage(req: PullRequest): Promise<PullResult> {
   if (ref.digest) checkDigest(ref.digest, formatReference(ref), refuseManifest, MANIFEST_ALGORITHMS);
   // A digest already pulled for this repository and platform costs no request at all.
   if (ref.digest) {
-    const have = req.store.listImages().find((i) => i.repoDigests.includes(`${repoName}@${ref.digest}`));
-    if (have && imagePlatformOk(req.store, have, wanted)) {
+    const have = req.destination.findImage({ repoDigest: `${repoName}@${ref.digest}` });
+    if (have && platformOk(have, wanted)) {
       emit({ type: 'pulled', id: have.id, digest: ref.digest, reference: formatReference(ref), upToDate: true });
       return { id: have.id, digest: ref.digest, reference: formatReference(ref), upToDate: true };
     }
@@ -93,88 +111,51 @@ export async function pullImage(req: PullRequest): Promise<PullResult> {
 }
 
 async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit: RegistryEventSink): Promise<PullResult> {
-  const { store, reference: ref } = req;
+  const { destination, reference: ref } = req;
   const repo = source.repo;
   const repoName = repositoryName(ref);
   const refText = formatReference(ref);
-  const reference = ref.digest ?? ref.tag!;
   const tagName = ref.digest === undefined ? `${repoName}:${ref.tag}` : undefined;
 
   // A tag pulled before: HEAD first, so an unchanged image costs no manifest GET.
   if (tagName) {
-    const existing = findImage(store, tagName);
+    const existing = destination.findImage({ name: tagName });
     if (existing) {
-      const head = await repo.headManifest(reference).catch(() => undefined);
-      if (head?.digest && existing.repoDigests.includes(`${repoName}@${head.digest}`) && imagePlatformOk(store, existing, wanted)) {
+      const head = await repo.headManifest(ref.tag!).catch(() => undefined);
+      if (head?.digest && existing.repoDigests.includes(`${repoName}@${head.digest}`) && platformOk(existing, wanted)) {
         emit({ type: 'pulled', id: existing.id, digest: head.digest, reference: refText, upToDate: true });
         return { id: existing.id, digest: head.digest, reference: refText, upToDate: true };
       }
     }
   }
 
-  const what = `${repo.name}:${reference}`;
-  const top = await repo.getManifest(reference);
-  let parsed = parseManifest(top.bytes, top.mediaType, what);
-  let manifest = { bytes: top.bytes, digest: top.digest, mediaType: parsed.mediaType };
-  let fromIndex = false;
-  if (parsed.kind === 'index') {
-    const entry = selectPlatform(parsed.index, wanted, what);
-    checkDigest(entry.digest, `${what}: index entry for ${formatPlatform(wanted)}`, refuseManifest, MANIFEST_ALGORITHMS);
-    const fetched = await repo.getManifest(entry.digest);
-    parsed = parseManifest(fetched.bytes, fetched.mediaType ?? entry.mediaType, `${what} (${formatPlatform(wanted)})`);
-    if (parsed.kind !== 'image') throw new ManifestError(`${what}: the index entry for ${formatPlatform(wanted)} is itself an index`);
-    manifest = { bytes: fetched.bytes, digest: fetched.digest, mediaType: parsed.mediaType };
-    fromIndex = true;
-  }
-  const image: ImageManifest = parsed.manifest;
+  const remote = await resolveRemoteImage(repo, ref, {
+    platform: req.platform,
+    knownBlob: (d) => destination.readBlob(d),
+    onWarning: (message) => emit({ type: 'warning', message }),
+  });
+  const descs = remote.parsedManifest.layers;
+  emit({ type: 'resolved', reference: refText, digest: remote.digest, platform: formatPlatform(remote.platform), source: source.label });
+  emit({ type: 'layers', layers: descs.map((l) => ({ digest: l.digest, size: l.size })) });
 
-  // The config: small, fetched whole (exactly its descriptor's size) and verified, then
-  // validated before any layer is requested.
-  const configWhere = `${what}: manifest config`;
-  let configBytes: Buffer | undefined;
-  if (store.hasBlob(image.config.digest)) {
-    configBytes = store.readBlob(image.config.digest);
-    if (digestOf(configBytes, 'sha256') !== image.config.digest) configBytes = undefined;
-    else if (configBytes.length !== image.config.size) refuseSize(image.config.size, configBytes.length, configWhere, refuseManifest);
-  }
-  configBytes ??= await repo.getBlobBytes(image.config.digest, image.config.size, configWhere);
-  let config: ImageConfig;
-  try {
-    config = parseImageConfig(configBytes);
-  } catch (e) {
-    throw new ManifestError(`${what}: ${(e as Error).message}`, e instanceof HxError ? e.hint : undefined);
-  }
-  if (!fromIndex && !platformMatches(configPlatform(config), wanted)) {
-    const have = formatPlatform(configPlatform(config));
-    if (req.platform) throw new ManifestError(`${what} is for ${have}, not ${formatPlatform(wanted)}`, 'the registry has no image for the platform asked for');
-    emit({ type: 'warning', message: `the image's platform (${have}) does not match this host (${formatPlatform(wanted)})` });
-  }
-  if (config.rootfs.diff_ids.length !== image.layers.length) {
-    throw new ManifestError(`${what}: the config lists ${config.rootfs.diff_ids.length} layers but the manifest ${image.layers.length}`);
-  }
-  emit({ type: 'resolved', reference: refText, digest: top.digest, platform: formatPlatform(configPlatform(config)), source: source.label });
-  emit({ type: 'layers', layers: image.layers.map((l) => ({ digest: l.digest, size: l.size })) });
-
-  const chains = chainIds(config.rootfs.diff_ids);
-  const pin = await store.locked(() => store.pin(chains, [...image.layers.map((l) => l.digest), image.config.digest]));
-  const temp = store.tempDir('pull');
+  const reception = await destination.begin(remote);
   const downloads: (BlobDownload | undefined)[] = [];
   const published = new Set<number>();
   let failure: Error | undefined;
   const followers = new Set<DownloadFollower>();
   try {
-    // What to download: layers not in the store (by chain ID with this blob) and blobs not kept from an earlier pull.
-    image.layers.forEach((l, i) => {
-      const existing = store.getLayer(chains[i]!);
-      if (existing && (existing.digest === l.digest || store.hasBlob(l.digest))) {
+    // What to download: layers not here (by chain ID with this blob) and blobs not kept from an earlier pull.
+    descs.forEach((l, i) => {
+      const have = reception.has(i);
+      if (have === 'layer') {
         emit({ type: 'layer', index: i, digest: l.digest, status: 'exists' });
         return;
       }
-      if (store.hasBlob(l.digest)) {
+      if (have === 'blob') {
         emit({ type: 'layer', index: i, digest: l.digest, status: 'downloaded', current: l.size, total: l.size });
         return;
       }
-      const d = new BlobDownload(repo, l.digest, l.size, join(temp.path, `${i}-${l.digest.replace(':', '-')}`), req.session.retryPolicy());
+      const d = new BlobDownload(repo, l.digest, l.size, join(reception.dir, `${i}-${l.digest.replace(':', '-')}`), req.session.retryPolicy());
       d.on('progress', (p: { written: number; total: number }) => emit({ type: 'layer', index: i, digest: l.digest, status: 'downloading', current: p.written, total: p.total }));
       d.on('retry', (e: Error, delayMs: number, attempt: number) => emit({ type: 'retry', what: `layer ${l.digest.slice(7, 19)}`, reason: e.message, delayMs, attempt }));
       downloads[i] = d;
@@ -194,11 +175,8 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
       for (let next = queue.shift(); next && !failure; next = queue.shift()) {
         const { d, i } = next;
         await d.run();
-        await store.locked(() => {
-          pin.add([], [d.digest]);
-          store.commitBlob(d.file, d.digest);
-          published.add(i);
-        });
+        await reception.publishBlob(d.file, d.digest);
+        published.add(i);
         emit({ type: 'layer', index: i, digest: d.digest, status: 'downloaded', current: d.total, total: d.total });
       }
     };
@@ -208,36 +186,28 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
     });
     downloading.catch(() => {});
 
+    // Each layer read from the destination once its blob is there, else following its download.
     const open = (i: number): Readable => {
       if (failure) throw failure;
       const d = downloads[i];
-      const digest = image.layers[i]!.digest;
-      if (!d || published.has(i)) return createReadStream(store.blobPath(digest), { highWaterMark: 1 << 20 });
+      if (!d || published.has(i)) return reception.openBlob(descs[i]!.digest);
       const f = new DownloadFollower(d);
       followers.add(f);
       f.on('close', () => followers.delete(f));
       return f;
     };
-    const onCommit = (e: CommitEvent): void => {
-      const digest = image.layers[e.index]!.digest;
-      if (e.type === 'layer-start') emit({ type: 'layer', index: e.index, digest, status: 'extracting' });
-      else if (e.type === 'layer-done') emit({ type: 'layer', index: e.index, digest, status: 'complete' });
+    const following: ImageSource = {
+      configBytes: remote.configBytes,
+      config: remote.config,
+      manifest: remote.manifest,
+      names: remote.names,
+      repoDigests: remote.repoDigests,
+      layers: remote.layers.map((l, i) => ({ ...l, open: () => open(i) })),
     };
-    const committing = commitImage(
-      store,
-      {
-        configBytes,
-        layers: image.layers.map((l, i) => ({ open: () => open(i), digest: l.digest, mediaType: l.mediaType, label: `layer ${l.digest.slice(7, 19)}` })),
-        names: tagName ? [tagName] : [],
-        manifest,
-        repoDigests: [`${repoName}@${top.digest}`],
-      },
-      req.layerContext,
-      onCommit,
-    );
-    let rec: ImageRecord;
+    const onLayer = (index: number, status: 'extracting' | 'complete'): void => emit({ type: 'layer', index, digest: descs[index]!.digest, status });
+    let id: string;
     try {
-      rec = await committing;
+      id = await reception.storeImage(following, onLayer);
     } catch (e) {
       abortAll(e as Error);
       await downloading.catch(() => {});
@@ -245,10 +215,9 @@ async function pullFrom(req: PullRequest, source: Source, wanted: Platform, emit
       throw failure instanceof DigestMismatchError || (failure && failure !== e) ? failure : e;
     }
     await downloading;
-    emit({ type: 'pulled', id: rec.id, digest: top.digest, reference: refText, upToDate: false });
-    return { id: rec.id, digest: top.digest, reference: refText, upToDate: false };
+    emit({ type: 'pulled', id, digest: remote.digest, reference: refText, upToDate: false });
+    return { id, digest: remote.digest, reference: refText, upToDate: false };
   } finally {
-    temp.release(true);
-    pin.release();
+    reception.release();
   }
 }

@@ -1,17 +1,18 @@
-// `hx push`: an image from the store to a registry. Each blob is checked with HEAD and
-// skipped when present, mounted from another repository of the same registry when the
-// image came from there, or uploaded (monolithic, or chunked when configured) at the
-// Location the registry gives, used exactly. Layers stored uncompressed are gzipped on
-// the way out. The manifest goes last, with its media type.
+// `hx push`: an ImageSource (the store's, from the engine) to a registry. Each blob is
+// checked with HEAD and skipped when present, mounted from another repository of the same
+// registry when the image came from there, or uploaded (monolithic, or chunked when
+// configured) at the Location the registry gives, used exactly. Uncompressed layers are
+// gzipped on the way out (into the work dir the caller gives). The manifest goes last,
+// with its media type; the caller records where the image now is.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { HxError, UsageError } from '../../errors.js';
-import type { ImageRecord, Store } from '../../store/store.js';
-import { formatReference, parseReference, repositoryName, type ImageReference } from '../reference.js';
+import { formatReference, parseReference, type ImageReference } from '../reference.js';
+import { imageId, layerDescriptor, type ImageSource } from '../source.js';
 import type { RegistrySession, RepositoryClient } from './client.js';
 import { AuthError } from './errors.js';
 import type { RegistryEventSink } from './events.js';
@@ -25,11 +26,12 @@ import type { Descriptor, ImageManifest } from './manifest.js';
 export type PushFormat = 'oci' | 'v2s2';
 
 export interface PushRequest {
-  image: ImageRecord;
+  image: ImageSource;
   destination: ImageReference;
   format?: PushFormat | undefined;
   session: RegistrySession;
-  store: Store;
+  /** A directory the push may write temporary files into (gzipped layers). */
+  workDir: string;
   onEvent?: RegistryEventSink;
 }
 
@@ -41,8 +43,8 @@ export interface PushResult {
 
 interface BlobToSend {
   descriptor: Descriptor;
-  /** A file holding exactly the blob's bytes. */
-  file: string;
+  /** Exactly the blob's bytes, from the start (called again for a retry). */
+  open(): Readable;
 }
 
 function layerType(format: PushFormat, compression: 'gzip' | 'zstd' | 'none'): string {
@@ -53,8 +55,8 @@ function layerType(format: PushFormat, compression: 'gzip' | 'zstd' | 'none'): s
   return compression === 'gzip' ? OCI_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : OCI_LAYER;
 }
 
-/** gzip a stored tar into a temp file, hashing the output; returns its descriptor. */
-async function compressToFile(src: string, dest: string): Promise<{ digest: string; size: number }> {
+/** gzip a tar into a temp file, hashing the output; returns its descriptor. */
+async function compressToFile(src: Readable, dest: string): Promise<{ digest: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -64,12 +66,12 @@ async function compressToFile(src: string, dest: string): Promise<{ digest: stri
       cb(null, chunk);
     },
   });
-  await pipeline(createReadStream(src, { highWaterMark: 1 << 20 }), createGzip({ chunkSize: 1 << 20 }), tap, createWriteStream(dest, { mode: 0o600 }));
+  await pipeline(src, createGzip({ chunkSize: 1 << 20 }), tap, createWriteStream(dest, { mode: 0o600 }));
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }
 
 /** Other repositories of the destination registry this image is known in (mount sources). */
-function mountSources(image: ImageRecord, dest: ImageReference): string[] {
+function mountSources(image: ImageSource, dest: ImageReference): string[] {
   const out = new Set<string>();
   for (const name of [...image.repoDigests, ...image.names]) {
     try {
@@ -83,103 +85,112 @@ function mountSources(image: ImageRecord, dest: ImageReference): string[] {
 }
 
 export async function pushImage(req: PushRequest): Promise<PushResult> {
-  const { store, image, destination: dest } = req;
+  const { image, destination: dest } = req;
   const emit = req.onEvent ?? (() => {});
   if (dest.digest) throw new UsageError(`cannot push to a digest reference (${formatReference(dest)})`, 'give a tag, e.g. host/repo:1.0');
   const tag = dest.tag ?? 'latest';
-  const storedBytes = store.readBlob(image.manifestDigest);
-  const stored = JSON.parse(storedBytes.toString('utf8')) as ImageManifest;
-  const storedFormat: PushFormat = image.manifestMediaType === DOCKER_MANIFEST ? 'v2s2' : 'oci';
+  const stored = image.manifest ? (JSON.parse(image.manifest.bytes.toString('utf8')) as ImageManifest) : undefined;
+  const storedFormat: PushFormat = image.manifest?.mediaType === DOCKER_MANIFEST ? 'v2s2' : 'oci';
   const format = req.format ?? storedFormat;
 
-  const temp = store.tempDir('push');
-  const pin = await store.locked(() => store.pin(image.layers, [image.id, image.manifestDigest, ...stored.layers.map((l) => l.digest)]));
-  try {
-    // What goes out: each layer compressed (gzip when stored as plain tar), then the config.
-    let changed = format !== storedFormat;
-    const blobs: BlobToSend[] = [];
-    for (const [i, l] of stored.layers.entries()) {
-      const compression = layerCompression(l.mediaType);
-      if (compression === undefined) throw new HxError(`layer ${i + 1} of the image has media type ${l.mediaType}, which hx cannot push`);
-      if (!store.hasBlob(l.digest)) throw new HxError(`the blob of layer ${i + 1} (${l.digest}) is missing from the store`, { hint: 'pull or load the image again' });
-      if (compression === 'none') {
-        emit({ type: 'push-layer', digest: l.digest, status: 'compressing' });
-        const file = join(temp.path, `layer-${i}.tar.gz`);
-        const c = await compressToFile(store.blobPath(l.digest), file);
-        blobs.push({ descriptor: { mediaType: layerType(format, 'gzip'), digest: c.digest, size: c.size }, file });
-        changed = true;
-      } else {
-        const mediaType = layerType(format, compression);
-        if (mediaType !== l.mediaType) changed = true;
-        blobs.push({ descriptor: { ...l, mediaType }, file: store.blobPath(l.digest) });
-      }
+  // What goes out: each layer compressed (gzip when it is a plain tar), then the config.
+  let changed = !stored || format !== storedFormat;
+  const blobs: BlobToSend[] = [];
+  for (const [i, l] of image.layers.entries()) {
+    const compression = layerCompression(l.mediaType);
+    if (compression === undefined) throw new HxError(`layer ${i + 1} of the image has media type ${l.mediaType}, which hx cannot push`);
+    if (compression === 'none') {
+      emit({ type: 'push-layer', digest: l.digest ?? l.label, status: 'compressing' });
+      const file = join(req.workDir, `layer-${i}.tar.gz`);
+      const c = await compressToFile(l.open(), file);
+      blobs.push({ descriptor: { mediaType: layerType(format, 'gzip'), digest: c.digest, size: c.size }, open: () => createReadStream(file, { highWaterMark: 1 << 20 }) });
+      changed = true;
+    } else {
+      const mediaType = layerType(format, compression);
+      if (mediaType !== l.mediaType) changed = true;
+      const d = await layerDescriptor(l);
+      blobs.push({ descriptor: { ...d, mediaType }, open: () => l.open() });
     }
-    const configType = format === 'v2s2' ? DOCKER_CONFIG : OCI_CONFIG;
-    if (configType !== stored.config.mediaType) changed = true;
-    const configBlob: BlobToSend = { descriptor: { mediaType: configType, digest: image.id, size: statSync(store.blobPath(image.id)).size }, file: store.blobPath(image.id) };
-
-    let manifestBytes = storedBytes;
-    let manifestType = image.manifestMediaType;
-    if (changed) {
-      manifestType = format === 'v2s2' ? DOCKER_MANIFEST : OCI_MANIFEST;
-      const m: ImageManifest = {
-        schemaVersion: 2,
-        mediaType: manifestType,
-        config: configBlob.descriptor,
-        layers: blobs.map((b) => ({ mediaType: b.descriptor.mediaType, digest: b.descriptor.digest, size: b.descriptor.size })),
-        ...(format === 'oci' && stored.annotations ? { annotations: stored.annotations } : {}),
-      };
-      manifestBytes = Buffer.from(JSON.stringify(m));
-    }
-
-    const repo = req.session.endpoint(dest.domain).repository(dest.path, ['pull', 'push']);
-    // Fail before sending anything when the token says we may not push here.
-    const granted = await repo.grantedActions().catch((e: unknown) => {
-      if (e instanceof AuthError) throw e;
-      return undefined;
-    });
-    if (granted && !granted.has('push') && !granted.has('*')) {
-      throw new AuthError(
-        `${dest.domain} does not grant push access to ${dest.path}${granted.size ? ` (granted: ${[...granted].join(', ')})` : ''}`,
-        401,
-        false,
-        `log in with an account that may push there (hx login ${dest.domain})`,
-      );
-    }
-
-    const sources = mountSources(image, dest);
-    const all = [...blobs, configBlob];
-    for (const b of blobs) emit({ type: 'push-layer', digest: b.descriptor.digest, status: 'preparing' });
-    const queue = [...all];
-    const limit = Math.max(1, req.session.config.maxConcurrentUploads);
-    const worker = async (): Promise<void> => {
-      for (let b = queue.shift(); b; b = queue.shift()) {
-        await sendBlob(repo, b, sources, req.session, emit, b !== configBlob);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, all.length) }, () => worker()));
-
-    const digest = await withRetries(req.session.retryPolicy(), () => repo.putManifest(tag, manifestBytes, manifestType));
-    // Record where the image now is, like docker's RepoDigests after a push.
-    await store.locked(() => {
-      const fresh = store.getImage(image.id);
-      const entry = `${repositoryName(dest)}@${digest}`;
-      if (fresh && !fresh.repoDigests.includes(entry)) store.putImage({ ...fresh, repoDigests: [...fresh.repoDigests, entry] });
-    });
-    const reference = formatReference({ ...dest, tag });
-    emit({ type: 'pushed', reference, tag, digest, size: manifestBytes.length });
-    return { reference, digest, size: manifestBytes.length };
-  } finally {
-    pin.release();
-    temp.release(true);
   }
+  const configType = format === 'v2s2' ? DOCKER_CONFIG : OCI_CONFIG;
+  if (configType !== stored?.config.mediaType) changed = true;
+  const configBlob: BlobToSend = { descriptor: { mediaType: configType, digest: imageId(image), size: image.configBytes.length }, open: () => Readable.from([image.configBytes]) };
+
+  const manifest = !changed && image.manifest ? image.manifest : newManifest(format, configBlob, blobs, stored);
+
+  const repo = req.session.endpoint(dest.domain).repository(dest.path, ['pull', 'push']);
+  // Fail before sending anything when the token says we may not push here.
+  const granted = await repo.grantedActions().catch((e: unknown) => {
+    if (e instanceof AuthError) throw e;
+    return undefined;
+  });
+  if (granted && !granted.has('push') && !granted.has('*')) {
+    throw new AuthError(
+      `${dest.domain} does not grant push access to ${dest.path}${granted.size ? ` (granted: ${[...granted].join(', ')})` : ''}`,
+      401,
+      false,
+      `log in with an account that may push there (hx login ${dest.domain})`,
+    );
+  }
+
+  const sources = mountSources(image, dest);
+  const all = [...blobs, configBlob];
+  for (const b of blobs) emit({ type: 'push-layer', digest: b.descriptor.digest, status: 'preparing' });
+  const queue = [...all];
+  const limit = Math.max(1, req.session.config.maxConcurrentUploads);
+  const worker = async (): Promise<void> => {
+    for (let b = queue.shift(); b; b = queue.shift()) {
+      await sendBlob(repo, b, sources, req.session, emit, b !== configBlob);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, all.length) }, () => worker()));
+
+  const digest = await withRetries(req.session.retryPolicy(), () => repo.putManifest(tag, manifest.bytes, manifest.mediaType));
+  const reference = formatReference({ ...dest, tag });
+  emit({ type: 'pushed', reference, tag, digest, size: manifest.bytes.length });
+  return { reference, digest, size: manifest.bytes.length };
 }
 
-/** A counting stream over a file, for progress. */
-function fileStream(file: string, start: number, end: number | undefined, onBytes: (n: number) => void): Readable {
-  const s = createReadStream(file, { start, ...(end !== undefined ? { end } : {}), highWaterMark: 1 << 20 });
+/** The manifest of what goes out, in FORMAT (the source's annotations kept for OCI). */
+function newManifest(format: PushFormat, config: BlobToSend, layers: BlobToSend[], source: ImageManifest | undefined): { bytes: Buffer; mediaType: string } {
+  const mediaType = format === 'v2s2' ? DOCKER_MANIFEST : OCI_MANIFEST;
+  const m: ImageManifest = {
+    schemaVersion: 2,
+    mediaType,
+    config: config.descriptor,
+    layers: layers.map((b) => ({ mediaType: b.descriptor.mediaType, digest: b.descriptor.digest, size: b.descriptor.size })),
+    ...(format === 'oci' && source?.annotations ? { annotations: source.annotations } : {}),
+  };
+  return { bytes: Buffer.from(JSON.stringify(m)), mediaType };
+}
+
+/** BLOB's bytes, counted for progress. */
+function counted(b: BlobToSend, onBytes: (n: number) => void): Readable {
+  const s = b.open();
   s.on('data', (c) => onBytes((c as Buffer).length));
   return s;
+}
+
+/** STREAM cut into pieces of SIZE bytes (the last one shorter). */
+async function* piecesOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let length = 0;
+  for await (const raw of stream) {
+    let chunk = raw as Buffer;
+    while (length + chunk.length >= size) {
+      const take = size - length;
+      held.push(chunk.subarray(0, take));
+      yield Buffer.concat(held);
+      held = [];
+      length = 0;
+      chunk = chunk.subarray(take);
+    }
+    if (chunk.length) {
+      held.push(chunk);
+      length += chunk.length;
+    }
+  }
+  if (length) yield Buffer.concat(held);
 }
 
 async function sendBlob(repo: RepositoryClient, b: BlobToSend, sources: string[], session: RegistrySession, emit: RegistryEventSink, isLayer: boolean): Promise<void> {
@@ -224,15 +235,16 @@ async function sendBlob(repo: RepositoryClient, b: BlobToSend, sources: string[]
       // Honour the registry's OCI-Chunk-Min-Length (the last chunk may be shorter).
       const chunk = session.config.chunkSize > 0 ? Math.max(session.config.chunkSize, minChunk) : 0;
       if (chunk > 0 && size > chunk) {
-        for (let start = 0; start < size; start += chunk) {
-          const end = Math.min(size, start + chunk);
-          const piece = await readRange(b.file, start, end);
+        let start = 0;
+        for await (const piece of piecesOf(b.open(), chunk)) {
           location = await repo.uploadChunk(location, piece, start);
+          start += piece.length;
           onBytes(piece.length);
         }
+        if (start !== size) throw new HxError(`blob ${digest} has ${start} bytes, not the ${size} its descriptor says`, { kind: 'data' });
         await repo.completeUpload(location, digest, undefined, 0);
       } else {
-        await repo.completeUpload(location, digest, () => fileStream(b.file, 0, undefined, onBytes), size);
+        await repo.completeUpload(location, digest, () => counted(b, onBytes), size);
       }
     } catch (e) {
       await repo.cancelUpload(location);
@@ -242,10 +254,3 @@ async function sendBlob(repo: RepositoryClient, b: BlobToSend, sources: string[]
     report('pushed', { current: size });
   });
 }
-
-async function readRange(file: string, start: number, end: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of createReadStream(file, { start, end: end - 1 })) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-

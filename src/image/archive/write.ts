@@ -1,19 +1,16 @@
-// Writing image archives: docker-archive (the legacy layout `docker save` and
-// `podman save` write: <config>.json, <layer>/layer.tar uncompressed, manifest.json,
-// repositories) and oci-archive (oci-layout, index.json, blobs/sha256/*). Streams: a
-// layer is never held in memory, and every layer.tar is checked against its diff_id as
-// it is written.
+// Writing image archives from ImageSources (the store's, for `hx save`): docker-archive
+// (the legacy layout `docker save` and `podman save` write: <config>.json,
+// <layer>/layer.tar uncompressed, manifest.json, repositories) and oci-archive
+// (oci-layout, index.json, blobs/sha256/*). Streams: a layer is never held in memory,
+// every layer.tar is checked against its diff_id and every blob against its digest as it
+// is written.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
-import { HxError } from '../errors.js';
-import { decompressor, detectCompression } from '../layer/decompress.js';
-import { encodeTarHeader, tarPadding, TAR_END } from '../layer/tar/write.js';
-import { digestHex } from '../store/digest.js';
-import type { ImageRecord, Store } from '../store/store.js';
-import { OCI_INDEX, type Manifest } from './media.js';
-import { parseImageConfig } from './config.js';
-import { familiarName, parseReference } from './reference.js';
+import { Readable, type Writable } from 'node:stream';
+import { HxError } from '../../errors.js';
+import { encodeTarHeader, tarPadding, TAR_END } from '../../layer/tar/write.js';
+import { OCI_INDEX, type Manifest } from '../media.js';
+import { familiarName, parseReference } from '../reference.js';
+import { imageId, layerDescriptor, manifestOf, openUncompressed, uncompressedSize, type ImageSource } from '../source.js';
 
 const MTIME = 0; // fixed: the same images give the same archive bytes
 
@@ -70,8 +67,8 @@ class TarOut {
   }
 }
 
-function shortNames(rec: ImageRecord): string[] {
-  return rec.names.map((n) => {
+function shortNames(names: readonly string[]): string[] {
+  return names.map((n) => {
     try {
       return familiarName(parseReference(n));
     } catch {
@@ -80,52 +77,46 @@ function shortNames(rec: ImageRecord): string[] {
   });
 }
 
-/** The uncompressed layer tar of a stored blob. */
-function openUncompressed(store: Store, digest: string): Readable {
-  const path = store.blobPath(digest);
-  const head = Buffer.alloc(6);
-  const fd = openSync(path, 'r');
-  const n = readSync(fd, head, 0, 6, 0);
-  closeSync(fd);
-  const kind = detectCompression(head.subarray(0, n));
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (kind === 'none') return raw;
-  return raw.pipe(decompressor(kind).stream);
+/** The hex of a sha256 digest, for member names. */
+function hexOf(digest: string): string {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!m) throw new HxError(`not a sha256 digest: ${digest}`, { kind: 'data' });
+  return m[1]!;
 }
 
-
-export async function writeDockerArchive(store: Store, images: ImageRecord[], out: Writable): Promise<void> {
+export async function writeDockerArchive(images: readonly ImageSource[], out: Writable): Promise<void> {
   const tar = new TarOut(out);
   const manifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
   const repositories: Record<string, Record<string, string>> = {};
   const written = new Set<string>();
   for (const img of images) {
-    const configBytes = store.readBlob(img.id);
-    const config = parseImageConfig(configBytes);
-    const configName = `${digestHex(img.id)}.json`;
+    const id = imageId(img);
+    const configName = `${hexOf(id)}.json`;
     if (!written.has(configName)) {
-      await tar.file(configName, configBytes);
+      await tar.file(configName, img.configBytes);
       written.add(configName);
     }
+    const diffIds = img.config.rootfs.diff_ids;
     const layers: string[] = [];
-    for (let i = 0; i < img.layers.length; i++) {
-      const rec = store.getLayer(img.layers[i]!);
-      if (!rec) throw new HxError(`layer ${img.layers[i]} of ${img.id} is missing`, { hint: 'remove the image and load it again' });
-      const dir = digestHex(rec.diffId);
+    for (const [i, layer] of img.layers.entries()) {
+      const diffId = diffIds[i];
+      if (diffId === undefined) throw new HxError(`image ${id} has more layers than its config lists`, { kind: 'data' });
+      const dir = hexOf(diffId);
       const member = `${dir}/layer.tar`;
       layers.push(member);
       if (written.has(member)) continue;
       written.add(member);
       await tar.dir(dir);
       await tar.file(`${dir}/VERSION`, Buffer.from('1.0'));
+      const size = await uncompressedSize(layer);
       const hash = createHash('sha256');
-      await tar.stream(member, rec.size, openUncompressed(store, rec.digest), (c) => hash.update(c));
+      await tar.stream(member, size, (await openUncompressed(layer)).stream, (c) => hash.update(c));
       const got = `sha256:${hash.digest('hex')}`;
-      if (got !== config.rootfs.diff_ids[i]) {
-        throw new HxError(`layer ${i + 1} of ${img.id} no longer matches its diff_id`, { hint: 'the store is damaged: remove the image and load it again' });
+      if (got !== diffId) {
+        throw new HxError(`layer ${i + 1} of ${id} no longer matches its diff_id`, { hint: 'the store is damaged: remove the image and load it again' });
       }
     }
-    const tags = shortNames(img);
+    const tags = shortNames(img.names);
     manifest.push({ Config: configName, RepoTags: tags.length ? tags : null, Layers: layers });
     const top = layers.at(-1)?.split('/')[0] ?? '';
     for (const t of tags) {
@@ -139,30 +130,36 @@ export async function writeDockerArchive(store: Store, images: ImageRecord[], ou
   await tar.end();
 }
 
-export async function writeOciArchive(store: Store, images: ImageRecord[], out: Writable): Promise<void> {
+export async function writeOciArchive(images: readonly ImageSource[], out: Writable): Promise<void> {
   const tar = new TarOut(out);
   await tar.file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
   await tar.dir('blobs');
   await tar.dir('blobs/sha256');
   const written = new Set<string>();
-  const blob = async (digest: string): Promise<number> => {
-    const path = store.blobPath(digest);
-    const size = statSync(path).size;
-    if (written.has(digest)) return size;
+  const blob = async (digest: string, size: number, open: () => Readable): Promise<void> => {
+    if (written.has(digest)) return;
     written.add(digest);
     const hash = createHash('sha256');
-    await tar.stream(`blobs/sha256/${digestHex(digest)}`, size, createReadStream(path, { highWaterMark: 1 << 20 }), (c) => hash.update(c));
+    await tar.stream(`blobs/sha256/${hexOf(digest)}`, size, open(), (c) => hash.update(c));
     if (`sha256:${hash.digest('hex')}` !== digest) throw new HxError(`blob ${digest} in the store is damaged`, { hint: 'remove the image and load or pull it again' });
-    return size;
   };
+  const bytes = (b: Buffer) => (): Readable => readableOf(b);
   const index: { schemaVersion: number; mediaType: string; manifests: object[] } = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
   for (const img of images) {
-    const mbytes = store.readBlob(img.manifestDigest);
-    const m = JSON.parse(mbytes.toString()) as Manifest;
-    for (const l of m.layers) await blob(l.digest);
-    await blob(m.config.digest);
-    const size = await blob(img.manifestDigest);
-    const base = { mediaType: img.manifestMediaType, digest: img.manifestDigest, size };
+    const manifest = await manifestOf(img);
+    const m = JSON.parse(manifest.bytes.toString()) as Manifest;
+    if (!Array.isArray(m.layers) || m.layers.length !== img.layers.length) {
+      throw new HxError(`the manifest of ${imageId(img)} does not list its ${img.layers.length} layers`, { kind: 'data', hint: 'the store is damaged: remove the image and load it again' });
+    }
+    for (const [i, layer] of img.layers.entries()) {
+      const d = await layerDescriptor(layer);
+      // The manifest names the blobs: write the ones it names, from the layer that is each.
+      if (d.digest !== m.layers[i]!.digest) throw new HxError(`layer ${i + 1} of ${imageId(img)} is not the blob its manifest names`, { kind: 'data' });
+      await blob(d.digest, d.size, () => layer.open());
+    }
+    await blob(imageId(img), img.configBytes.length, bytes(img.configBytes));
+    await blob(manifest.digest, manifest.bytes.length, bytes(manifest.bytes));
+    const base = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length };
     if (img.names.length === 0) index.manifests.push(base);
     for (const name of img.names) {
       index.manifests.push({ ...base, annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name } });
@@ -170,4 +167,8 @@ export async function writeOciArchive(store: Store, images: ImageRecord[], out: 
   }
   await tar.file('index.json', Buffer.from(JSON.stringify(index)));
   await tar.end();
+}
+
+function readableOf(b: Buffer): Readable {
+  return Readable.from([b]);
 }

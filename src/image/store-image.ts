@@ -1,10 +1,10 @@
-// Put one image into the store from any source (archive, import, registry, built-in):
-// every layer is ingested (or found by chain ID), its blob digest and diff_id checked
-// against what the manifest and config promise, then the image record is written. On
-// failure nothing of it stays referenced and GC removes what was published on the way.
+// The sink of every image source (archive, import, registry, built-in): storeImage puts
+// one ImageSource into the store. Every layer is ingested (or found by chain ID), its blob
+// digest, size and diff_id checked against what the source and its config promise, then
+// the image record is written. On failure nothing of it stays referenced and GC removes
+// what was published on the way.
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { HxError } from '../errors.js';
 import { LayerError } from '../layer/apply.js';
 import type { LayerContext } from '../layer/context.js';
@@ -12,34 +12,18 @@ import { ingestLayer, type IngestResult } from '../layer/ingest.js';
 import { chainIds, sha256Digest } from '../store/digest.js';
 import type { ImageRecord, LayerRecord, Pin, Store } from '../store/store.js';
 import { parseImageConfig } from './config.js';
-import { OCI_CONFIG, OCI_MANIFEST, ociLayerType, type Manifest } from './media.js';
+import { OCI_CONFIG, OCI_MANIFEST, type Manifest } from './media.js';
+import type { ImageSource, LayerSource } from './source.js';
 
-export interface LayerInput {
-  open(): Readable;
-  /** The blob digest the manifest promises, when there is one. */
-  digest?: string;
-  mediaType?: string;
-  /** For messages: archive member, URL... */
-  label: string;
-}
-
-export interface ImageInput {
-  configBytes: Buffer;
-  layers: LayerInput[];
-  names: string[];
-  manifest?: { bytes: Buffer; digest: string; mediaType: string };
-  repoDigests?: string[];
-}
-
-export type CommitEvent =
+export type StoreImageEvent =
   | { type: 'layer-exists'; index: number; chainId: string }
   | { type: 'layer-start'; index: number; label: string }
   | { type: 'layer-done'; index: number; chainId: string; result: IngestResult };
 
-export class ImageInputError extends HxError {
+export class ImageSourceError extends HxError {
   constructor(message: string, hint?: string) {
     super(message, { kind: 'data', hint: hint ?? 'the image source is corrupt or was tampered with; nothing was stored' });
-    this.name = 'ImageInputError';
+    this.name = 'ImageSourceError';
   }
 }
 
@@ -58,26 +42,33 @@ export function putBlobBytes(store: Store, bytes: Buffer): string {
   return digest;
 }
 
-export async function commitImage(
+/** Store SRC in STORE (layers written as CTX says); resolves with the image record. */
+export async function storeImage(
   store: Store,
-  input: ImageInput,
+  src: ImageSource,
   ctx: LayerContext,
-  onEvent: (e: CommitEvent) => void = () => {},
+  onEvent: (e: StoreImageEvent) => void = () => {},
 ): Promise<ImageRecord> {
   // Before anything is written: a config hx cannot read never gets a layer stored for it.
-  const config = parseImageConfig(input.configBytes);
-  const id = sha256Digest(input.configBytes);
+  // Parsed again here, whatever the source parsed: the bytes are what gets stored.
+  const config = parseImageConfig(src.configBytes);
+  const id = sha256Digest(src.configBytes);
   const diffIds = config.rootfs.diff_ids;
-  if (diffIds.length !== input.layers.length) {
-    throw new ImageInputError(`the image config lists ${diffIds.length} layer(s) but the manifest ${input.layers.length}`);
+  if (diffIds.length !== src.layers.length) {
+    throw new ImageSourceError(`the image config lists ${diffIds.length} layer(s) but the manifest ${src.layers.length}`);
   }
+  src.layers.forEach((layer, i) => {
+    if (layer.diffId !== undefined && layer.diffId !== diffIds[i]) {
+      throw new ImageSourceError(`layer ${i + 1} (${layer.label}) has diff_id ${layer.diffId}, but the image config says ${diffIds[i]}`);
+    }
+  });
   const chains = chainIds(diffIds);
   const pin: Pin = await store.locked(() => store.pin(chains, [id]));
   try {
     const blobs: { digest: string; mediaType: string; size: number }[] = [];
     for (let i = 0; i < chains.length; i++) {
       const chainId = chains[i]!;
-      const layer = input.layers[i]!;
+      const layer = src.layers[i]!;
       const existing = store.getLayer(chainId);
       if (existing && (!layer.digest || layer.digest === existing.digest || store.hasBlob(layer.digest))) {
         onEvent({ type: 'layer-exists', index: i, chainId });
@@ -99,16 +90,19 @@ export async function commitImage(
             ...(existing ? {} : { apply: { ...ctx, root: diff, lowers } }),
           });
         } catch (e) {
-          if (e instanceof LayerError) throw new ImageInputError(`layer ${i + 1} (${layer.label}): ${e.message}`);
+          if (e instanceof LayerError) throw new ImageSourceError(`layer ${i + 1} (${layer.label}): ${e.message}`);
           throw e;
         }
         if (layer.digest && result.digest !== layer.digest) {
-          throw new ImageInputError(`layer ${i + 1} (${layer.label}) has digest ${result.digest}, but the manifest says ${layer.digest}`);
+          throw new ImageSourceError(`layer ${i + 1} (${layer.label}) has digest ${result.digest}, but the manifest says ${layer.digest}`);
+        }
+        if (layer.size !== undefined && result.compressedSize !== layer.size) {
+          throw new ImageSourceError(`layer ${i + 1} (${layer.label}) has ${result.compressedSize} bytes, but the manifest says ${layer.size}`);
         }
         if (result.diffId !== diffIds[i]) {
-          throw new ImageInputError(`layer ${i + 1} (${layer.label}) has diff_id ${result.diffId}, but the image config says ${diffIds[i]}`);
+          throw new ImageSourceError(`layer ${i + 1} (${layer.label}) has diff_id ${result.diffId}, but the image config says ${diffIds[i]}`);
         }
-        const mediaType = layer.mediaType ?? ociLayerType(result.compression);
+        const mediaType = layer.mediaType;
         await store.locked(() => {
           pin.add([], [result.digest]);
           store.commitBlob(blobFile, result.digest);
@@ -135,13 +129,13 @@ export async function commitImage(
       for (const c of chains) {
         if (!store.getLayer(c)) throw new HxError(`layer ${c} vanished while the image was being stored`, { hint: 'run the command again' });
       }
-      putBlobBytes(store, input.configBytes);
-      let manifest = input.manifest;
+      putBlobBytes(store, src.configBytes);
+      let manifest = src.manifest;
       if (!manifest) {
         const m: Manifest = {
           schemaVersion: 2,
           mediaType: OCI_MANIFEST,
-          config: { mediaType: OCI_CONFIG, digest: id, size: input.configBytes.length },
+          config: { mediaType: OCI_CONFIG, digest: id, size: src.configBytes.length },
           layers: blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })),
         };
         const bytes = Buffer.from(JSON.stringify(m));
@@ -149,12 +143,12 @@ export async function commitImage(
       }
       putBlobBytes(store, manifest.bytes);
       const prior = store.getImage(id);
-      const names = [...new Set([...(prior?.names ?? []), ...input.names])];
-      const repoDigests = [...new Set([...(prior?.repoDigests ?? []), ...(input.repoDigests ?? [])])];
+      const names = [...new Set([...(prior?.names ?? []), ...src.names])];
+      const repoDigests = [...new Set([...(prior?.repoDigests ?? []), ...src.repoDigests])];
       // A tag names one image: move it.
       for (const other of store.listImages()) {
         if (other.id === id) continue;
-        const keep = other.names.filter((n) => !input.names.includes(n));
+        const keep = other.names.filter((n) => !src.names.includes(n));
         if (keep.length !== other.names.length) store.putImage({ ...other, names: keep });
       }
       const rec: ImageRecord = {
@@ -174,7 +168,8 @@ export async function commitImage(
   }
 }
 
-function layerBlob(store: Store, rec: LayerRecord, input: LayerInput): { digest: string; mediaType: string; size: number } {
-  if (!input.digest || input.digest === rec.digest) return { digest: rec.digest, mediaType: rec.mediaType, size: rec.compressedSize };
-  return { digest: input.digest, mediaType: input.mediaType ?? rec.mediaType, size: statSync(store.blobPath(input.digest)).size };
+/** The blob an image's manifest names for a layer already stored: the record's, or the source's when the store has it too. */
+function layerBlob(store: Store, rec: LayerRecord, layer: LayerSource): { digest: string; mediaType: string; size: number } {
+  if (!layer.digest || layer.digest === rec.digest) return { digest: rec.digest, mediaType: rec.mediaType, size: rec.compressedSize };
+  return { digest: layer.digest, mediaType: layer.mediaType, size: statSync(store.blobPath(layer.digest)).size };
 }

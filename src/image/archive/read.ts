@@ -1,27 +1,33 @@
-// What images an archive holds: docker-archive (manifest.json, legacy <id>/layer.tar or
-// Docker 25+ blobs/), OCI image layout (oci-layout, index.json, blobs/), or both at once.
-// Every JSON document is verified against the digest that names it.
+// What images an archive holds, as ImageSources: docker-archive (manifest.json, legacy
+// <id>/layer.tar or Docker 25+ blobs/), OCI image layout (oci-layout, index.json, blobs/),
+// or both at once. Every JSON document is verified against the digest that names it; a
+// layer is read only when its open() is.
 import { createHash } from 'node:crypto';
-import { HxError, wrap } from '../errors.js';
-import { formatReference, parseNormalized } from './reference.js';
-import { ArchiveError, type ArchiveSource } from './archive-source.js';
-import { parseImageConfig } from './config.js';
-import { BLOB_ALGORITHMS, checkDescriptor, refuseSize } from './descriptor.js';
-import { INDEX_TYPES, MANIFEST_TYPES, type Descriptor, type Index, type Manifest } from './media.js';
+import { HxError, wrap } from '../../errors.js';
+import { detectCompression } from '../../layer/decompress.js';
+import { formatReference, parseNormalized } from '../reference.js';
+import { ArchiveError, type ArchiveSource } from './source.js';
+import { parseImageConfig } from '../config.js';
+import { BLOB_ALGORITHMS, checkDescriptor, refuseSize } from '../descriptor.js';
+import { INDEX_TYPES, MANIFEST_TYPES, ociLayerType, type Descriptor, type Index, type Manifest } from '../media.js';
+import type { ImageSource, LayerSource, RawManifest } from '../source.js';
 
-export interface SourceLayer {
+/** A layer as the archive's metadata lists it. */
+interface ListedLayer {
   member: string;
   /** The blob digest the manifest promises (OCI, Docker 25+); absent for legacy layer.tar. */
   digest?: string;
+  /** Absent in a docker-archive's manifest.json: the blob's magic bytes tell. */
   mediaType?: string;
 }
 
-export interface SourceImage {
+/** An image as the archive's metadata lists it, before its config is parsed. */
+interface ListedImage {
   configBytes: Buffer;
   configDigest: string;
-  layers: SourceLayer[];
+  layers: ListedLayer[];
   names: string[];
-  manifest?: { bytes: Buffer; digest: string; mediaType: string };
+  manifest?: RawManifest;
 }
 
 const HEX64 = /[a-f0-9]{64}/;
@@ -94,10 +100,10 @@ function hostArch(): string {
   return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
 }
 
-function readOci(src: ArchiveSource): SourceImage[] {
+function readOci(src: ArchiveSource): ListedImage[] {
   const index = json<Index>(src.readFile('index.json'), 'index.json');
   if (!Array.isArray(index.manifests)) throw new ArchiveError('index.json has no manifests list');
-  const byConfig = new Map<string, SourceImage>();
+  const byConfig = new Map<string, ListedImage>();
   const walk = (entry: unknown, where: string, names: string[], depth: number): void => {
     if (depth > 4) throw new ArchiveError('index.json nests indexes too deeply');
     const type = (entry as Partial<Descriptor> | null)?.mediaType;
@@ -158,10 +164,10 @@ interface DockerEntry {
   Layers: string[];
 }
 
-function readDocker(src: ArchiveSource): SourceImage[] {
+function readDocker(src: ArchiveSource): ListedImage[] {
   const list = json<DockerEntry[]>(src.readFile('manifest.json'), 'manifest.json');
   if (!Array.isArray(list)) throw new ArchiveError('manifest.json is not a list of images');
-  const out: SourceImage[] = [];
+  const out: ListedImage[] = [];
   for (const e of list) {
     if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw new ArchiveError('manifest.json has an entry without Config or Layers');
     if (!src.has(e.Config)) throw new ArchiveError(`the archive lacks the image config ${e.Config}`, 'the archive is incomplete: create it again');
@@ -169,7 +175,7 @@ function readDocker(src: ArchiveSource): SourceImage[] {
     const configDigest = sha256(configBytes);
     const named = HEX64.exec(e.Config);
     if (named && configDigest !== `sha256:${named[0]}`) throw new ArchiveError(`image config ${e.Config} does not match its digest`, 'the archive is corrupt');
-    const layers = e.Layers.map((member): SourceLayer => {
+    const layers = e.Layers.map((member): ListedLayer => {
       if (typeof member !== 'string') throw new ArchiveError('manifest.json lists a layer that is not a path');
       if (!src.has(member)) throw new ArchiveError(`the archive lacks layer ${member}`, 'the archive is incomplete: create it again');
       const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(member.replace(/^\.\//, ''));
@@ -186,21 +192,42 @@ function readDocker(src: ArchiveSource): SourceImage[] {
   return out;
 }
 
-/** The images in SRC (docker-archive, OCI layout, or the dual format Docker 25+ writes), their configs validated. */
-export function readArchive(src: ArchiveSource): SourceImage[] {
-  const images = readImages(src);
+/**
+ * The images in SRC (docker-archive, OCI layout, or the dual format Docker 25+ writes),
+ * their configs validated. Their layers read from SRC: use them while it is open.
+ */
+export function readArchive(src: ArchiveSource): ImageSource[] {
   // Every config is validated before the first image is stored (load is all or nothing).
-  for (const img of images) {
+  return readImages(src).map((img) => {
+    let config;
     try {
-      parseImageConfig(img.configBytes);
+      config = parseImageConfig(img.configBytes);
     } catch (e) {
       throw e instanceof HxError ? wrap(e, img.names[0] ?? img.configDigest) : e;
     }
-  }
-  return images;
+    return {
+      configBytes: img.configBytes,
+      config,
+      ...(img.manifest ? { manifest: img.manifest } : {}),
+      names: img.names,
+      repoDigests: [],
+      layers: img.layers.map((l) => layerSource(src, l)),
+    };
+  });
 }
 
-function readImages(src: ArchiveSource): SourceImage[] {
+function layerSource(src: ArchiveSource, l: ListedLayer): LayerSource {
+  return {
+    open: () => src.open(l.member),
+    ...(l.digest ? { digest: l.digest } : {}),
+    // A docker-archive names no media type: the blob's codec gives the OCI one.
+    mediaType: l.mediaType ?? ociLayerType(detectCompression(src.head(l.member, 6))),
+    size: src.size(l.member),
+    label: l.member,
+  };
+}
+
+function readImages(src: ArchiveSource): ListedImage[] {
   const docker = hasMetadata(src, 'manifest.json');
   const oci = hasMetadata(src, 'index.json') && hasMetadata(src, 'oci-layout');
   if (!docker && !oci) {
@@ -217,7 +244,14 @@ function readImages(src: ArchiveSource): SourceImage[] {
     for (const o of readOci(src)) {
       const d = images.find((i) => i.configDigest === o.configDigest);
       if (!d) continue;
-      if (o.manifest) d.manifest = o.manifest;
+      if (o.manifest) {
+        d.manifest = o.manifest;
+        // The OCI manifest names the layers' media types; manifest.json does not.
+        d.layers.forEach((l, i) => {
+          const named = o.layers[i];
+          if (named?.mediaType && named.digest === l.digest) l.mediaType = named.mediaType;
+        });
+      }
       for (const n of o.names) if (!d.names.includes(n)) d.names.push(n);
     }
   }

@@ -6,8 +6,8 @@ import { closeSync, createReadStream, createWriteStream, fstatSync, lstatSync, o
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { HxError } from '../errors.js';
-import { decompressor, detectCompression } from '../layer/decompress.js';
+import { HxError } from '../../errors.js';
+import { decompressor, detectCompression } from '../../layer/decompress.js';
 
 export class ArchiveError extends HxError {
   constructor(message: string, hint?: string) {
@@ -28,6 +28,8 @@ export interface ArchiveSource {
   size(name: string): number;
   names(): string[];
   readFile(name: string, max?: number): Buffer;
+  /** The first bytes of NAME (fewer when it is shorter). */
+  head(name: string, length: number): Buffer;
   open(name: string): Readable;
   close(): void;
 }
@@ -90,6 +92,15 @@ export class DirSource implements ArchiveSource {
     const p = this.path(name);
     if (fstatSizeOf(p) > max) throw new ArchiveError(`archive member "${name}" is larger than ${max} bytes`);
     return readFileSync(p);
+  }
+  head(name: string, length: number): Buffer {
+    const fd = openSync(this.path(name), 'r');
+    try {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, 0));
+    } finally {
+      closeSync(fd);
+    }
   }
   open(name: string): Readable {
     return createReadStream(this.path(name), { highWaterMark: 1 << 20 });
@@ -270,6 +281,10 @@ export class TarFileSource implements ArchiveSource {
     const m = this.member(name);
     if (m.size > max) throw new ArchiveError(`archive member "${name}" is larger than ${max} bytes`);
     return this.read(m.offset, m.size);
+  }
+  head(name: string, length: number): Buffer {
+    const m = this.member(name);
+    return this.read(m.offset, Math.min(length, m.size));
   }
   open(name: string): Readable {
     const m = this.member(name);
