@@ -39,10 +39,15 @@ export class CommandContext {
     return this.contextInstance;
   }
 
+  /** How the whole Engine is loaded: set by the CLI's entry (main.ts). The run bundle
+   * (build/run.cjs) sets none, so it does not carry every verb of the engine. */
+  static loadEngine: (() => Promise<typeof import('../engine/index.js')>) | undefined;
+
   /** The engine this command uses, with the global options applied. */
   async engine(): Promise<Engine> {
     if (!this.engineInstance) {
-      const { Engine } = await import('../engine/index.js');
+      if (!CommandContext.loadEngine) throw new Error('the Engine is not available in this bundle');
+      const { Engine } = await CommandContext.loadEngine();
       this.engineInstance = Engine.from(this.engineContext());
     }
     return this.engineInstance;

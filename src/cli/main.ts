@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     }
     checkArity(spec, inv);
     inv.catalog = { commands: COMMANDS, groups: GROUPS };
+    CommandContext.loadEngine = () => import('../engine/index.js');
     const ctx = new CommandContext(globals);
     try {
       if (spec.namespace === 'join') {
