@@ -169,7 +169,10 @@ int main(int argc, char **argv) {
         if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/build/run.cjs", root);
         if (access(main_js, R_OK) != 0) main_js[0] = 0;
     }
-    if (!main_js[0]) snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);
+    if (!main_js[0]) {
+        snprintf(main_js, sizeof main_js, "%s/build/cli-loader.cjs", root);
+        if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/build/cli.cjs", root);
+    }
     if (access(main_js, R_OK) != 0) snprintf(main_js, sizeof main_js, "%s/dist/cli/main.js", root);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {

@@ -83,7 +83,7 @@ if (want('ts') || want('bundle')) {
   // build/run.cjs: `hx run` alone (the launcher starts it for `run`, through
   // build/run-loader.cjs and a V8 code cache): start-up latency is the product there, and
   // compiling the whole CLI bundle took ~25 ms of it.
-  for (const [entry, out] of [['dist/cli/main.js', 'cli.cjs'], ['dist/cli/run/entry.js', 'run.cjs'], ['dist/cli/run/loader.js', 'run-loader.cjs']]) {
+  for (const [entry, out] of [['dist/cli/main.js', 'cli.cjs'], ['dist/cli/run/entry.js', 'run.cjs'], ['dist/cli/run/loader.js', 'run-loader.cjs'], ['dist/cli/run/loader.js', 'cli-loader.cjs']]) {
     esbuild.buildSync({
       entryPoints: [join(root, entry)],
       outfile: join(build, out),

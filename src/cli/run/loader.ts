@@ -1,7 +1,8 @@
-// build/run-loader.cjs: what the launcher starts for `hx run`. It runs build/run.cjs
-// through a V8 code cache, because compiling the bundle (and then each function as it is
-// first called) is the largest cost hx adds to Node's own start: measured 41.6 -> 33.4 ms
-// of CPU for `hx run --rootfs DIR true`, against 25 for `node -e 0`.
+// build/run-loader.cjs and build/cli-loader.cjs: what the launcher starts. Each runs its
+// bundle (run.cjs for `hx run`, cli.cjs for the rest) through a V8 code cache, because
+// compiling the bundle (and then each function as it is first called) is the largest
+// cost hx adds to Node's own start: measured 41.6 -> 33.4 ms of CPU for
+// `hx run --rootfs DIR true`, against 25 for `node -e 0`.
 //
 // The cache is written once, at the end of the first run that had none (so it holds the
 // functions a run really compiles), to $XDG_CACHE_HOME/hx (~/.cache/hx), named after the
@@ -9,17 +10,19 @@
 // does not fit; the file is the user's own, like Node 22's module compile cache.
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-const bundle = join(__dirname, 'run.cjs');
+// this file is NAME-loader.cjs; its bundle is NAME.cjs
+const bundle = join(__dirname, basename(__filename).replace('-loader', ''));
+const bundleName = basename(bundle);
 
 function cachePath(): string | undefined {
   try {
     const st = statSync(bundle);
     const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
     if (!base) return undefined;
-    return join(base, 'hx', `run.cjs-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`);
+    return join(base, 'hx', `${bundleName}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8cache`);
   } catch {
     return undefined;
   }
@@ -49,7 +52,7 @@ const script = new Script(`(function (exports, require, module, __filename, __di
   filename: bundle,
   ...(cached ? { cachedData: cached } : {}),
 });
-// `hx run --help` compiles too little to be worth keeping.
+// `--help` compiles too little to be worth keeping.
 if (cacheFile && (!cached || script.cachedDataRejected) && !process.argv.includes('--help')) {
   process.once('exit', () => {
     try {
@@ -66,7 +69,7 @@ if (cacheFile && (!cached || script.cachedDataRejected) && !process.argv.include
       renameSync(tmp, cacheFile);
       // caches of earlier builds of the bundle are dead weight now
       for (const f of readdirSync(dirname(cacheFile))) {
-        if (f.startsWith('run.cjs-') && f.endsWith('.v8cache') && join(dirname(cacheFile), f) !== cacheFile) unlinkSync(join(dirname(cacheFile), f));
+        if (f.startsWith(`${bundleName}-`) && f.endsWith('.v8cache') && join(dirname(cacheFile), f) !== cacheFile) unlinkSync(join(dirname(cacheFile), f));
       }
     } catch {
       /* no cache: the next run compiles again */
