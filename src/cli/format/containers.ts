@@ -47,7 +47,8 @@ export function containerListRow(row: ContainerRow, o: ContainerRowOptions = {})
     ID: trunc ? truncateId(row.id) : row.id,
     Image: row.image,
     Command: goQuote(trunc ? ellipsis(row.command, 20) : row.command),
-    CreatedAt: goTimeString(Math.floor(created / 1000) * 1000, o.timeZone),
+    // a method, as in docker: Intl's formatting costs ~0.2 ms a row, paid only when shown
+    CreatedAt: () => goTimeString(Math.floor(created / 1000) * 1000, o.timeZone),
     RunningFor: timeAgo(created, o.now),
     Ports: '',
     State: row.state,

@@ -71,9 +71,9 @@ export function statusText(st: ContainerState, now = Date.now()): string {
   return `Exited (${st.exitCode}) ${ago(st.finishedAt)} ago`;
 }
 
-function imageShown(store: Store, rec: ContainerRecord): string {
-  const img = findImage(store, rec.imageRef);
-  return img && img.id === rec.image ? rec.imageRef : rec.image.replace(/^sha256:/, '').slice(0, 12);
+function imageShown(store: Store, rec: ContainerRecord, cache: Map<string, string | undefined>): string {
+  if (!cache.has(rec.imageRef)) cache.set(rec.imageRef, findImage(store, rec.imageRef)?.id);
+  return cache.get(rec.imageRef) === rec.image ? rec.imageRef : rec.image.replace(/^sha256:/, '').slice(0, 12);
 }
 
 /** The image IDs an `ancestor` filter names (an image and every image built on it). */
@@ -135,6 +135,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
   const before = filters ? boundOf(store, filters, 'before') : undefined;
   const since = filters ? boundOf(store, filters, 'since') : undefined;
   const now = Date.now();
+  const images = new Map<string, string | undefined>();
   let recs = store.listContainers().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
   const showAll = o.all || (o.last !== undefined && o.last > 0) || filters?.contains('status') || filters?.contains('exited');
   if (o.last !== undefined && o.last > 0) recs = recs.slice(0, o.last);
@@ -164,7 +165,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
     const row: ContainerRow = {
       id: rec.id,
       name: rec.name,
-      image: imageShown(store, rec),
+      image: imageShown(store, rec, images),
       imageId: rec.image,
       command: commandLine(spec?.options.args ?? []),
       created: rec.created,
