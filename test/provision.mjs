@@ -1,7 +1,7 @@
 // What the test suites need on this machine. As root (CI), installs and creates it;
 // as a normal user, reports what is missing and the command that would provide it.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 
 /** Debian packages the suites use (binary checked -> package). */
 export const PACKAGES = {
@@ -82,8 +82,20 @@ export function provisionAsRoot() {
   setRanges(TEST_USER, [`${TEST_USER}:${TEST_RANGE.start}:${TEST_RANGE.count}`]);
   setRanges(NOSUB_USER, []);
   log.push(`users: ${TEST_USER} (subuid ${TEST_RANGE.start}:${TEST_RANGE.count}), ${NOSUB_USER} (no range)`);
+  // Without udev these stay 0600 and fuse-overlayfs, pasta and slirp4netns fail for users;
+  // Debian's udev rules make both 0666, which is what a desktop has.
+  for (const dev of DEVICES) {
+    if (!existsSync(dev)) continue;
+    if ((statSync(dev).mode & 0o777) !== 0o666) {
+      chmodSync(dev, 0o666);
+      log.push(`${dev}: made 0666 (as udev does)`);
+    }
+  }
   return log;
 }
+
+/** Character devices the rootless suites need usable by users. */
+export const DEVICES = ['/dev/fuse', '/dev/net/tun'];
 
 /** As a normal user: can the rootless e2e suite run as me? */
 export function rootlessReadiness() {
@@ -91,5 +103,8 @@ export function rootlessReadiness() {
   const user = sh('id', ['-un']).stdout.trim();
   if (!which('newuidmap')) problems.push('newuidmap missing (sudo apt-get install uidmap)');
   if (rangesOf('/etc/subuid', user).length === 0) problems.push(`no /etc/subuid range for ${user}`);
+  for (const dev of DEVICES) {
+    if (existsSync(dev) && (statSync(dev).mode & 0o006) !== 0o006) problems.push(`${dev} is not usable by users (sudo chmod 0666 ${dev}, as udev does)`);
+  }
   return { user, problems };
 }

@@ -105,6 +105,11 @@ export function listRootfs(root, owner = (_p, st) => ({ uid: st.uid, gid: st.gid
   return lines.sort();
 }
 
+/** A listing's path, type, size and content hash (no owners or modes: tools map those differently). */
+export function pathsOf(listing) {
+  return listing.map((l) => l.split(' ')).map((f) => `${f[0]} ${f[1]} ${f[5]} ${f[7]}`);
+}
+
 export function umociOwner(lgetxattr) {
   return (p) => {
     let x = null;

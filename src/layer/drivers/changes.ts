@@ -4,10 +4,12 @@
 // not have is an addition, one it has with other content or metadata is a change, a
 // directory that only holds a changed entry (a copy-up parent) is not reported by itself,
 // and the parents of every added or deleted entry are listed as changed.
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { sortChanges, type Change, type ChangeKind } from './driver.js';
 import { isOpaque, isWhiteout, LowerView } from './lower-view.js';
+
+const OPAQUE_FILE = '.wh..wh..opq';
 
 function sameMeta(a: Stats, b: Stats): boolean {
   return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && a.mtimeMs === b.mtimeMs;
@@ -49,15 +51,19 @@ export function upperChanges(upper: string, lowers: string[], opaqueXattr: strin
   const walk = (dir: string, path: string, hidden: boolean): void => {
     for (const name of readdirSync(dir).sort()) {
       const full = join(dir, name);
-      const p = `${path}/${name}`;
+      // fuse-overlayfs marks a directory opaque with this file when it cannot set the xattr
+      if (name === OPAQUE_FILE) continue;
       const st = lstatSync(full);
-      if (isWhiteout(st)) {
+      // a whiteout: a 0/0 device, or (fuse-overlayfs without mknod) an empty .wh.NAME file
+      const fileWhiteout = name.startsWith('.wh.') && st.isFile() && st.size === 0;
+      const p = `${path}/${fileWhiteout ? name.slice(4) : name}`;
+      if (isWhiteout(st) || fileWhiteout) {
         if (!hidden && lower.lookup(p)) out.add(p, 'D');
         continue;
       }
       const old = hidden ? null : lower.lookup(p);
       if (st.isDirectory()) {
-        const opaque = isOpaque(full, opaqueXattr);
+        const opaque = isOpaque(full, opaqueXattr) || existsSync(join(full, OPAQUE_FILE));
         if (!old) out.add(p, 'A');
         else if (opaque || !old.isDirectory()) out.add(p, 'C', opaque);
         else if (!sameMeta(st, old)) out.add(p, 'C');
