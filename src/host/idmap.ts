@@ -50,11 +50,40 @@ export function parseSubordinateRanges(text: string, name: string | undefined, i
   return ranges;
 }
 
-/** The map hx installs: the user's own id as 0, then the ranges from 1 on. */
+/** Pairs of RANGES that share ids (two /etc/subuid lines for a user that overlap, or a duplicate). */
+export function overlappingRanges(ranges: IdRange[]): [IdRange, IdRange][] {
+  const out: [IdRange, IdRange][] = [];
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i]!;
+      const b = ranges[j]!;
+      if (a.start < b.start + b.count && b.start < a.start + a.count) out.push([a, b]);
+    }
+  }
+  return out;
+}
+
+/** RANGES as given, or (when some overlap, which newuidmap refuses) cut into pieces that
+ * do not: sorted, each line giving what lies past the ones before it. Every piece stays
+ * inside one /etc/subuid line, as newuidmap requires. */
+export function disjointRanges(ranges: IdRange[]): IdRange[] {
+  if (overlappingRanges(ranges).length === 0) return ranges;
+  const out: IdRange[] = [];
+  let end = 0;
+  for (const r of [...ranges].sort((a, b) => a.start - b.start || b.count - a.count)) {
+    const start = Math.max(r.start, end);
+    if (r.start + r.count > start) out.push({ start, count: r.start + r.count - start });
+    end = Math.max(end, r.start + r.count);
+  }
+  return out;
+}
+
+/** The map hx installs: the user's own id as 0, then the ranges from 1 on (overlapping
+ * lines cut apart: newuidmap refuses a map whose ranges overlap). */
 export function buildIdMap(ownId: number, ranges: IdRange[]): IdMapEntry[] {
   const map: IdMapEntry[] = [{ inside: 0, outside: ownId, count: 1 }];
   let next = 1;
-  for (const r of ranges) {
+  for (const r of disjointRanges(ranges)) {
     // A range containing the user's own id would map it twice; newuidmap refuses that.
     if (ownId >= r.start && ownId < r.start + r.count) continue;
     map.push({ inside: next, outside: r.start, count: r.count });

@@ -60,4 +60,29 @@ test('a holder with stale id maps is reported, and hx system migrate replaces it
   }
 });
 
+test('overlapping /etc/subuid lines: info names them and the fix, the holder maps each id once', () => {
+  const runtime = mkdtempSync('/tmp/hx-root-rt-');
+  chmodSync(runtime, 0o777);
+  const env = { XDG_RUNTIME_DIR: '', HX_RUNTIME_DIR: join(runtime, 'hx'), HOME: `/home/${USER}`, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+  const saved = { subuid: readFileSync('/etc/subuid', 'utf8'), subgid: readFileSync('/etc/subgid', 'utf8') };
+  try {
+    // A second line that overlaps the first by 35536 ids (as two usermod --add-subuids can leave).
+    for (const file of ['subuid', 'subgid']) writeFileSync(`/etc/${file}`, saved[file].replace(/\n?$/, `\n${USER}:230000:65536\n`));
+    const info = JSON.parse(asUser(['info', '--format', 'json'], env).stdout);
+    const p = info.problems.find((x) => /\/etc\/subuid has overlapping ranges/.test(x.problem));
+    assert.ok(p, JSON.stringify(info.problems));
+    assert.match(p.problem, /200000:65536 and 230000:65536/);
+    assert.match(p.fix, new RegExp(`${USER}:200000:95536`));
+    const map = asUser(['unshare', '--', 'cat', '/proc/self/uid_map'], env);
+    assert.is(map.code, 0, map.stderr);
+    assert.match(map.stdout, /\s1\s+200000\s+65536\n/);
+    assert.match(map.stdout, /\s65537\s+265536\s+30000\n/);
+  } finally {
+    writeFileSync('/etc/subuid', saved.subuid);
+    writeFileSync('/etc/subgid', saved.subgid);
+    asUser(['system', 'migrate'], env);
+    rmSync(runtime, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildIdMap, describeIdMap, idMapContains, idMapSize, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/host/idmap.js';
+import { buildIdMap, describeIdMap, disjointRanges, overlappingRanges, idMapContains, idMapSize, parseIdMap, parseSubordinateRanges, rangeContains, sameIdMap } from '../../dist/host/idmap.js';
 
 test('subordinate ranges match by name or id, skip comments and junk', () => {
   const text = '# comment\nalice:100000:65536\nbob:165536:65536\n1001:300000:10\nalice:bad:1\nalice:5:0\n';
@@ -39,6 +39,23 @@ test('a map\'s extent as the ids inside: merged ranges, single ids, gaps', () =>
   assert.is(describeIdMap(parseIdMap('0 1001 1\n100 5000 10\n')), '0 and 100-109');
   assert.is(describeIdMap(parseIdMap('0 1 1\n5 2 1\n9 3 2\n')), '0, 5, 9-10');
   assert.is(describeIdMap([]), 'no ids');
+});
+
+test('overlapping subordinate lines are found and cut into disjoint pieces inside each line', () => {
+  const a = { start: 200000, count: 65536 };
+  const b = { start: 230000, count: 65536 };
+  assert.equal(overlappingRanges([a, b]), [[a, b]]);
+  assert.equal(overlappingRanges([a, { start: 265536, count: 10 }]), []);
+  assert.equal(disjointRanges([b, a]), [a, { start: 265536, count: 30000 }]);
+  assert.equal(disjointRanges([a, a]), [a]);
+  assert.equal(disjointRanges([a, { start: 210000, count: 5 }]), [a]);
+  const unchanged = [b, { start: 100, count: 5 }];
+  assert.is(disjointRanges(unchanged), unchanged);
+  assert.equal(buildIdMap(1000, [a, b]), [
+    { inside: 0, outside: 1000, count: 1 },
+    { inside: 1, outside: 200000, count: 65536 },
+    { inside: 65537, outside: 265536, count: 30000 },
+  ]);
 });
 
 test.run();

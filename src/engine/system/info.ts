@@ -6,7 +6,7 @@ import { release } from 'node:os';
 import { launcherPath } from '../../sys/install.js';
 import { cgroupInfo, type CgroupInfo } from '../../host/cgroups.js';
 import { inspectHolder } from '../../runtime/holder.js';
-import { parseIdMap, rangeContains, rootlessIdentity, sameIdMap, type IdMapEntry, type IdRange } from '../../host/idmap.js';
+import { overlappingRanges, parseIdMap, rangeContains, rootlessIdentity, sameIdMap, type IdMapEntry, type IdRange } from '../../host/idmap.js';
 import { hostGid, hostUid, runtimeDirChoice } from '../../host/paths.js';
 import type { EngineContext } from '../context.js';
 import {
@@ -129,6 +129,19 @@ export function hostInfo(ctx: EngineContext): HostInfo {
     if (identity.singleId) {
       const who = identity.user ?? String(uid);
       problems.push({ area: 'idmap', problem: `no subordinate id range for ${who} in /etc/subuid and /etc/subgid: containers get a single uid/gid`, fix: `sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${who}` });
+    }
+    for (const [file, ranges] of [['/etc/subuid', identity.subuid], ['/etc/subgid', identity.subgid]] as const) {
+      const who = identity.user ?? String(uid);
+      for (const [a, b] of overlappingRanges(ranges)) {
+        const same = a.start === b.start && a.count === b.count;
+        const start = Math.min(a.start, b.start);
+        const end = Math.max(a.start + a.count, b.start + b.count);
+        problems.push({
+          area: 'idmap',
+          problem: `${file} has ${same ? 'the same range twice' : 'overlapping ranges'} for ${who}: ${a.start}:${a.count} and ${b.start}:${b.count} (newuidmap refuses such a map; hx maps each id once)`,
+          fix: `replace the two lines in ${file} with one: ${who}:${start}:${end - start}, then run hx system migrate`,
+        });
+      }
     }
     if (rangeContains(identity.subuid, uid) || rangeContains(identity.subgid, gid)) {
       problems.push({ area: 'idmap', problem: `your subordinate range contains your own id ${uid}: it would be mapped twice`, fix: 'give yourself a range that starts above every real uid, e.g. 100000:65536, in /etc/subuid and /etc/subgid' });
