@@ -48,6 +48,10 @@ test('image inspect templates: index, range + println, json; a malformed templat
   assert.is(H(['image', 'inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', 'bb:1']).stdout, 'A=1\nB=two\n\n');
   assert.equal(JSON.parse(H(['image', 'inspect', '-f', '{{json .Config.Labels}}', 'web:1']).stdout), { tier: 'web' });
   assert.is(H(['inspect', '-f', '{{.Id}}', 'bb:1']).stdout.trim(), bbId, 'the top-level inspect finds images too');
+  // docker's Config has every field: on an image without Env, range prints nothing
+  const bare = H(['image', 'inspect', '-f', '{{range .Config.Env}}{{.}}{{end}}|{{.Config.User}}|{{json .Config.Entrypoint}}', 'web:1']);
+  assert.is(bare.code, 0, bare.stderr);
+  assert.is(bare.stdout, '||null\n');
   const bad = H(['image', 'inspect', '-f', '{{.Config', 'bb:1']);
   assert.is(bad.code, 64);
   assert.match(bad.stderr, /template parsing error: template: :1: unclosed action/);
