@@ -31,7 +31,7 @@ console.log(`\nlauncher overhead (hx version minus node build/cli.cjs version): 
 
 // Issue 10: the commands people type most, with a store of 20 images (each a commit of one
 // container with its own label), against `node -e 0` and rootless podman on the same store
-// filesystem: `images`, `ps -a`, `run --rm IMAGE true`.
+// filesystem: `--help`, `version`, `images`, `ps -a`, `run --rm IMAGE true`.
 if (process.getuid() !== 0 && process.env.PODMAN !== '0') {
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
@@ -49,6 +49,10 @@ if (process.getuid() !== 0 && process.env.PODMAN !== '0') {
   const everyday = hyperfine(
     [
       { name: 'node -e 0', cmd: `${node} -e 0` },
+      { name: 'hx --help', cmd: `${hx} --help` },
+      { name: 'podman --help', cmd: `${pm} --help` },
+      { name: 'hx version', cmd: `${hx} version` },
+      { name: 'podman version', cmd: `${pm} version` },
       { name: 'hx images (20 images)', cmd: `${hx} images` },
       { name: 'podman images (20 images)', cmd: `${pm} images` },
       { name: 'hx ps -a', cmd: `${hx} ps -a` },

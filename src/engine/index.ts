@@ -102,7 +102,7 @@ export class Engine {
     top(ref: string, psArgs: string[]): TopResult;
     rename(ref: string, name: string): Promise<void>;
     /** What the container changed against its image (docker diff). */
-    diff(ref: string): Promise<Change[]>;
+    diff(ref: string): Change[];
     /** A new image: the container's image plus a layer of its changes. */
     commit(req: CommitRequest): Promise<CommitResult>;
     /** The container's whole filesystem as one tar. */

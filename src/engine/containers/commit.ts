@@ -6,7 +6,11 @@ import { createReadStream, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { withRootfs, type RootfsView } from '../../container/rootfs-access.js';
+import { withRootfs } from '../../container/rootfs-access.js';
+import { dirsFor, driverName } from '../../container/rootfs.js';
+import { storageDriver } from '../../layer/drivers/index.js';
+import type { StorageDriver } from '../../layer/drivers/driver.js';
+import type { RootfsDirs } from '../../layer/drivers/types.js';
 import { HxError, UsageError } from '../../errors.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../../image/config.js';
 import { applyChanges } from '../../image/import.js';
@@ -38,16 +42,28 @@ function isRuntimeTarget(c: Change, root: string): boolean {
   }
 }
 
-/** What the container changed, without the runtime's own mount targets. */
-function changesOf(v: RootfsView): Change[] {
-  const root = v.driver.changesRoot(v.dirs);
-  return v.driver.changes(v.dirs).filter((c) => !isRuntimeTarget(c, root));
+interface ChangeView {
+  driver: StorageDriver;
+  dirs: RootfsDirs;
+  /** Where changed content is read: no mount needed (StorageDriver.changesRoot). */
+  root: string;
 }
 
-/** `hx diff`: what the container changed, docker's order (by path). */
-export async function containerChanges(ctx: EngineContext, ref: string): Promise<Change[]> {
-  const rec = findContainer(ctx.store, ref);
-  return await withRootfs(ctx, rec, changesOf);
+function changeView(ctx: EngineContext, rec: ContainerRecord): ChangeView {
+  const driver = storageDriver(driverName(rec));
+  const dirs = dirsFor(ctx.store, ctx.mode, rec);
+  return { driver, dirs, root: driver.changesRoot(dirs) };
+}
+
+/** What the container changed, without the runtime's own mount targets. */
+function changesOf(v: ChangeView): Change[] {
+  return v.driver.changes(v.dirs).filter((c) => !isRuntimeTarget(c, v.root));
+}
+
+/** `hx diff`: what the container changed, docker's order (by path). Read from the upper dir
+ * (or vfs's copy): a stopped container is not mounted for it. */
+export function containerChanges(ctx: EngineContext, ref: string): Change[] {
+  return changesOf(changeView(ctx, findContainer(ctx.store, ref)));
 }
 
 export interface CommitRequest {
@@ -106,11 +122,9 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
   try {
     const blobFile = join(t.path, 'layer');
     const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
-    const layer = await withRootfs(ctx, rec, async (v) => {
-      const changes = changesOf(v);
-      if (changes.length === 0) return undefined;
-      return await writeCompressed(treeTar(changeItems(changes, v.driver.changesRoot(v.dirs)), {}, stats), blobFile, { compression: req.compression ?? 'none' });
-    });
+    const view = changeView(ctx, rec);
+    const changes = changesOf(view);
+    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes, view.root), {}, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
     const created = new Date().toISOString();
     const baseConfig: ImageConfig = base.config;
     const history: HistoryEntry[] = [...(baseConfig.history ?? [])];
