@@ -124,7 +124,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
     const view = changeView(ctx, rec);
     const changes = changesOf(view);
-    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes, view.root), {}, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
+    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes), { root: view.root }, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
     const created = new Date().toISOString();
     const baseConfig: ImageConfig = base.config;
     const history: HistoryEntry[] = [...(baseConfig.history ?? [])];
@@ -153,6 +153,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
         uncompressedSize: layer.size,
         label: `the changes of container ${rec.id.slice(0, 12)}`,
         open: () => createReadStream(blobFile),
+        ownedFile: blobFile,
       });
     }
     const src = imageSource({ configBytes: Buffer.from(JSON.stringify(config)), layers, names: name ? [name] : [] });
@@ -169,7 +170,7 @@ export async function exportContainer(ctx: EngineContext, ref: string, out: Writ
   const rec = findContainer(ctx.store, ref);
   const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
   await withRootfs(ctx, rec, async (v) => {
-    await pipeline(Readable.from(treeTar(walkTree(v.root), {}, stats)), out);
+    await pipeline(Readable.from(treeTar(walkTree(v.root), { root: v.root }, stats)), out);
   });
   return stats;
 }
