@@ -26,6 +26,9 @@ import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from 
 import { topContainer, type TopResult } from './containers/top.js';
 import { renameContainer } from './containers/rename.js';
 import { copyFromContainer, copyToContainer, type CopyOptions, type CopyReport } from './containers/cp.js';
+import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
+import type { Change } from '../layer/drivers/driver.js';
+import type { TreeTarStats } from '../layer/tree-tar.js';
 import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
@@ -52,6 +55,7 @@ export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CopyOptions, CopyReport };
+export type { CommitRequest, CommitResult, Change, TreeTarStats };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -99,6 +103,12 @@ export class Engine {
     execDetached(ref: string, req: ExecRequest): Promise<string>;
     top(ref: string, psArgs: string[]): TopResult;
     rename(ref: string, name: string): Promise<void>;
+    /** What the container changed against its image (docker diff). */
+    diff(ref: string): Promise<Change[]>;
+    /** A new image: the container's image plus a layer of its changes. */
+    commit(req: CommitRequest): Promise<CommitResult>;
+    /** The container's whole filesystem as one tar. */
+    export(ref: string, out: Writable): Promise<TreeTarStats>;
     /** What a container's monitor runs once it is gone for good (unmount, --rm). */
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
@@ -173,6 +183,9 @@ export class Engine {
       execDetached: bind(ctx, execDetached),
       top: bind(ctx, topContainer),
       rename: bind(ctx, renameContainer),
+      diff: bind(ctx, containerChanges),
+      commit: bind(ctx, commitContainer),
+      export: bind(ctx, exportContainer),
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
     };

@@ -1,5 +1,6 @@
 // Media types this module writes and the layer types it accepts (OCI image-spec
 // media-types.md; Docker's types are interchangeable per its compatibility matrix).
+import type { LayerCompression } from '../layer/compress.js';
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -23,7 +24,7 @@ export function ociLayerType(compression: 'gzip' | 'zstd' | 'none'): string {
   return compression === 'gzip' ? OCI_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : OCI_LAYER;
 }
 
-export type LayerCompression = 'gzip' | 'zstd' | 'none';
+export type { LayerCompression };
 
 /** How a layer blob is compressed, from its media type; undefined for a type that is not a layer. */
 export function layerCompression(mediaType: string): LayerCompression | undefined {

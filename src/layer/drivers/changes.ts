@@ -46,6 +46,8 @@ class ChangeList {
 
 /** Changes recorded in an overlay upper dir over LOWERS (top first). */
 export function upperChanges(upper: string, lowers: string[], opaqueXattr: string): Change[] {
+  // No upper dir yet: a created container never mounted has changed nothing.
+  if (!existsSync(upper)) return [];
   const lower = new LowerView(lowers, opaqueXattr);
   const out = new ChangeList();
   const walk = (dir: string, path: string, hidden: boolean): void => {
@@ -67,6 +69,12 @@ export function upperChanges(upper: string, lowers: string[], opaqueXattr: strin
         if (!old) out.add(p, 'A');
         else if (opaque || !old.isDirectory()) out.add(p, 'C', opaque);
         else if (!sameMeta(st, old)) out.add(p, 'C');
+        // A directory removed and made again: what the image had in it and it lacks now is
+        // deleted, as vfs's comparison says (the layer needs only the opaque marker).
+        if (opaque && old && old.isDirectory()) {
+          const now = new Set(readdirSync(full));
+          for (const n of lower.list(p)) if (!now.has(n)) out.add(`${p}/${n}`, 'D');
+        }
         walk(full, p, hidden || opaque || !old || !old.isDirectory());
         continue;
       }

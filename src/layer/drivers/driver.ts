@@ -29,6 +29,9 @@ export interface StorageDriver {
   isMounted(d: RootfsDirs): boolean;
   /** What the container changed against its image, sorted by path (parents before children). */
   changes(d: RootfsDirs): Change[];
+  /** Where the content of every added or changed path of changes() can be read without a
+   * mount: the upper dir (overlay, fuse-overlayfs), the copy (vfs). */
+  changesRoot(d: RootfsDirs): string;
 }
 
 /** Sort changes the way docker lists them: by path, a directory before what is in it. */

@@ -81,6 +81,7 @@ export function overlayLayout(mountIt: (d: RootfsDirs) => string, name: 'overlay
       for (const sub of ['merged', 'upper', 'work', 'empty']) rmSync(join(d.containerDir, sub), { recursive: true, force: true });
     },
     changes: (d) => upperChanges(join(d.containerDir, 'upper'), d.lowerDirs, opaqueXattrOf(d)),
+    changesRoot: (d) => join(d.containerDir, 'upper'),
   };
 }
 

@@ -2,7 +2,7 @@
 // (0/0 char devices) delete, opaque dirs drop what lower layers put in them.
 import { constants as C, copyFileSync, existsSync, writeFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, chmodSync, linkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { lgetxattr, llistxattr, lsetxattr } from '../../sys/libc.js';
+import { lgetxattr, llistxattr, lsetxattr, mknod, S_IFIFO } from '../../sys/libc.js';
 import { treeChanges } from './changes.js';
 import type { StorageDriver } from './driver.js';
 import { opaqueXattrOf, type RootfsDirs } from './types.js';
@@ -79,8 +79,12 @@ export function applyLayerCopy(src: string, dst: string, opaqueXattr: string, in
       lchownSync(d, st.uid, st.gid);
       chmodSync(d, st.mode & 0o7777);
       copyXattrs(s, d);
+    } else if (st.isFIFO()) {
+      mknod(d, S_IFIFO | (st.mode & 0o7777), 0);
+      lchownSync(d, st.uid, st.gid);
+      chmodSync(d, st.mode & 0o7777);
     } else {
-      continue; // fifos, sockets, devices: not worth a koffi call here; rare in images
+      continue; // sockets; devices (a user namespace cannot make them, and layers rarely hold them)
     }
     if (st.nlink > 1) inodes.set(key, d);
     lutimesSync(d, st.atime, st.mtime);
@@ -114,5 +118,7 @@ export const vfsDriver: StorageDriver = {
     rmSync(join(d.containerDir, 'rootfs.done'), { force: true });
     rmSync(join(d.containerDir, 'rootfs'), { recursive: true, force: true });
   },
-  changes: (d) => treeChanges(join(d.containerDir, 'rootfs'), d.lowerDirs, opaqueXattrOf(d)),
+  // A copy never made (a created container not yet started) has changed nothing.
+  changes: (d) => (existsSync(join(d.containerDir, 'rootfs.done')) ? treeChanges(join(d.containerDir, 'rootfs'), d.lowerDirs, opaqueXattrOf(d)) : []),
+  changesRoot: (d) => join(d.containerDir, 'rootfs'),
 };

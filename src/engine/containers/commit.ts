@@ -1,0 +1,158 @@
+// `hx diff`, `hx commit`, `hx export`: a container's filesystem as changes, as a new image
+// over its own, and as one tar. One change list (StorageDriver.changes) feeds diff and
+// commit; the layer writer (layer/tree-tar.ts + layer/compress.ts) writes commit's layer
+// and export's archive.
+import { createReadStream, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { withRootfs, type RootfsView } from '../../container/rootfs-access.js';
+import { HxError, UsageError } from '../../errors.js';
+import type { ContainerConfig, HistoryEntry, ImageConfig } from '../../image/config.js';
+import { applyChanges } from '../../image/import.js';
+import { ociLayerType } from '../../image/media.js';
+import { normalizedName } from '../../image/resolve.js';
+import { imageSource, type LayerSource } from '../../image/source.js';
+import { StoreImage } from '../../image/store-source.js';
+import { storeImage } from '../../image/store-image.js';
+import { writeCompressed, type LayerCompression, type WrittenBlob } from '../../layer/compress.js';
+import type { Change } from '../../layer/drivers/driver.js';
+import { changeItems, treeTar, walkTree, type TreeTarStats } from '../../layer/tree-tar.js';
+import type { ContainerRecord, ImageRecord } from '../../store/store.js';
+import type { EngineContext } from '../context.js';
+import { findContainer } from './lookup.js';
+
+// Mount targets the runtime makes in a root filesystem that lacks them: docker keeps them in
+// an init layer below the container's, podman leaves them out of diff and commit
+// (libpod's initInodes). hx leaves them out while they are what the runtime made: an empty
+// directory or an empty file.
+const RUNTIME_TARGETS = new Set(['/dev', '/proc', '/sys', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/etc/mtab', '/run/.containerenv']);
+
+function isRuntimeTarget(c: Change, root: string): boolean {
+  if (c.kind !== 'A' || !RUNTIME_TARGETS.has(c.path)) return false;
+  try {
+    const st = lstatSync(join(root, c.path));
+    return (st.isDirectory() && readdirSync(join(root, c.path)).length === 0) || (st.isFile() && st.size === 0);
+  } catch {
+    return false;
+  }
+}
+
+/** What the container changed, without the runtime's own mount targets. */
+function changesOf(v: RootfsView): Change[] {
+  const root = v.driver.changesRoot(v.dirs);
+  return v.driver.changes(v.dirs).filter((c) => !isRuntimeTarget(c, root));
+}
+
+/** `hx diff`: what the container changed, docker's order (by path). */
+export async function containerChanges(ctx: EngineContext, ref: string): Promise<Change[]> {
+  const rec = findContainer(ctx.store, ref);
+  return await withRootfs(ctx, rec, changesOf);
+}
+
+export interface CommitRequest {
+  container: string;
+  /** REPO[:TAG] for the new image. */
+  reference?: string | undefined;
+  author?: string | undefined;
+  message?: string | undefined;
+  /** Dockerfile instructions for the config (docker commit --change). */
+  changes?: string[] | undefined;
+  compression?: LayerCompression | undefined;
+}
+
+export interface CommitResult {
+  id: string;
+  image: ImageRecord;
+  /** The new layer, absent when the container changed nothing (an empty_layer history entry). */
+  layer?: WrittenBlob;
+  tar: TreeTarStats;
+}
+
+/** moby's "empty layer" check: nothing changed, no layer (the config still changes). */
+function containerCommand(rec: ContainerRecord): string[] {
+  const c = (rec.config ?? {}) as { Entrypoint?: string[] | null; Cmd?: string[] | null };
+  return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+}
+
+/** The new image's config: the container's (docker: container.Config), then --change. */
+function committedConfig(base: ContainerConfig, rec: ContainerRecord, changes: string[]): ContainerConfig {
+  const c = (rec.config ?? {}) as Record<string, unknown>;
+  const merged: ContainerConfig = { ...base };
+  for (const k of ['User', 'Env', 'Cmd', 'Entrypoint', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck'] as const) {
+    if (c[k] !== undefined) (merged as Record<string, unknown>)[k] = c[k];
+  }
+  if (merged.WorkingDir === '') delete merged.WorkingDir;
+  return applyChanges(merged, changes);
+}
+
+export async function commitContainer(ctx: EngineContext, req: CommitRequest): Promise<CommitResult> {
+  const store = ctx.store;
+  const name = req.reference === undefined || req.reference === '' ? undefined : normalizedName(req.reference);
+  if (req.reference && !name) throw new UsageError(`invalid reference format: "${req.reference}"`, 'use NAME[:TAG] in lower case, e.g. myapp:1');
+  const rec = findContainer(store, req.container);
+  const baseRec = store.getImage(rec.image);
+  if (!baseRec) {
+    throw new HxError(`the image of container ${rec.id.slice(0, 12)} (${rec.imageRef}) is no longer in the store`, {
+      kind: 'not-found',
+      hint: 'commit needs the image the container was made from: pull or load it again',
+    });
+  }
+  const base = await StoreImage.open(store, baseRec);
+  const t = store.tempDir('commit');
+  try {
+    const blobFile = join(t.path, 'layer');
+    const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
+    const layer = await withRootfs(ctx, rec, async (v) => {
+      const changes = changesOf(v);
+      if (changes.length === 0) return undefined;
+      return await writeCompressed(treeTar(changeItems(changes, v.driver.changesRoot(v.dirs)), {}, stats), blobFile, { compression: req.compression ?? 'gzip' });
+    });
+    const created = new Date().toISOString();
+    const baseConfig: ImageConfig = base.config;
+    const history: HistoryEntry[] = [...(baseConfig.history ?? [])];
+    const entry: HistoryEntry = { created, created_by: containerCommand(rec).join(' ') };
+    if (req.author) entry.author = req.author;
+    if (req.message) entry.comment = req.message;
+    if (!layer) entry.empty_layer = true;
+    history.push(entry);
+    const config: ImageConfig = {
+      ...baseConfig,
+      created,
+      config: committedConfig(baseConfig.config ?? {}, rec, req.changes ?? []),
+      rootfs: { type: 'layers', diff_ids: [...baseConfig.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])] },
+      history,
+      container: rec.id,
+    };
+    if (req.author) config.author = req.author;
+    else delete config.author;
+    const layers: LayerSource[] = [...base.layers];
+    if (layer) {
+      layers.push({
+        digest: layer.digest,
+        diffId: layer.diffId,
+        mediaType: ociLayerType(layer.compression),
+        size: layer.compressedSize,
+        uncompressedSize: layer.size,
+        label: `the changes of container ${rec.id.slice(0, 12)}`,
+        open: () => createReadStream(blobFile),
+      });
+    }
+    const src = imageSource({ configBytes: Buffer.from(JSON.stringify(config)), layers, names: name ? [name] : [] });
+    const image = await storeImage(store, src, ctx.layerContext());
+    return { id: image.id, image, ...(layer ? { layer } : {}), tar: stats };
+  } finally {
+    base.release();
+    t.release(true);
+  }
+}
+
+/** `hx export`: the container's whole filesystem as one tar, to OUT. */
+export async function exportContainer(ctx: EngineContext, ref: string, out: Writable): Promise<TreeTarStats> {
+  const rec = findContainer(ctx.store, ref);
+  const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
+  await withRootfs(ctx, rec, async (v) => {
+    await pipeline(Readable.from(treeTar(walkTree(v.root), {}, stats)), out);
+  });
+  return stats;
+}
