@@ -2,12 +2,15 @@
 // (with the layer applier's rules: no entry is written through a symlink, no name leaves
 // the directory), and only that directory is then copied into the container with the
 // fd-relative tree copy, so nothing in the archive can aim at the container's own symlinks.
-import type { Readable, Writable } from 'node:stream';
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HxError } from '../errors.js';
 import { LayerWriter } from '../layer/apply.js';
 import type { LayerContext } from '../layer/context.js';
 import { tarWritable } from '../layer/tar/index.js';
+import { treeTar, walkTree, type TreeItem, type TreeTarStats } from '../layer/tree-tar.js';
 
 /** Unpack the tar stream INPUT into the empty directory DIR (owners as the archive says,
  * where the namespace maps them). */
@@ -23,10 +26,17 @@ export async function unpackTar(input: Readable, dir: string, ctx: LayerContext)
   }
 }
 
-/** A tar stream of NAME under DIR (DIR itself for "."), written to OUT. */
-export async function writeTreeTar(dir: string, name: string, out: Writable): Promise<void> {
-  void dir;
-  void name;
-  void out;
-  throw new HxError('hx cp CONTAINER:PATH - is not available yet', { kind: 'not-implemented', hint: 'copy to a directory, then tar it' });
+/** A tar stream of NAME under DIR (".": DIR itself, its entries as "./NAME"), written to
+ * OUT: the archive docker's daemon sends for `docker cp CTR:PATH -`. DIR is private to
+ * this command (the container's files were copied there first), so reading it by host
+ * path cannot be redirected by the container. */
+export async function writeTreeTar(dir: string, name: string, out: Writable): Promise<TreeTarStats> {
+  const top = name === '.' ? dir : join(dir, name);
+  const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
+  function* items(): Generator<TreeItem> {
+    yield { kind: 'path', name, hostPath: top };
+    if (lstatSync(top).isDirectory()) yield* walkTree(top, name);
+  }
+  await pipeline(Readable.from(treeTar(items(), {}, stats)), out, { end: false });
+  return stats;
 }

@@ -30,6 +30,8 @@ export interface CopyRequest {
   owner: CopyOwner;
   /** Chown failures are counted, not fatal (a single-id namespace). */
   ignoreChown: boolean;
+  /** A contents copy also gives the destination directory the source's owner, mode, times. */
+  rootAttrs?: boolean;
 }
 
 /** lstat (or stat, FOLLOW) of PATH inside ROOT: undefined when it does not exist; other
@@ -43,6 +45,7 @@ export function statPath(root: string, path: string, follow: boolean): EntryStat
 export function runCopy(r: CopyRequest): CopyStats {
   let flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
   if (r.ignoreChown) flags |= CopyFlag.IGNORE_CHOWN;
+  if (r.rootAttrs) flags |= CopyFlag.ROOT_ATTRS;
   try {
     if (r.plan.kind === 'contents') return copyTree({ root: r.from.root, path: r.from.path }, { root: r.toRoot, path: r.plan.dir }, flags, r.owner);
     return copyEntry(r.from, { root: r.toRoot, path: r.plan.dir, name: r.plan.name }, flags, r.owner);

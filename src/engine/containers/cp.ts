@@ -1,7 +1,8 @@
 // `hx cp`: files between a container (running, created or exited) and the host, with
 // docker's rules (container/copy-rules.ts) and messages. A running container is copied
 // from and to through its live root mount; a stopped one is owned by this command (so it
-// cannot start meanwhile) and mounted for the copy, then unmounted again if it was not.
+// cannot start meanwhile) and mounted for the copy, then unmounted again if it was not
+// (container/rootfs-access.ts).
 // Every container path is resolved inside its root (container/copy.ts).
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -9,16 +10,11 @@ import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { planCopy, normalizeCopyPath, specifiesCurrentDir, hasTrailingSeparator, stripEnding, splitPath, type DestInfo } from '../../container/copy-rules.js';
 import { isDirMode, isRegularMode, isSymlinkMode, runCopy, statPath, type CopyOwner } from '../../container/copy.js';
 import { unpackTar, writeTreeTar } from '../../container/copy-tar.js';
-import { dirsFor, driverName, mountRootfs, unmountRootfs } from '../../container/rootfs.js';
-import { currentState, isRunning } from '../../container/state.js';
+import { withRootfs } from '../../container/rootfs-access.js';
 import { HxError } from '../../errors.js';
-import { storageDriver } from '../../layer/drivers/index.js';
-import type { Claim } from '../../store/owners.js';
-import type { ContainerRecord } from '../../store/store.js';
 import { SysError } from '../../sys/errors.js';
 import type { CopyStats, EntryStat } from '../../sys/spawn.js';
 import type { EngineContext } from '../context.js';
-import { claimStopped } from './control.js';
 import { findContainer } from './lookup.js';
 
 export interface CopyOptions {
@@ -53,35 +49,6 @@ function statSource(root: string, path: string, follow: boolean): EntryStat | un
   } catch (e) {
     if (e instanceof SysError && e.code === 'ENOTDIR') throw notDirectory(e, path);
     throw e;
-  }
-}
-
-/** Run BODY on the container's root filesystem: the live one of a running container,
- * else mounted for the copy while this command owns the container. */
-async function withRootfs<T>(ctx: EngineContext, rec: ContainerRecord, body: (rootfs: string) => Promise<T>): Promise<T> {
-  const driver = storageDriver(driverName(rec));
-  const dirs = dirsFor(ctx.store, ctx.mode, rec);
-  let claim: Claim | undefined;
-  try {
-    claim = ctx.store.owners.claim(rec.id);
-  } catch {
-    if (isRunning(currentState(ctx.store, rec))) {
-      if (!driver.isMounted(dirs)) throw new HxError(`the root filesystem of container ${rec.name} is not mounted`, { kind: 'unavailable', hint: 'try again once it has started or stopped' });
-      return body(driver.rootfsPath(dirs));
-    }
-    claim = await claimStopped(ctx, rec, 5_000);
-    if (!claim) throw new HxError(`container ${rec.name} is busy: another hx command owns it`, { kind: 'conflict', hint: 'try again in a moment' });
-  }
-  const wasMounted = driver.isMounted(dirs);
-  try {
-    const rootfs = mountRootfs(ctx, rec);
-    return await body(rootfs);
-  } finally {
-    try {
-      if (!wasMounted) unmountRootfs(ctx, rec);
-    } finally {
-      claim.release();
-    }
   }
 }
 
@@ -139,7 +106,7 @@ export async function copyFromContainer(ctx: EngineContext, ref: string, src: st
   const srcPath = normalizeCopyPath(src, '/');
   const destPath = typeof dest === 'string' ? normalizeCopyPath(dest, o.cwd ?? process.cwd()) : '-';
   if (typeof dest === 'string') validateOutputPath(destPath);
-  return withRootfs(ctx, rec, async (rootfs) => {
+  return withRootfs(ctx, rec, async ({ root: rootfs }) => {
     const st = statSource(rootfs, srcPath, Boolean(o.followLink));
     if (!st) throw fileNotFound(src, ref);
     const from = { root: rootfs, path: stripEnding(srcPath), follow: Boolean(o.followLink) || specifiesCurrentDir(srcPath) || hasTrailingSeparator(srcPath) };
@@ -150,7 +117,7 @@ export async function copyFromContainer(ctx: EngineContext, ref: string, src: st
       try {
         const name = specifiesCurrentDir(srcPath) || stripEnding(srcPath) === '/' ? '.' : splitPath(srcPath).base;
         const stats = name === '.'
-          ? runCopy({ from, toRoot: '', plan: { kind: 'contents', dir: temp.path }, owner: undefined, ignoreChown: ignoreChown(ctx) })
+          ? runCopy({ from, toRoot: '', plan: { kind: 'contents', dir: temp.path }, owner: undefined, ignoreChown: ignoreChown(ctx), rootAttrs: true })
           : runCopy({ from, toRoot: '', plan: { kind: 'entry', dir: temp.path, name }, owner: undefined, ignoreChown: ignoreChown(ctx) });
         await writeTreeTar(temp.path, name, dest);
         return { ...stats, dest: '-' };
@@ -202,7 +169,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   const dstPath = normalizeCopyPath(dest, '/');
   const owner: CopyOwner = o.archive ? undefined : { uid: 0, gid: 0 };
   if (typeof src !== 'string') {
-    return withRootfs(ctx, rec, async (rootfs) => {
+    return withRootfs(ctx, rec, async ({ root: rootfs }) => {
       const dst = containerDestination(rootfs, ref, dstPath);
       if (!dst.isDir) {
         if (!dst.exists) throw fileNotFound(dest, ref);
@@ -223,7 +190,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   if (!st) throw new HxError(`lstat ${stripEnding(srcPath)}: no such file or directory`, { kind: 'not-found', hint: 'check the source path on this host' });
   const srcInfo = { path: srcPath, isDir: isDirMode(st.mode) };
   const from = { root: '', path: stripEnding(srcPath), follow: Boolean(o.followLink) || specifiesCurrentDir(srcPath) || hasTrailingSeparator(srcPath) };
-  return withRootfs(ctx, rec, async (rootfs) => {
+  return withRootfs(ctx, rec, async ({ root: rootfs }) => {
     const dst = containerDestination(rootfs, ref, dstPath);
     const plan = planCopy(srcInfo, dst);
     requireExtractionPoint(rootfs, ref, plan.dir);
