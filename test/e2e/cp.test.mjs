@@ -11,6 +11,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { hx, hxAsync, hxBin, need, removeTree, run, tempDir } from '../lib/hx.mjs';
+import { underPty, quote } from '../lib/pty.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
@@ -179,6 +180,25 @@ test('bad input: docker\'s messages, exit 1, nothing changed', () => {
   assert.is(execOut('live', 'ls /tmp/never4 /no 2>&1 || true').includes('No such file'), true, 'nothing made in the container');
   const wrong = H(['cp', 'made:/data', out('one.txt'), 'extra']);
   assert.is(wrong.code, 1);
+});
+
+test("on a terminal: docker's summary line on stderr, none with -q; a --read-only container takes no copy", async () => {
+  const fullEnv = { ...process.env, ...env };
+  const t = await underPty(`${hxBin} cp made:/data/a.txt ${quote(out('tty.txt'))}`, [], { env: fullEnv });
+  assert.is(t.code, 0, t.output);
+  assert.match(t.output, new RegExp(`Successfully copied 6B to ${out('tty.txt')}`));
+  const q = await underPty(`${hxBin} cp -q made:/data/a.txt ${quote(out('tty-q.txt'))}`, [], { env: fullEnv });
+  assert.is(q.code, 0, q.output);
+  assert.not.match(q.output, /Successfully/);
+  assert.is(readFileSync(out('tty-q.txt'), 'utf8'), 'hello\n');
+  // piped (the other tests): no summary
+  assert.is(H(['cp', 'made:/data/a.txt', out('piped.txt')]).stderr, '');
+
+  ok(H(['create', '--read-only', '--name', 'ro', 'bb', 'true']));
+  const r = H(['cp', join(work, 'src', 'single'), 'ro:/tmp/']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /container rootfs is marked read-only/);
+  ok(H(['cp', 'ro:/etc/passwd', out('ro-passwd')]));
 });
 
 test('a /data symlink to a host path is resolved inside the container: the canary is neither read nor written', () => {

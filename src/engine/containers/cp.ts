@@ -166,6 +166,10 @@ function requireExtractionPoint(rootfs: string, ref: string, dir: string): void 
 /** `hx cp SRC|- CTR:DEST`: SRC a host path, or a Readable tar stream (docker's `-`). */
 export async function copyToContainer(ctx: EngineContext, ref: string, src: string | Readable, dest: string, o: CopyOptions = {}): Promise<CopyReport> {
   const rec = findContainer(ctx.store, ref);
+  // moby's ErrRootFSReadOnly (hx cannot copy into a volume yet, so every path is the rootfs)
+  if (rec.hostConfig?.ReadonlyRootfs === true) {
+    throw new HxError('container rootfs is marked read-only', { kind: 'invalid-argument', hint: `${rec.name} runs with --read-only: copy into a volume, or recreate it without --read-only` });
+  }
   const dstPath = normalizeCopyPath(dest, '/');
   const owner: CopyOwner = o.archive ? undefined : { uid: 0, gid: 0 };
   if (typeof src !== 'string') {
