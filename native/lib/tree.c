@@ -147,8 +147,9 @@ static int copy_data(struct copy_ctx *c, int src, int dst, off_t size) {
     }
 }
 
-/* NAME in DSTFD is in the way of a new entry: remove it when asked to replace, unless
- * a directory would be replaced by a non-directory (docker cp's rule) . */
+/* NAME in DSTFD is in the way of a new entry: remove it when asked to replace, unless a
+ * directory would be replaced by a non-directory or the other way round (docker cp's
+ * NoOverwriteDirNonDir). */
 static int clear_way(struct copy_ctx *c, int dstfd, const char *name, int new_is_dir) {
     if (!(c->o->flags & HX_COPY_REPLACE)) return fail(c, EEXIST, "create");
     struct stat st;
@@ -157,6 +158,10 @@ static int clear_way(struct copy_ctx *c, int dstfd, const char *name, int new_is
         if (new_is_dir) return 1; /* merge into it */
         snprintf(c->err, c->errlen, "cannot overwrite directory %s with non-directory", c->path);
         return -EISDIR;
+    }
+    if (new_is_dir) {
+        snprintf(c->err, c->errlen, "cannot overwrite non-directory %s with directory", c->path);
+        return -ENOTDIR;
     }
     if (unlinkat(dstfd, name, 0) < 0) return fail(c, errno, "unlink");
     return 0;

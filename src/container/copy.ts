@@ -50,9 +50,9 @@ export function runCopy(r: CopyRequest): CopyStats {
     if (r.plan.kind === 'contents') return copyTree({ root: r.from.root, path: r.from.path }, { root: r.toRoot, path: r.plan.dir }, flags, r.owner);
     return copyEntry(r.from, { root: r.toRoot, path: r.plan.dir, name: r.plan.name }, flags, r.owner);
   } catch (e) {
-    if (e instanceof SysError && /cannot overwrite directory/.test(e.message)) {
-      throw new HxError(`cannot overwrite directory with non-directory: ${e.message}`, { kind: 'conflict', cause: e });
-    }
+    // docker's NoOverwriteDirNonDir: a directory and a non-directory never replace each other
+    const clash = e instanceof SysError ? /cannot overwrite (non-)?directory (.*) with (non-)?directory/.exec(e.message) : null;
+    if (clash) throw new HxError(`cannot overwrite ${clash[1] ?? ''}directory "${clash[2]}" with ${clash[3] ?? ''}directory`, { kind: 'conflict', cause: e, hint: 'remove it first, or copy to another name' });
     throw e;
   }
 }

@@ -91,6 +91,17 @@ test('out of a stopped container: file, into a directory, a directory new or exi
   const r = H(['cp', 'made:/data', out('one.txt')]);
   assert.is(r.code, 1);
   assert.match(r.stderr, /cannot copy directory/);
+  // below the top too, neither replaces the other (docker's NoOverwriteDirNonDir)
+  mkdirSync(out('clash/data/a.txt'), { recursive: true });
+  const c1 = H(['cp', 'made:/data', out('clash')]);
+  assert.is(c1.code, 1);
+  assert.match(c1.stderr, /cannot overwrite directory "data\/a.txt" with non-directory/);
+  mkdirSync(out('clash2'));
+  writeFileSync(out('clash2/data'), 'a file\n');
+  const c2 = H(['cp', 'made:/data', out('clash2')]);
+  assert.is(c2.code, 1);
+  assert.match(c2.stderr, /cannot overwrite non-directory "data" with directory/);
+  assert.is(readFileSync(out('clash2/data'), 'utf8'), 'a file\n');
 });
 
 test('out with -a keeps the container owners; - is a tar of the entry with container owners', () => {
@@ -156,6 +167,9 @@ test('into a stopped and a running container: owners 0 without -a, kept with -a;
   const r = H(['cp', '-', 'live:/etc/passwd'], { input: readFileSync(t) });
   assert.is(r.code, 1);
   assert.match(r.stderr, /destination "live:\/etc\/passwd" must be a directory/);
+  const m = H(['cp', '-', 'live:/tmp/not-there'], { input: readFileSync(t) });
+  assert.is(m.code, 1);
+  assert.match(m.stderr, /destination "live:\/tmp\/not-there" must be a directory/);
 });
 
 test('bad input: docker\'s messages, exit 1, nothing changed', () => {

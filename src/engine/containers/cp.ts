@@ -175,10 +175,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   if (typeof src !== 'string') {
     return withRootfs(ctx, rec, async ({ root: rootfs }) => {
       const dst = containerDestination(rootfs, ref, dstPath);
-      if (!dst.isDir) {
-        if (!dst.exists) throw fileNotFound(dest, ref);
-        throw new HxError(`destination "${ref}:${dest}" must be a directory`, { kind: 'invalid-argument' });
-      }
+      if (!dst.isDir) throw new HxError(`destination "${ref}:${dest}" must be a directory`, { kind: 'invalid-argument', hint: 'a tar stream is unpacked into an existing directory' });
       const temp = ctx.store.tempDir('cp');
       try {
         await unpackTar(src, temp.path, ctx.layerContext());
