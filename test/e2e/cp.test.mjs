@@ -183,6 +183,10 @@ test('bad input: docker\'s messages, exit 1, nothing changed', () => {
     [['cp', 'made:/data/a.txt', `${out('never3')}/`], /no such directory/],
     [['cp', f, 'live:/tmp/never4/'], /no such directory/],
     [['cp', 'made:/x', 'live:/y'], /copying between containers is not supported/],
+    // the texts below were checked against the docker 28.2 client (its checks before any daemon call)
+    [['cp', 'made:/data/a.txt', `${join(work, 'src', 'single')}/`], /hx: stat .*single\/: not a directory\n/],
+    [['cp', `${f}/`, 'live:/tmp/'], /hx: not a directory\n/],
+    [['cp', '', 'live:/tmp/'], /hx: source can not be empty\n/],
     [['cp', f, out('never5')], /must specify at least one container source/],
   ];
   for (const [args, message] of cases) {

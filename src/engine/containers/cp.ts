@@ -37,17 +37,21 @@ function fileNotFound(path: string, ref: string): HxError {
   return new HxError(`Could not find the file ${path} in container ${ref}`, { kind: 'not-found', hint: `hx exec ${ref} ls -la ${posix.dirname(path)} shows what is there` });
 }
 
-function notDirectory(err: unknown, path: string): HxError {
-  return new HxError(`lstat ${path}: not a directory`, { kind: 'invalid-argument', cause: err, hint: `${stripEnding(path)} is a file: drop the trailing "/"` });
+/** A trailing "/" on a path that is a file: docker/cli's words are "stat PATH: not a
+ * directory" for the host destination (ValidateOutputPath), "not a directory" for a host
+ * source; for a container source hx says "lstat PATH: ...". */
+function notDirectory(err: unknown, path: string, syscall: 'stat' | 'lstat' | ''): HxError {
+  return new HxError(`${syscall ? `${syscall} ${path}: ` : ''}not a directory`, { kind: 'invalid-argument', cause: err, hint: `${stripEnding(path)} is a file: drop the trailing "/"` });
 }
 
 /** Stat a source: a trailing "/" or "/." follows (the OS would), as does -L. */
 function statSource(root: string, path: string, follow: boolean): EntryStat | undefined {
+  // '' root: a host source
   const ending = specifiesCurrentDir(path) || hasTrailingSeparator(path);
   try {
     return statPath(root, ending ? path : stripEnding(path), follow || ending);
   } catch (e) {
-    if (e instanceof SysError && e.code === 'ENOTDIR') throw notDirectory(e, path);
+    if (e instanceof SysError && e.code === 'ENOTDIR') throw notDirectory(e, path, root === '' ? '' : 'lstat');
     throw e;
   }
 }
@@ -60,7 +64,7 @@ function hostDestination(path: string): DestInfo {
     try {
       st = lstatSync(p);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw notDirectory(e, path);
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw notDirectory(e, path, 'stat');
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       return { path: p, exists: false, isDir: false };
     }
@@ -87,7 +91,7 @@ function validateOutputPath(path: string): void {
   } catch (e) {
     if (e instanceof HxError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw notDirectory(e, path);
+    if (code === 'ENOTDIR') throw notDirectory(e, path, 'stat');
     if (code !== 'ENOENT') throw e;
   }
 }
