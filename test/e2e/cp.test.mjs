@@ -277,7 +277,9 @@ test('a directory swapped for a symlink while cp runs never leads outside the co
 });
 
 test.after(() => {
-  H(['rm', '-f', 'live']);
+  // every container of this file's store, also those a failed test left running
+  const ids = H(['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  if (ids.length) H(['rm', '-f', ...ids]);
   removeTree(work);
 });
 
