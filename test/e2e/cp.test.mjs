@@ -137,7 +137,7 @@ test('into a stopped and a running container: owners 0 without -a, kept with -a;
   // stopped (created, never started): the copy is there when it starts
   ok(H(['create', '--name', 'fresh', 'bb', 'sh', '-c', 'cat /tmp/single; cat /tmp/tree/sub/g; stat -c %u:%g /tmp/single /tmp/tree/f; ls /tmp/newname']));
   ok(H(['cp', join(src, 'single'), 'fresh:/tmp/']));
-  ok(H(['cp', join(src, 'tree'), 'fresh:/tmp']));
+  ok(H(['container', 'cp', join(src, 'tree'), 'fresh:/tmp']));
   ok(H(['cp', join(src, 'tree'), 'fresh:/tmp/newname']));
   const s = H(['start', '-a', 'fresh']);
   assert.is(s.code, 0, s.stderr);
@@ -205,6 +205,8 @@ test("on a terminal: docker's summary line on stderr, none with -q; a --read-onl
   const t = await underPty(`${hxBin} cp made:/data/a.txt ${quote(out('tty.txt'))}`, [], { env: fullEnv });
   assert.is(t.code, 0, t.output);
   assert.match(t.output, new RegExp(`Successfully copied 6B to ${out('tty.txt')}`));
+  const tin = await underPty(`${hxBin} cp ${quote(out('tty.txt'))} live:tmp`, [], { env: fullEnv });
+  assert.match(tin.output, /Successfully copied 6B to live:tmp\r?\n/, 'the container side as given');
   const q = await underPty(`${hxBin} cp -q made:/data/a.txt ${quote(out('tty-q.txt'))}`, [], { env: fullEnv });
   assert.is(q.code, 0, q.output);
   assert.not.match(q.output, /Successfully/);

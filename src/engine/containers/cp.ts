@@ -184,7 +184,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
       try {
         await unpackTar(src, temp.path, ctx.layerContext());
         const stats = runCopy({ from: { root: '', path: temp.path, follow: false }, toRoot: rootfs, plan: { kind: 'contents', dir: stripEnding(dst.path) }, owner, ignoreChown: true });
-        return { ...stats, dest: `${ref}:${dst.path}` };
+        return { ...stats, dest: `${ref}:${dst.path === dstPath ? dest : dst.path}` };
       } finally {
         temp.release();
       }
@@ -199,6 +199,6 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
     const dst = containerDestination(rootfs, ref, dstPath);
     const plan = planCopy(srcInfo, dst);
     requireExtractionPoint(rootfs, ref, plan.dir);
-    return { ...runCopy({ from, toRoot: rootfs, plan, owner, ignoreChown: o.archive === true }), dest: `${ref}:${dst.path}` };
+    return { ...runCopy({ from, toRoot: rootfs, plan, owner, ignoreChown: o.archive === true }), dest: `${ref}:${dst.path === dstPath ? dest : dst.path}` };
   });
 }
