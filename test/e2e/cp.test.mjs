@@ -172,6 +172,20 @@ test('into a stopped and a running container: owners 0 without -a, kept with -a;
   assert.match(m.stderr, /destination "live:\/tmp\/not-there" must be a directory/);
 });
 
+test('a running container is copied as it sees itself: its bind mounts and tmpfs mounts too', () => {
+  const vol = join(work, 'bound');
+  mkdirSync(vol);
+  writeFileSync(join(vol, 'on-host'), 'from the host\n');
+  ok(H(['run', '-d', '--name', 'mounts', '-v', `${vol}:/vol`, '--tmpfs', '/scratch', 'bb', 'sleep', '1000']));
+  ok(H(['cp', 'mounts:/vol/on-host', out('via-bind')]));
+  assert.is(readFileSync(out('via-bind'), 'utf8'), 'from the host\n');
+  ok(H(['cp', join(work, 'src', 'single'), 'mounts:/vol/']));
+  assert.is(readFileSync(join(vol, 'single'), 'utf8'), 'single\n', 'written through the bind mount');
+  ok(H(['cp', join(work, 'src', 'single'), 'mounts:/scratch/in-tmpfs']));
+  assert.is(execOut('mounts', 'cat /scratch/in-tmpfs; grep -c " /scratch " /proc/mounts'), 'single\n1\n');
+  ok(H(['rm', '-f', 'mounts']));
+});
+
 test('bad input: docker\'s messages, exit 1, nothing changed', () => {
   const f = join(work, 'src', 'single');
   const cases = [
