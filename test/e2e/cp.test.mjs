@@ -186,6 +186,22 @@ test('a running container is copied as it sees itself: its bind mounts and tmpfs
   ok(H(['rm', '-f', 'mounts']));
 });
 
+test('copies into a stopped container at the same time all land in it, one after the other', async () => {
+  ok(H(['create', '--name', 'busy', 'bb', 'sh', '-c', 'cat /tmp/p0 /tmp/p1 /tmp/p2 /tmp/p3 /tmp/p4 /tmp/p5']));
+  const files = [0, 1, 2, 3, 4, 5].map((i) => {
+    const f = join(work, `p${i}`);
+    writeFileSync(f, `p${i}\n`);
+    return f;
+  });
+  // each owns the container in turn (docker serializes on the container's lock too): none
+  // writes through a mount another one has just taken away
+  const rs = await Promise.all(files.map((f) => hxAsync(['cp', f, 'busy:/tmp/'], { env })));
+  for (const r of rs) assert.is(r.code, 0, r.stderr);
+  const s = H(['start', '-a', 'busy']);
+  assert.is(s.code, 0, s.stderr);
+  assert.is(s.stdout, 'p0\np1\np2\np3\np4\np5\n');
+});
+
 test('bad input: docker\'s messages, exit 1, nothing changed', () => {
   const f = join(work, 'src', 'single');
   const cases = [

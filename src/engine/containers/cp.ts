@@ -1,23 +1,18 @@
 // `hx cp`: files between a container (running, created or exited) and the host, with
-// docker's rules (container/copy-rules.ts) and messages. A running container is copied
-// from and to through its root as its mount namespace has it (volumes and bind mounts
-// included); a stopped one is owned by this command (so it cannot start meanwhile) and
-// mounted for the copy, then unmounted again if it was not (container/rootfs-access.ts).
+// docker's rules (container/copy-rules.ts) and messages, on the root cp-root.ts gives: a
+// running container's as its mount namespace has it, a stopped one's mounted for the copy.
 // Every container path is resolved inside its root (container/copy.ts).
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { closeSync, constants as FS, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { planCopy, normalizeCopyPath, specifiesCurrentDir, hasTrailingSeparator, stripEnding, splitPath, type DestInfo } from '../../container/copy-rules.js';
 import { isDirMode, isRegularMode, isSymlinkMode, runCopy, statPath, type CopyOwner } from '../../container/copy.js';
 import { unpackTar, writeTreeTar } from '../../container/copy-tar.js';
-import { withRootfs } from '../../container/rootfs-access.js';
-import { currentState, isRunning } from '../../container/state.js';
-import { processAlive } from '../../host/procstat.js';
-import type { ContainerRecord } from '../../store/store.js';
 import { HxError } from '../../errors.js';
 import { SysError } from '../../sys/errors.js';
 import type { CopyStats, EntryStat } from '../../sys/spawn.js';
 import type { EngineContext } from '../context.js';
+import { withCopyRoot } from './cp-root.js';
 import { findContainer } from './lookup.js';
 
 export interface CopyOptions {
@@ -57,30 +52,6 @@ function statSource(root: string, path: string, follow: boolean): EntryStat | un
     if (e instanceof SysError && e.code === 'ENOTDIR') throw notDirectory(e, path, root === '' ? '' : 'lstat');
     throw e;
   }
-}
-
-/** Run BODY on the root a copy resolves paths in. A running container's is its root as its
- * own mount namespace has it (/proc/PID/root: its volumes, bind mounts and tmpfs mounts
- * included, as docker's cp sees them), held open as one fd for the whole copy and checked
- * against pid 1's start time, so a pid reused meanwhile cannot swap in another process's
- * root. A stopped container's is its root filesystem, mounted for the copy. */
-async function withCopyRoot<T>(ctx: EngineContext, rec: ContainerRecord, body: (root: string) => Promise<T>): Promise<T> {
-  return withRootfs(ctx, rec, async (view) => {
-    const st = currentState(ctx.store, rec);
-    if (!view.running || !isRunning(st) || st.pid <= 0) return body(view.root);
-    let fd: number;
-    try {
-      fd = openSync(`/proc/${st.pid}/root`, FS.O_RDONLY | FS.O_DIRECTORY);
-    } catch {
-      return body(view.root); // it just exited: its root filesystem is what there is
-    }
-    try {
-      if (!processAlive(st.pid, st.pidStart)) return await body(view.root);
-      return await body(`/proc/self/fd/${fd}`);
-    } finally {
-      closeSync(fd);
-    }
-  });
 }
 
 /** docker's CopyInfoDestinationPath on the host: symlinks at the destination are followed. */
