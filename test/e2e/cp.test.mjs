@@ -154,6 +154,7 @@ test('into a stopped and a running container: owners 0 without -a, kept with -a;
   execOut('live', 'echo from inside > /tmp/made-inside');
   ok(H(['cp', 'live:/tmp/made-inside', out('inside.txt')]));
   assert.is(readFileSync(out('inside.txt'), 'utf8'), 'from inside\n');
+  assert.match(tarList(tarOut('live:/tmp/made-inside'))[0], /^-rw-r--r-- 0\/0 +12 .* made-inside$/, 'a tar of a running one');
 
   // - : a tar from stdin, extracted at a directory; owners 0 unless -a
   const t = join(work, 'in.tar');
