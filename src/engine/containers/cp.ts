@@ -32,7 +32,7 @@ export interface CopyReport extends CopyStats {
 const MAX_SYMLINKS = 10;
 
 function fileNotFound(path: string, ref: string): HxError {
-  return new HxError(`Could not find the file ${path} in container ${ref}`, { kind: 'not-found', hint: `hx exec ${ref} ls -la ${posix.dirname(path)} shows what is there` });
+  return new HxError(`Could not find the file ${path} in container ${ref}`, { kind: 'not-found', hint: `paths are resolved inside the container's root (hx cp ${ref}:${posix.dirname(path)} - | tar -t lists what is there)` });
 }
 
 /** A trailing "/" on a path that is a file: docker/cli's words are "stat PATH: not a
