@@ -18,6 +18,8 @@ export const PACKAGES = {
   openssl: 'openssl',
   script: 'bsdutils',
   tmux: 'tmux',
+  zsh: 'zsh',
+  fish: 'fish',
   ip: 'iproute2',
   setfattr: 'attr',
   zstd: 'zstd',

@@ -1,14 +1,14 @@
 // The TypeScript side of the detached-container monitor (native/monitor): starting one
 // for a container, and talking to it over its attach socket (frames of monitor.h).
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { HxError } from '../errors.js';
-import { hxRoot, launcherPath } from '../sys/install.js';
+import { launcherPath } from '../sys/install.js';
 import { encodePlan, type SpawnPlan } from '../runtime/plan.js';
 import { startFailure } from '../runtime/exit.js';
+import { childProcess, netModule } from '../host/child-process.js';
 
 export const Frame = {
   STDIN: 1,
@@ -49,13 +49,6 @@ export interface MonitorOptions {
   health?: { intervalMs: number; timeoutMs: number; startPeriodMs: number; startIntervalMs: number; retries: number };
 }
 
-function childProcess(): typeof import('node:child_process') {
-  return createRequire(join(hxRoot(), 'package.json'))('node:child_process') as typeof import('node:child_process');
-}
-
-function net(): typeof import('node:net') {
-  return createRequire(join(hxRoot(), 'package.json'))('node:net') as typeof import('node:net');
-}
 
 /** Start the monitor of a container whose PLAN is ready; resolves with its pid 1. */
 export async function startMonitor(plan: SpawnPlan, o: MonitorOptions): Promise<{ pid: number; startTime: string }> {
@@ -155,7 +148,7 @@ export class MonitorClient {
       open = false;
     };
     return new Promise((resolve, reject) => {
-      const sock = net().connect(`/proc/self/fd/${fd}/attach`);
+      const sock = netModule().connect(`/proc/self/fd/${fd}/attach`);
       sock.once('connect', () => {
         release();
         resolve(new MonitorClient(sock));

@@ -1,9 +1,2 @@
-// node:child_process on demand, through require (build/run.cjs runs inside a vm.Script,
-// where import() throws; a static import would cost every command its load).
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { hxRoot } from '../sys/install.js';
-
-export function childProcess(): typeof import('node:child_process') {
-  return createRequire(join(hxRoot(), 'package.json'))('node:child_process') as typeof import('node:child_process');
-}
+// The lazy node:child_process of host/ for the CLI (which reaches lower floors through engine/ only).
+export { childProcess } from '../host/child-process.js';

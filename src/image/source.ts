@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { decompressor, detectCompression, type Compression } from '../layer/decompress.js';
 import { parseImageConfig, type ImageConfig } from './config.js';
 import { OCI_CONFIG, OCI_MANIFEST, type Descriptor, type Manifest } from './media.js';
+import { sha256Digest } from '../store/digest.js';
 
 /** A manifest exactly as the source holds it. */
 export interface RawManifest {
@@ -77,9 +78,8 @@ export function imageSource(parts: ImageParts): ImageSource {
   };
 }
 
-export function sha256Of(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
+/** "sha256:HEX" of BYTES (the store's one function, under the name this module's callers use). */
+export const sha256Of: (bytes: Uint8Array) => string = sha256Digest;
 
 /** The image ID: the digest of the config bytes. */
 export function imageId(src: ImageSource): string {

@@ -1,7 +1,7 @@
 // docker's CLI conventions on hx's commands, end to end as the unprivileged user: --format
 // templates on images and inspect, --filter sets, the exit codes and messages of docker's
 // CLI for common errors, rmi's untag semantics, the implicit pull of `run` from the local
-// test registry, and shell completion sourced in a real bash under tmux.
+// test registry, and shell completion in real bash and zsh under tmux and in fish.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { makeBusyboxRootfs } from './run-rootfs.mjs';
 const { hx, hxBin, need, run } = hxLib;
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
 need(spawnSync('tmux', ['-V']).status === 0, 'tmux is installed');
+need(spawnSync('zsh', ['--version']).status === 0 && spawnSync('fish', ['--version']).status === 0, 'zsh and fish are installed');
 const world = await registryTestWorld(hxLib);
 const { env } = world;
 const H = (args, o = {}) => hx(args, { ...o, env: { ...env, ...(o.env ?? {}) } });
@@ -47,6 +48,10 @@ test('image inspect templates: index, range + println, json; a malformed templat
   assert.is(H(['image', 'inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', 'bb:1']).stdout, 'A=1\nB=two\n\n');
   assert.equal(JSON.parse(H(['image', 'inspect', '-f', '{{json .Config.Labels}}', 'web:1']).stdout), { tier: 'web' });
   assert.is(H(['inspect', '-f', '{{.Id}}', 'bb:1']).stdout.trim(), bbId, 'the top-level inspect finds images too');
+  // docker's Config has every field: on an image without Env, range prints nothing
+  const bare = H(['image', 'inspect', '-f', '{{range .Config.Env}}{{.}}{{end}}|{{.Config.User}}|{{json .Config.Entrypoint}}', 'web:1']);
+  assert.is(bare.code, 0, bare.stderr);
+  assert.is(bare.stdout, '||null\n');
   const bad = H(['image', 'inspect', '-f', '{{.Config', 'bb:1']);
   assert.is(bad.code, 64);
   assert.match(bad.stderr, /template parsing error: template: :1: unclosed action/);
@@ -132,15 +137,23 @@ test('run pulls an image that is only in the registry (progress on a terminal); 
   }
 });
 
-/** Type KEYS into a bash under tmux that sourced `hx completion bash`; what the line shows. */
-function completeInBash(keys) {
-  const session = `hx-compl-${process.pid}`;
-  const rc = join(world.base, 'bashrc');
-  spawnSync('sh', ['-c', `${hxBin} completion bash > ${rc}.comp && printf 'PS1="$ "\\nPATH=${join(hxBin, '..')}:$PATH\\n. ${rc}.comp\\n' > ${rc}`], { env: { ...process.env, ...env } });
+/** Type KEYS into SHELL (bash or zsh) under tmux, set up as a user would set up `hx completion
+ * SHELL` (bash: sourced from the rc file; zsh: the script as _hx in fpath, compinit); what
+ * the line shows after Tab. */
+function completeIn(shell, keys) {
+  const session = `hx-compl-${shell}-${process.pid}`;
+  const dir = join(world.base, `shell-${shell}`);
+  const bin = join(hxBin, '..');
+  const setup =
+    shell === 'bash'
+      ? `mkdir -p ${dir} && ${hxBin} completion bash > ${dir}/comp && printf 'PS1="$ "\\nPATH=${bin}:$PATH\\n. ${dir}/comp\\n' > ${dir}/rc`
+      : `mkdir -p ${dir}/fn && ${hxBin} completion zsh > ${dir}/fn/_hx && printf 'PS1="$ "\\nPATH=${bin}:$PATH\\nfpath=(${dir}/fn $fpath)\\nautoload -Uz compinit && compinit -u -D\\n' > ${dir}/.zshrc`;
+  assert.is(spawnSync('sh', ['-c', setup], { env: { ...process.env, ...env } }).status, 0);
+  const start = shell === 'bash' ? `bash --noprofile --rcfile ${dir}/rc -i` : `env ZDOTDIR=${dir} zsh -i`;
   const tmux = (...a) => spawnSync('tmux', ['-L', session, ...a], { encoding: 'utf8', env: { ...process.env, ...env } });
-  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '20', `bash --noprofile --rcfile ${rc} -i`);
+  tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '20', start);
   try {
-    spawnSync('sleep', ['0.7']);
+    spawnSync('sleep', ['1']);
     tmux('send-keys', '-t', session, keys);
     tmux('send-keys', '-t', session, 'Tab');
     spawnSync('sleep', ['1.5']);
@@ -150,12 +163,26 @@ function completeInBash(keys) {
   }
 }
 
-test('bash completion under tmux: commands and flags from the command table', () => {
-  // the launcher is on PATH as build/hx; completion is registered for the name hx
-  const imp = completeInBash('hx imp');
-  assert.match(imp, /\$ hx import\b/, imp);
-  const net = completeInBash('hx run --netw');
-  assert.match(net, /\$ hx run --network\b/, net);
+for (const shell of ['bash', 'zsh']) {
+  test(`${shell} completion under tmux: commands and flags from the command table, from the first Tab`, () => {
+    // the launcher is on PATH as build/hx; completion is registered for the name hx
+    const imp = completeIn(shell, 'hx imp');
+    assert.match(imp, /\$ hx import\b/, imp);
+    const net = completeIn(shell, 'hx run --netw');
+    assert.match(net, /\$ hx run --network\b/, net);
+  });
+}
+
+test('fish completion: commands, flags and their descriptions (complete -C)', () => {
+  const r = spawnSync('fish', ['-c', 'source (hx completion fish | psub); complete -C "hx imp"; complete -C "hx run --netw"; complete -C "hx image "'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env, PATH: `${join(hxBin, '..')}:${process.env.PATH}` },
+  });
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.ok(lines.includes('import'), r.stdout);
+  assert.ok(lines.some((l) => /^--network\t/.test(l)), r.stdout);
+  for (const sub of ['history', 'inspect', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']) assert.ok(lines.includes(sub), `image ${sub}: ${r.stdout}`);
 });
 
 test.after(() => world.cleanup());

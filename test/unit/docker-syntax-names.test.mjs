@@ -1,7 +1,8 @@
 // Container names: moby's namesgenerator and daemon/names.go rules and messages.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ADJECTIVES, SURNAMES, randomName, generateName, validateName, nameInUseError, NAME_ATTEMPTS } from '../../dist/engine/docker-syntax/names.js';
+import { nameConflict } from '../../dist/container/rootfs.js';
+import { ADJECTIVES, SURNAMES, randomName, generateName, validateName, NAME_ATTEMPTS } from '../../dist/engine/docker-syntax/names.js';
 
 // A scripted random source: returns the given fractions in turn.
 const script = (...values) => () => {
@@ -67,7 +68,7 @@ test('validateName: [a-zA-Z0-9][a-zA-Z0-9_.-]+ after one optional /, with docker
 });
 
 test('a name in use is a conflict with moby\'s wording', () => {
-  const e = nameInUseError('web', 'abc123');
+  const e = nameConflict('web', 'abc123');
   assert.is(e.kind, 'conflict');
   assert.is(e.message, 'Conflict. The container name "/web" is already in use by container "abc123". You have to remove (or rename) that container to be able to reuse that name.');
 });

@@ -48,6 +48,10 @@ test('FromHumanSize is decimal; HumanSize and BytesSize print four digits', () =
   assert.is(humanSize(999), '999B');
   assert.is(bytesSize(44 * 1024), '44KiB');
   assert.is(bytesSize(17 * 1024 ** 2), '17MiB');
+  // an exact tie rounds to the even digit, as Go's %.4g does
+  assert.is(bytesSize(74368), '72.62KiB');
+  assert.is(bytesSize(1856), '1.812KiB');
+  assert.is(humanSize(91125), '91.12kB');
   assert.is(bytesSize(1536), '1.5KiB');
 });
 

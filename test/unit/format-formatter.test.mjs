@@ -97,7 +97,7 @@ test('image rows hold docker\'s strings: sizes to 3 and 4 digits, "5 days ago", 
   assert.is(r.Size, '2.24GB'); // HumanSizeWithPrecision(size, 3)
   assert.is(r.VirtualSize, '2.245GB'); // HumanSize
   assert.is(r.CreatedSince, '5 days ago');
-  assert.is(r.CreatedAt, '2023-01-05 17:50:01 +0100 CET'); // time.Unix(created, 0).String()
+  assert.is(r.CreatedAt(), '2023-01-05 17:50:01 +0100 CET'); // time.Unix(created, 0).String()
 });
 
 test('docker images --format json: the keys and values docker prints (a line from a real docker 24 in vscode-docker#3783)', () => {

@@ -3,7 +3,6 @@
 import { sprintf } from './gofmt.js';
 
 const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
 
 function sizeAndUnit(size: number, base: number, units: readonly string[]): [number, string] {
   let i = 0;
@@ -20,16 +19,8 @@ export function humanSizeWithPrecision(bytes: number, precision: number): string
   return sprintf('%.*g%s', [precision, size, unit]);
 }
 
-/** units.HumanSize: 4 significant digits ("2.746MB"). docker images' Size column uses 3 (humanSizeWithPrecision). */
-export function humanSize(bytes: number): string {
-  return humanSizeWithPrecision(bytes, 4);
-}
-
-/** units.BytesSize: binary units, 4 significant digits ("3.42GiB"). */
-export function bytesSize(bytes: number): string {
-  const [size, unit] = sizeAndUnit(bytes, 1024, BINARY);
-  return sprintf('%.4g%s', [size, unit]);
-}
+/** units.HumanSize ("2.746MB") and BytesSize ("3.42GiB"): docker-syntax's, one implementation. */
+export { bytesSize, humanSize } from '../../engine/docker-syntax/units.js';
 
 export { humanDuration } from '../../engine/docker-syntax/units.js';
 import { humanDuration } from '../../engine/docker-syntax/units.js';

@@ -58,6 +58,9 @@ export interface CommitRequest {
   message?: string | undefined;
   /** Dockerfile instructions for the config (docker commit --change). */
   changes?: string[] | undefined;
+  /** How the new layer's blob is stored. Default none: as docker and podman keep a committed
+   * layer, compressed when it is pushed (bench/RESULTS.md "commit": gzip of 500 MB would
+   * double the time for nothing a local image needs). */
   compression?: LayerCompression | undefined;
 }
 
@@ -106,7 +109,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     const layer = await withRootfs(ctx, rec, async (v) => {
       const changes = changesOf(v);
       if (changes.length === 0) return undefined;
-      return await writeCompressed(treeTar(changeItems(changes, v.driver.changesRoot(v.dirs)), {}, stats), blobFile, { compression: req.compression ?? 'gzip' });
+      return await writeCompressed(treeTar(changeItems(changes, v.driver.changesRoot(v.dirs)), {}, stats), blobFile, { compression: req.compression ?? 'none' });
     });
     const created = new Date().toISOString();
     const baseConfig: ImageConfig = base.config;

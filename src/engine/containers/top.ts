@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
-import { childProcess } from '../child-process.js';
+import { childProcess } from '../../host/child-process.js';
 import type { EngineContext } from '../context.js';
 import { findContainer } from './lookup.js';
 

@@ -1,7 +1,7 @@
 // Container names as docker makes and checks them. The word lists are moby's
 // pkg/namesgenerator/names-generator.go, which moby froze in 2022 (moby/moby#43210):
 // the same lists through docker 28. Keep them byte for byte; docker users recognise them.
-import { HxError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 
 export const ADJECTIVES: readonly string[] = [
   'admiring', 'adoring', 'affectionate', 'agitated', 'amazing', 'angry', 'awesome', 'beautiful', 'blissful', 'bold',
@@ -94,14 +94,4 @@ export function validateName(name: string): string {
       'use at least two characters: letters, digits, _ . or -, starting with a letter or digit');
   }
   return bare;
-}
-
-/** docker's conflict for a name in use (moby reserveName), kind 'conflict'. */
-export function nameInUseError(name: string, id: string): HxError {
-  const slashed = name.startsWith('/') ? name : `/${name}`;
-  return new HxError(
-    `Conflict. The container name ${JSON.stringify(slashed)} is already in use by container ${JSON.stringify(id)}. ` +
-      'You have to remove (or rename) that container to be able to reuse that name.',
-    { kind: 'conflict', hint: 'remove or rename that container, or pick another --name' },
-  );
 }

@@ -74,8 +74,21 @@ function formatG4(v: number): string {
     const n = Number(e);
     return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
   }
-  const s = v.toPrecision(4);
+  const s = halfEven4(v, exp);
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/** V to four significant digits as Go's %g rounds: an exact tie goes to the even digit
+ * (toPrecision rounds it up: 72.625 -> "72.63", Go "72.62"). */
+function halfEven4(v: number, exp: number): string {
+  const s = v.toPrecision(4);
+  const frac = 3 - exp;
+  if (frac < 0 || v < 0) return s;
+  const exact = v.toFixed(Math.min(100, frac + 80)); // exact: sizes / 1024^k have few binary digits
+  const point = exact.indexOf('.');
+  if (!/^50*$/.test(exact.slice(point + 1 + frac))) return s;
+  const kept = frac === 0 ? exact.slice(0, point) : exact.slice(0, point + 1 + frac);
+  return Number(kept.at(-1)) % 2 === 0 ? kept : s;
 }
 
 function scaled(size: number, base: number, abbrs: string[]): string {

@@ -18,7 +18,7 @@ export function inspectImage(ctx: EngineContext, ref: string): Record<string, un
     Created: config.created ?? '',
     DockerVersion: (config as { docker_version?: string }).docker_version ?? '',
     Author: config.author ?? '',
-    Config: config.config ?? {},
+    Config: withZeroFields(config.config ?? {}),
     Architecture: config.architecture,
     Variant: config.variant,
     Os: config.os,
@@ -58,4 +58,30 @@ export function imageHistory(ctx: EngineContext, ref: string): HistoryRow[] {
   rows.reverse();
   if (rows[0]) rows[0].id = img.id;
   return rows;
+}
+
+/** docker's container.Config as image inspect prints it: every field there, zero when the
+ * image has none (so `{{range .Config.Env}}` or `{{.Config.User}}` on a bare image print
+ * nothing, as docker's, instead of failing on a missing key). */
+function withZeroFields(c: Record<string, unknown>): Record<string, unknown> {
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: '',
+    Volumes: null,
+    WorkingDir: '',
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
+    ...c,
+  };
 }

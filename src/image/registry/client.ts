@@ -15,6 +15,7 @@ import {
   type HttpResponse, type Method, type TlsPolicy,
 } from './http.js';
 import { refuseSize } from '../descriptor.js';
+import { sha256Of } from '../source.js';
 import { refuseManifest } from './manifest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { caFilesFor } from './tls.js';
@@ -286,9 +287,6 @@ export interface FetchedManifest {
   digest: string;
 }
 
-export function sha256Digest(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 export function digestOf(bytes: Buffer, algorithm: string): string {
   if (algorithm !== 'sha256' && algorithm !== 'sha512') throw new HxError(`unsupported digest algorithm ${algorithm}`);
@@ -360,7 +358,7 @@ export class RepositoryClient {
     if (byDigest && header && header !== reference && header.split(':')[0] === algorithm) {
       throw new DigestMismatchError(`${this.name} ${what} (Docker-Content-Digest)`, reference, header);
     }
-    return { bytes, mediaType: res.headers['content-type']?.split(';')[0], digest: algorithm === 'sha256' ? actual : sha256Digest(bytes) };
+    return { bytes, mediaType: res.headers['content-type']?.split(';')[0], digest: algorithm === 'sha256' ? actual : sha256Of(bytes) };
   }
 
   /** PUT a manifest exactly as given; returns its digest. */
@@ -376,7 +374,7 @@ export class RepositoryClient {
     });
     if (res.status !== 201 && res.status !== 200 && res.status !== 202) return this.unexpected(res, what);
     res.body.resume();
-    const digest = sha256Digest(bytes);
+    const digest = sha256Of(bytes);
     const header = res.headers['docker-content-digest'] as string | undefined;
     if (header && header.startsWith('sha256:') && header !== digest) throw new DigestMismatchError(`${this.name} ${what} (as stored)`, digest, header);
     return digest;

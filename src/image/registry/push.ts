@@ -4,12 +4,10 @@
 // configured) at the Location the registry gives, used exactly. Uncompressed layers are
 // gzipped on the way out (into the work dir the caller gives). The manifest goes last,
 // with its media type; the caller records where the image now is.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { writeCompressed } from '../../layer/compress.js';
 import { HxError, UsageError } from '../../errors.js';
 import { formatReference, parseReference, type ImageReference } from '../reference.js';
 import { imageId, layerDescriptor, type ImageSource } from '../source.js';
@@ -55,19 +53,10 @@ function layerType(format: PushFormat, compression: 'gzip' | 'zstd' | 'none'): s
   return compression === 'gzip' ? OCI_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : OCI_LAYER;
 }
 
-/** gzip a tar into a temp file, hashing the output; returns its descriptor. */
+/** gzip a tar into a temp file (on every core: layer/compress.ts), hashing the output; returns its descriptor. */
 async function compressToFile(src: Readable, dest: string): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  await pipeline(src, createGzip({ chunkSize: 1 << 20 }), tap, createWriteStream(dest, { mode: 0o600 }));
-  return { digest: `sha256:${hash.digest('hex')}`, size };
+  const blob = await writeCompressed(src, dest, { compression: 'gzip' });
+  return { digest: blob.digest, size: blob.compressedSize };
 }
 
 /** Other repositories of the destination registry this image is known in (mount sources). */
