@@ -309,10 +309,14 @@ test('a directory swapped for a symlink while cp runs never leads outside the co
   ok(H(['rm', '-f', 'swapper']));
 });
 
-test.after(() => {
+test.after(async () => {
   // every container of this file's store, also those a failed test left running
   const ids = H(['ps', '-aq']).stdout.split('\n').filter(Boolean);
   if (ids.length) H(['rm', '-f', ...ids]);
+  // once their monitors and cleanups are gone (a cleanup would start a holder again), stop
+  // this file's namespace holder: its runtime dir goes next
+  for (let i = 0; i < 100 && run('ps', ['-eo', 'args']).stdout.includes(store); i++) await new Promise((r) => setTimeout(r, 100));
+  H(['system', 'migrate']);
   removeTree(work);
 });
 
