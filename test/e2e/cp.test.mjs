@@ -250,6 +250,16 @@ test("on a terminal: docker's summary line on stderr, none with -q; a --read-onl
   assert.is(r.code, 1);
   assert.match(r.stderr, /container rootfs is marked read-only/);
   ok(H(['cp', 'ro:/etc/passwd', out('ro-passwd')]));
+  // running, the kernel decides: its volumes take copies, its root does not
+  const vol = join(work, 'ro-vol');
+  mkdirSync(vol);
+  ok(H(['run', '-d', '--read-only', '--name', 'ro-live', '-v', `${vol}:/vol`, 'bb', 'sleep', '1000']));
+  ok(H(['cp', join(work, 'src', 'single'), 'ro-live:/vol/']));
+  assert.is(readFileSync(join(vol, 'single'), 'utf8'), 'single\n');
+  const live = H(['cp', join(work, 'src', 'single'), 'ro-live:/tmp/']);
+  assert.is(live.code, 1);
+  assert.match(live.stderr, /container rootfs is marked read-only/);
+  ok(H(['rm', '-f', 'ro-live']));
 });
 
 test('a /data symlink to a host path is resolved inside the container: the canary is neither read nor written', () => {

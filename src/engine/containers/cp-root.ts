@@ -64,9 +64,10 @@ async function ownOrLive(ctx: EngineContext, rec: ContainerRecord): Promise<{ cl
   }
 }
 
-export async function withCopyRoot<T>(ctx: EngineContext, rec: ContainerRecord, body: (root: string) => Promise<T>): Promise<T> {
+/** BODY gets the root (/proc/self/fd/N) and whether it is a running container's. */
+export async function withCopyRoot<T>(ctx: EngineContext, rec: ContainerRecord, body: (root: string, live: boolean) => Promise<T>): Promise<T> {
   const got = await ownOrLive(ctx, rec);
-  if ('live' in got) return withFd(got.live, body);
+  if ('live' in got) return withFd(got.live, (root) => body(root, true));
   const { claim } = got;
   const driver = storageDriver(driverName(rec));
   const dirs = dirsFor(ctx.store, ctx.mode, rec);
@@ -75,7 +76,7 @@ export async function withCopyRoot<T>(ctx: EngineContext, rec: ContainerRecord, 
     const wasMounted = driver.isMounted(dirs);
     const root = driver.mount(dirs);
     mounted = !wasMounted;
-    return await withFd(openSync(root, FS.O_RDONLY | FS.O_DIRECTORY), body);
+    return await withFd(openSync(root, FS.O_RDONLY | FS.O_DIRECTORY), (r) => body(r, false));
   } finally {
     try {
       if (mounted) driver.unmount(dirs);

@@ -165,23 +165,38 @@ function requireExtractionPoint(rootfs: string, ref: string, dir: string): void 
   if (!isDirMode(st.mode)) throw new HxError('extraction point is not a directory', { kind: 'invalid-argument', hint: `${dir} in container ${ref} is a file` });
 }
 
+/** moby's ErrRootFSReadOnly. A stopped container's rootfs is mounted writable for the copy,
+ * so --read-only is checked here; a running one's root is as it mounts it (read-only, with
+ * its volumes writable), so there the kernel decides and EROFS is said in docker's words. */
+function guardReadOnly(readOnly: boolean, live: boolean, ref: string): void {
+  if (readOnly && !live) throw new HxError('container rootfs is marked read-only', { kind: 'invalid-argument', hint: `${ref} has --read-only: recreate it without, or copy while it runs into one of its volumes` });
+}
+
+function writeError(e: unknown, ref: string): unknown {
+  if (!(e instanceof SysError && e.code === 'EROFS')) return e;
+  return new HxError(`container rootfs is marked read-only, or the volume there is: ${e.message}`, { kind: 'invalid-argument', cause: e, hint: `${ref} mounts that path read-only` });
+}
+
 /** `hx cp SRC|- CTR:DEST`: SRC a host path, or a Readable tar stream (docker's `-`). */
 export async function copyToContainer(ctx: EngineContext, ref: string, src: string | Readable, dest: string, o: CopyOptions = {}): Promise<CopyReport> {
   const rec = findContainer(ctx.store, ref);
-  // moby's ErrRootFSReadOnly (hx cannot copy into a volume yet, so every path is the rootfs)
-  if (rec.hostConfig?.ReadonlyRootfs === true) {
-    throw new HxError('container rootfs is marked read-only', { kind: 'invalid-argument', hint: `${rec.name} runs with --read-only: copy into a volume, or recreate it without --read-only` });
-  }
+  const readOnly = rec.hostConfig?.ReadonlyRootfs === true;
   const dstPath = normalizeCopyPath(dest, '/');
   const owner: CopyOwner = o.archive ? undefined : { uid: 0, gid: 0 };
   if (typeof src !== 'string') {
-    return withCopyRoot(ctx, rec, async (rootfs) => {
+    return withCopyRoot(ctx, rec, async (rootfs, live) => {
+      guardReadOnly(readOnly, live, ref);
       const dst = containerDestination(rootfs, ref, dstPath);
       if (!dst.isDir) throw new HxError(`destination "${ref}:${dest}" must be a directory`, { kind: 'invalid-argument', hint: 'a tar stream is unpacked into an existing directory' });
       const temp = ctx.store.tempDir('cp');
       try {
         await unpackTar(src, temp.path, ctx.layerContext());
-        const stats = runCopy({ from: { root: '', path: temp.path, follow: false }, toRoot: rootfs, plan: { kind: 'contents', dir: stripEnding(dst.path) }, owner, ignoreChown: true });
+        let stats;
+        try {
+          stats = runCopy({ from: { root: '', path: temp.path, follow: false }, toRoot: rootfs, plan: { kind: 'contents', dir: stripEnding(dst.path) }, owner, ignoreChown: true });
+        } catch (e) {
+          throw writeError(e, ref);
+        }
         return { ...stats, dest: `${ref}:${dst.path === dstPath ? dest : dst.path}` };
       } finally {
         temp.release();
@@ -193,10 +208,15 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   if (!st) throw new HxError(`lstat ${stripEnding(srcPath)}: no such file or directory`, { kind: 'not-found', hint: 'check the source path on this host' });
   const srcInfo = { path: srcPath, isDir: isDirMode(st.mode) };
   const from = { root: '', path: stripEnding(srcPath), follow: Boolean(o.followLink) || specifiesCurrentDir(srcPath) || hasTrailingSeparator(srcPath) };
-  return withCopyRoot(ctx, rec, async (rootfs) => {
+  return withCopyRoot(ctx, rec, async (rootfs, live) => {
+    guardReadOnly(readOnly, live, ref);
     const dst = containerDestination(rootfs, ref, dstPath);
     const plan = planCopy(srcInfo, dst);
     requireExtractionPoint(rootfs, ref, plan.dir);
-    return { ...runCopy({ from, toRoot: rootfs, plan, owner, ignoreChown: o.archive === true }), dest: `${ref}:${dst.path === dstPath ? dest : dst.path}` };
+    try {
+      return { ...runCopy({ from, toRoot: rootfs, plan, owner, ignoreChown: o.archive === true }), dest: `${ref}:${dst.path === dstPath ? dest : dst.path}` };
+    } catch (e) {
+      throw writeError(e, ref);
+    }
   });
 }
