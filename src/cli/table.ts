@@ -544,6 +544,21 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/container/misc.js')).rename,
   },
   {
+    path: ['container', 'cp'],
+    aliases: [['cp']],
+    summary: 'Copy files/folders between a container and the local filesystem',
+    usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thx cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
+    args: { min: 2, max: 2, complete: ['files', 'files'] },
+    flags: [
+      { name: 'archive', short: 'a', type: 'bool', description: 'Archive mode (copy all uid/gid information)' },
+      { name: 'follow-link', short: 'L', type: 'bool', description: 'Always follow symbol link in SRC_PATH' },
+      { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached' },
+    ],
+    namespace: 'join',
+    section: 'commands',
+    load: async () => (await import('./commands/container/cp.js')).run,
+  },
+  {
     path: ['container', 'top'],
     aliases: [['top']],
     summary: 'Display the running processes of a container',

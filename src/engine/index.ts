@@ -25,6 +25,7 @@ import { attachContainer, type AttachOptions, type AttachStreams, type Attachmen
 import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from './containers/exec.js';
 import { topContainer, type TopResult } from './containers/top.js';
 import { renameContainer } from './containers/rename.js';
+import { copyFromContainer, copyToContainer, type CopyOptions, type CopyReport } from './containers/cp.js';
 import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
 import type { Change } from '../layer/drivers/driver.js';
 import type { TreeTarStats } from '../layer/tree-tar.js';
@@ -53,6 +54,7 @@ export type { PullOptions, PullResult, PushOptions, RegistryEvent, RegistryOptio
 export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions, BenchRunResult };
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
+export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
@@ -111,6 +113,14 @@ export class Engine {
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
     healthcheck(id: string): Promise<number>;
+  };
+
+  /** `hx cp`: every container path resolved inside the container's root. */
+  readonly copy: {
+    /** CTR:SRC to a host path, or as a tar stream to a Writable (docker's `-`). */
+    fromContainer(ref: string, src: string, dest: string | Writable, o?: CopyOptions): Promise<CopyReport>;
+    /** A host path, or a tar stream from a Readable (unpacked into directory DEST), to CTR:DEST. */
+    toContainer(ref: string, src: string | Readable, dest: string, o?: CopyOptions): Promise<CopyReport>;
   };
 
   readonly registry: {
@@ -179,6 +189,7 @@ export class Engine {
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
     };
+    this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };
