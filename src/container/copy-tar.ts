@@ -35,8 +35,8 @@ export async function writeTreeTar(dir: string, name: string, out: Writable): Pr
   const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
   function* items(): Generator<TreeItem> {
     yield { kind: 'path', name, hostPath: top };
-    if (lstatSync(top).isDirectory()) yield* walkTree(top, name);
+    if (lstatSync(top).isDirectory()) yield* walkTree(dir, name);
   }
-  await pipeline(Readable.from(treeTar(items(), {}, stats)), out, { end: false });
+  await pipeline(Readable.from(treeTar(items(), { root: dir }, stats)), out, { end: false });
   return stats;
 }

@@ -227,11 +227,11 @@ export function* changeItems(changes: Iterable<{ path: string; kind: 'A' | 'C' |
   }
 }
 
-/** Every entry under ROOT, depth first, names sorted in each directory (moby's export
- * walk), as 'entry' items for treeTar with the same root; ROOT itself is not an entry.
- * Directories are listed through RootDirs, so a symlink swapped in for one while the walk
- * runs is never followed. */
-export function* walkTree(root: string): Generator<TreeItem> {
+/** Every entry under directory START of ROOT ('' the root itself, which is not an entry),
+ * depth first, names sorted in each directory (moby's export walk), as 'entry' items named
+ * from ROOT (START/...) for treeTar with the same root. Directories are listed through
+ * RootDirs, so a symlink swapped in for one while the walk runs is never followed. */
+export function* walkTree(root: string, start = ''): Generator<TreeItem> {
   const dirs = new RootDirs(root);
   try {
     const stack: Array<{ name: string; names: string[]; i: number }> = [];
@@ -247,7 +247,7 @@ export function* walkTree(root: string): Generator<TreeItem> {
       }
       stack.push({ name, names, i: 0 });
     };
-    open('');
+    open(start.replace(/\/+$/, ''));
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       if (top.i >= top.names.length) {
