@@ -24,6 +24,7 @@ import { containerLogs, type LogSink, type LogsOptions } from './containers/logs
 import { attachContainer, type AttachOptions, type AttachStreams, type Attachment } from './containers/attach.js';
 import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from './containers/exec.js';
 import { topContainer, type TopResult } from './containers/top.js';
+import { containerPorts, networkHook } from './containers/network.js';
 import { renameContainer } from './containers/rename.js';
 import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
@@ -101,6 +102,10 @@ export class Engine {
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
     healthcheck(id: string): Promise<number>;
+    /** The monitor's network hook: connect the namespace of PID (FD: the helper's lifetime pipe). */
+    connectNetwork(id: string, pid: number, fd?: number): Promise<void>;
+    /** `hx port`: the published ports of a running container ("80/tcp" -> "0.0.0.0:32768"). */
+    ports(ref: string, port?: string): Promise<{ key: string; host: string }[]>;
   };
 
   readonly registry: {
@@ -165,6 +170,8 @@ export class Engine {
       rename: bind(ctx, renameContainer),
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
+      connectNetwork: bind(ctx, networkHook),
+      ports: bind(ctx, containerPorts),
     };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };

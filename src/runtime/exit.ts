@@ -28,7 +28,7 @@ export const STEPS = [
   'mask path', 'make path read-only', 'pivot_root', 'set hostname', 'bring up lo', 'set up the terminal',
   'change to the working directory', 'set rlimit', 'set capabilities', 'setgroups', 'setgid', 'setuid',
   'set no_new_privs', 'load the seccomp filter', 'look up the command', 'execute the command', 'wait for start',
-  'join the container',
+  'join the container', 'connect the network',
 ] as const;
 
 export function stepName(step: number): string {
