@@ -284,7 +284,7 @@ static int spawn_container(struct start_error *e) {
         goto closing;
     }
     /* What the child reports before it waits for the go-ahead: its terminal, or an error. */
-    int master = -1, failed = 0;
+    int master = -1, failed = 0, net_failed = 0;
     for (int phase = 0; phase < 2; phase++) {
         if (phase == 1) {
             if (M.wait_attach) {
@@ -295,19 +295,12 @@ static int spawn_container(struct start_error *e) {
                 wait_for_attach(pid);
                 M.starting = 0;
             }
-            if (M.network_hook && run_network_hook(pid) < 0) {
-                /* the hook wrote why to DIR/network-error.json; the child never runs */
-                syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-                e->step = HX_STEP_NETWORK;
-                e->err = 0;
-                snprintf(e->detail, sizeof e->detail, "network");
-                failed = 1;
-                close(sp[1]);
-                sp[1] = -1;
-                break;
-            }
+            /* The hook wrote why it failed to DIR/network-error.json; the child then gets
+             * no go-ahead. A child that failed on its own (a command not found) has said
+             * so on its report socket, read below: that is the error to report. */
+            if (M.network_hook && run_network_hook(pid) < 0) net_failed = 1;
             char go = 1;
-            if (write(sp[1], &go, 1) != 1) { /* the child died: its report says why */ }
+            if (!net_failed && write(sp[1], &go, 1) != 1) { /* the child died: its report says why */ }
             close(sp[1]);
             sp[1] = -1;
         }
@@ -343,6 +336,13 @@ static int spawn_container(struct start_error *e) {
         }
     }
     close(sv[0]);
+    if (net_failed && (!failed || e->step == HX_STEP_START)) {
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        e->step = HX_STEP_NETWORK;
+        e->err = 0;
+        snprintf(e->detail, sizeof e->detail, "network");
+        failed = 1;
+    }
     if (failed) {
         siginfo_t si;
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);

@@ -93,10 +93,12 @@ async function supervise(tty: boolean, plan: (slots: [number, number, number]) =
     await stdio?.finish();
     return exit.code;
   } catch (e) {
+    // a child that failed on its own (command not found) explains a failed beforeStart
+    const own = proc.reportedFailure();
     proc.kill();
     await proc.exited.catch(() => {});
     await stdio?.finish();
-    throw e;
+    throw own ?? e;
   } finally {
     detach?.();
     terminal?.close();

@@ -60,9 +60,17 @@ export async function startPasta(binary: string, inp: Omit<PastaArgsInput, 'netn
   }
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  // it forks into the background once set up; one that stays (--foreground, --debug) is stopped
   const code = await new Promise<number>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      stderr += 'it did not go into the background within 30 s (options that keep it in the foreground cannot be used)';
+    }, 30_000);
     child.once('error', () => resolve(-1));
-    child.once('close', (c) => resolve(c ?? -1));
+    child.once('close', (c) => {
+      clearTimeout(timer);
+      resolve(c ?? -1);
+    });
   });
   const why = stderr.split('\n').filter((l) => l && !l.startsWith('Failed to send') && !/unknown version/.test(l)).join('; ');
   if (code !== 0) {

@@ -12,6 +12,7 @@ import { networkStartError } from './network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import { FD_NULL } from '../../runtime/plan.js';
+import { NETWORK_HOOK_FAILED } from '../../runtime/exit.js';
 import type { Claim } from '../../store/owners.js';
 import type { ContainerRecord } from '../../store/store.js';
 import { launcherPath } from '../../sys/install.js';
@@ -120,7 +121,8 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     return { record: rec, started: true, pid: started.pid, ...(attachment ? { attachment } : {}) };
   } catch (caught) {
     // the monitor's network hook left its reason (and hint) beside the record
-    const e = networkStartError(store.containerDir(rec.id)) ?? caught;
+    const netError = networkStartError(store.containerDir(rec.id));
+    const e = (caught as Error).message === NETWORK_HOOK_FAILED && netError ? netError : caught;
     if (mounted) {
       try {
         unmountRootfs(ctx, rec);
