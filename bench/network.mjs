@@ -132,4 +132,6 @@ console.log(lines.join('\n'));
 try {
   podman('rm', '-a', '-f');
 } catch {}
+// the stores hold files of the subordinate ids: removed from inside the user namespace
+spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', base]);
 rmSync(base, { recursive: true, force: true });
