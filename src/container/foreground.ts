@@ -41,6 +41,8 @@ export interface RunHooks {
   attach?(control: RunControl): () => void;
   /** Timing marks for `hx bench run` (engine/phases.ts): plan, cloned, start, exited. */
   onPhase?(name: string): void;
+  /** Something the user should know that does not stop the run (docker's WARNING: lines). */
+  onWarning?(message: string): void;
   /** The command runs (pid in hx's pid namespace): record it, for exec, ps, stop. */
   onStarted?(container: { pid: number }): void;
 }

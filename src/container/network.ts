@@ -11,7 +11,7 @@ import { HxError } from '../errors.js';
 import type { HostMode } from '../host/mode.js';
 import { readSysctl } from '../host/probes.js';
 import { hostGatewayAddress, hostsFile, resolvConf } from '../net/etc-files.js';
-import { HELPER_ADDRESSES, type NetworkRequest, type PortForward } from '../net/types.js';
+import { HELPER_ADDRESSES, type HelperRecord, type NetworkRequest, type PortForward } from '../net/types.js';
 import type { MountRequest } from '../runtime/mounts.js';
 import { helperAlive, killHelperNow, readHelperRecord } from '../net/helper.js';
 
@@ -139,9 +139,14 @@ export function stopHelperOf(dir: string): void {
   killHelperNow(dir);
 }
 
+/** The helper of a container, while it runs. */
+export function activeHelper(dir: string): HelperRecord | undefined {
+  if (!existsSync(join(dir, 'network.json'))) return undefined;
+  const rec = readHelperRecord(dir);
+  return rec && helperAlive(rec) ? rec : undefined;
+}
+
 /** The published ports of a container whose helper runs (none otherwise, as in docker). */
 export function activeForwards(dir: string): PortForward[] {
-  if (!existsSync(join(dir, 'network.json'))) return [];
-  const rec = readHelperRecord(dir);
-  return rec && helperAlive(rec) ? rec.forwards : [];
+  return activeHelper(dir)?.forwards ?? [];
 }

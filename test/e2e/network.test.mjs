@@ -160,6 +160,9 @@ for (const helper of ['pasta', 'slirp4netns']) {
     assert.is(H(['port', id, '8080']).stdout, `127.0.0.1:${port}\n`);
     assert.is(H(['ps', '--filter', `id=${id}`, '--format', '{{.Ports}}']).stdout, `127.0.0.1:${port}->8080/tcp\n`);
     assert.equal(JSON.parse(H(['inspect', '-f', '{{json .NetworkSettings.Ports}}', id]).stdout), { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] });
+    const nets = JSON.parse(H(['inspect', '-f', '{{json .NetworkSettings.Networks}}', id]).stdout);
+    assert.is(nets[helper].IPAddress, '10.0.2.100');
+    assert.is(nets[helper].Gateway, '10.0.2.2');
     const h = helperOf(id);
     assert.is(h.helper, helper);
     assert.ok(alive(h.pid), `${helper} runs`);
@@ -282,6 +285,10 @@ test('bad input: a port in use, an invalid -p, a privileged port, --network nosu
       assert.is(low.code, 125);
       assert.match(low.stderr, 'net.ipv4.ip_unprivileged_port_start');
     }
+
+    const hostPorts = H(['run', '--rm', '--network', 'host', '-p', '127.0.0.1:9:80', 'bbweb', 'true']);
+    assert.is(hostPorts.code, 0, hostPorts.stderr);
+    assert.match(hostPorts.stderr, 'WARNING: Published ports are discarded when using host network mode');
 
     const nosuch = H(['run', '--rm', '--network', 'nosuch', 'bbweb', 'true']);
     assert.is(nosuch.code, 125);

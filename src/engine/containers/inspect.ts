@@ -3,7 +3,7 @@
 // HostConfig, GraphDriver, Mounts, Config, NetworkSettings, with docker's zero values.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activeForwards } from '../../container/network.js';
+import { activeHelper } from '../../container/network.js';
 import { dirsFor } from '../../container/rootfs.js';
 import { portsDocument } from '../../net/ports.js';
 import { currentState, isRunning } from '../../container/state.js';
@@ -66,6 +66,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
     FinishedAt: st.finishedAt || ZERO_TIME,
   };
   if (st.health) state.Health = st.health;
+  const helper = activeHelper(store.containerDir(rec.id));
   const doc: Record<string, unknown> = {
     Id: rec.id,
     Created: rec.created,
@@ -91,11 +92,11 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
       Bridge: '',
       SandboxID: '',
       SandboxKey: isRunning(st) && network !== 'host' ? `/proc/${st.pid}/ns/net` : '',
-      Ports: portsDocument(Object.keys((rec.config?.ExposedPorts as Record<string, unknown> | null | undefined) ?? {}), activeForwards(store.containerDir(rec.id))),
+      Ports: portsDocument(Object.keys((rec.config?.ExposedPorts as Record<string, unknown> | null | undefined) ?? {}), helper?.forwards ?? []),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Networks: { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
+      Networks: { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: helper?.addresses.gateway ?? '', IPAddress: helper?.addresses.container ?? '', IPPrefixLen: helper?.addresses.prefixLength ?? 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
     },
   };
   if (opts.size) {

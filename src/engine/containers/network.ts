@@ -41,10 +41,12 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
   const parsed = parseNetworkMode(flags.network, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
   const ports = parsePorts(flags.publish ?? [], flags.expose ?? []);
   const exposed = [...new Set([...imageExposed.map(normalizeExposedKey), ...ports.exposed])];
-  const bindings = flags.publishAll ? publishAll(ports.bindings, exposed) : ports.bindings;
+  let bindings = flags.publishAll ? publishAll(ports.bindings, exposed) : ports.bindings;
+  const warnings = parsed.warning ? [parsed.warning] : [];
   if (Object.keys(bindings).length && (parsed.mode === 'host' || parsed.mode === 'none')) {
-    // docker drops them with host networking and says nothing; hx says so
-    throw new HxError(`published ports need a network helper: --network ${parsed.mode} has none`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns (or drop -p/-P)' });
+    // docker keeps the container and drops the ports with a warning
+    if ((flags.publish ?? []).length) warnings.push(`Published ports are discarded when using ${parsed.mode} network mode`);
+    bindings = {};
   }
   const request: NetworkRequest = {
     mode: parsed.mode,
@@ -58,7 +60,7 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
     dnsSearch: (flags.dnsSearch ?? []).map(validateDnsSearch),
     dnsOptions: (flags.dnsOption ?? []).map(validateDnsOption),
   };
-  return { request, exposed, warnings: parsed.warning ? [parsed.warning] : [] };
+  return { request, exposed, warnings };
 }
 
 /** docker's fields for the network in Config and HostConfig. */
