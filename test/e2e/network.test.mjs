@@ -258,6 +258,33 @@ test('a restarted detached container gets its network back (a new helper, the sa
   assert.ok(await gone(second.pid));
 });
 
+test('kill -9 of a foreground hx: slirp4netns quits with it, pasta is stopped by the next command\'s sweep', async () => {
+  for (const helper of ['slirp4netns', 'pasta']) {
+    const name = `killed-${helper}`;
+    const fg = hxAsync(['run', '--name', name, '--network', SAFE[helper], 'bbweb', 'sleep', '100'], { env });
+    let id = '';
+    let h;
+    const end = Date.now() + 15000;
+    while (Date.now() < end && !h) {
+      id = H(['ps', '-aq', '--no-trunc', '--filter', `name=${name}`]).stdout.trim();
+      h = id ? helperOf(id) : undefined;
+      if (!h) await sleep(100);
+    }
+    assert.ok(h && alive(h.pid), `${helper} started`);
+    // the hx node process (the launcher exec'd node, so the child's pid is it)
+    const r = await Promise.race([sleep(300).then(() => 'running'), fg.then(() => 'exited')]);
+    assert.is(r, 'running');
+    const node = run('pgrep', ['-f', `run --name ${name} `]).stdout.trim().split('\n').map(Number).filter(Boolean);
+    assert.ok(node.length > 0, 'the foreground hx is found');
+    for (const pid of node) process.kill(pid, 'SIGKILL');
+    await fg;
+    if (helper === 'slirp4netns') assert.ok(await gone(h.pid), 'slirp4netns saw its exit fd close');
+    H(['ps', '-a']); // any command sweeps what a dead owner left
+    assert.ok(await gone(h.pid), `${helper} is gone after the sweep`);
+    assert.is(H(['rm', '-f', name]).code, 0);
+  }
+});
+
 test('bad input: a port in use, an invalid -p, a privileged port, --network nosuch: 125 and nothing left', async () => {
   const holder = createTcpServer();
   await new Promise((r) => holder.listen(0, '127.0.0.1', r));
