@@ -66,7 +66,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
     FinishedAt: st.finishedAt || ZERO_TIME,
   };
   if (st.health) state.Health = st.health;
-  const helper = activeHelper(store.containerDir(rec.id));
+  const helper = isRunning(st) ? activeHelper(store.containerDir(rec.id)) : undefined;
   const doc: Record<string, unknown> = {
     Id: rec.id,
     Created: rec.created,

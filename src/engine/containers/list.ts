@@ -179,7 +179,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
       labels: labelsOf(rec),
       mounts: (spec?.options.mounts ?? []).map((m) => ('source' in m && m.type === 'bind' ? m.source : m.target)),
       networks: [network],
-      ports: describeForwards(activeForwards(store.containerDir(rec.id))),
+      ports: isRunning(st) ? describeForwards(activeForwards(store.containerDir(rec.id))) : '',
     };
     if (o.size) row.size = containerSize(store, rec);
     rows.push(row);

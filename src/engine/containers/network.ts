@@ -6,6 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeForwards, connectNetwork, readNetworkPlan } from '../../container/network.js';
+import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import { findInPath } from '../../host/which.js';
 import { parseNetworkMode } from '../../net/mode.js';
@@ -100,7 +101,8 @@ export async function networkHook(ctx: EngineContext, id: string, pid: number, e
 /** `hx port CTR [PORT[/PROTO]]`: "80/tcp -> 0.0.0.0:32768" lines (docker's format). */
 export async function containerPorts(ctx: EngineContext, ref: string, port?: string): Promise<{ key: string; host: string }[]> {
   const rec = findContainer(ctx.store, ref);
-  const forwards: PortForward[] = activeForwards(ctx.store.containerDir(rec.id));
+  // a stopped container publishes nothing, even while its monitor is still cleaning up
+  const forwards: PortForward[] = isRunning(currentState(ctx.store, rec)) ? activeForwards(ctx.store.containerDir(rec.id)) : [];
   let want: string | undefined;
   if (port !== undefined) {
     const [p, proto = 'tcp'] = port.split('/');
