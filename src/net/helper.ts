@@ -102,7 +102,7 @@ export async function stopHelper(dir: string): Promise<void> {
       }
     }
   }
-  // the forwards stay for `hx port` of a stopped container? docker shows none: drop them
+  // a stopped container publishes nothing (docker shows no ports for it either)
   rmSync(join(dir, NETWORK_RECORD), { force: true });
 }
 
