@@ -615,6 +615,16 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/container/healthcheck.js')).run,
   },
   {
+    path: ['container', '__network'],
+    summary: "What a container's monitor runs to connect its network before the command starts",
+    usage: 'ID PID [FD]',
+    args: { min: 2, max: 3 },
+    flags: [],
+    namespace: 'join',
+    hidden: true,
+    load: async () => (await import('./commands/container/network-hook.js')).run,
+  },
+  {
     path: ['container', '__cleanup'],
     summary: "What a container's monitor runs once the container is gone",
     usage: 'ID',

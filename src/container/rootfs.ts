@@ -12,6 +12,7 @@ import type { RootfsDirs } from '../layer/drivers/types.js';
 import type { Claim } from '../store/owners.js';
 import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type Store } from '../store/store.js';
 import type { ContainerSpace } from './space.js';
+import { disconnectNetwork } from './network.js';
 
 export function dirsFor(store: Store, mode: HostMode, rec: Pick<ContainerRecord, 'id' | 'layers'>): RootfsDirs {
   const top = [...rec.layers].reverse();
@@ -124,6 +125,7 @@ export function unmountRootfs(space: ContainerSpace, rec: ContainerRecord): void
 export async function removeContainer(space: ContainerSpace, id: string): Promise<void> {
   const { store } = space;
   const rec = store.getContainer(id);
+  await disconnectNetwork(store.containerDir(id)); // a helper left running (its owner died)
   if (rec) {
     try {
       storageDriver(driverName(rec)).unmount(dirsFor(store, space.mode, rec));

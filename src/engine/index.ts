@@ -24,6 +24,7 @@ import { containerLogs, type LogSink, type LogsOptions } from './containers/logs
 import { attachContainer, type AttachOptions, type AttachStreams, type Attachment } from './containers/attach.js';
 import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from './containers/exec.js';
 import { topContainer, type TopResult } from './containers/top.js';
+import { containerPorts, networkHook } from './containers/network.js';
 import { renameContainer } from './containers/rename.js';
 import { copyFromContainer, copyToContainer, type CopyOptions, type CopyReport } from './containers/cp.js';
 import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
@@ -113,6 +114,10 @@ export class Engine {
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
     healthcheck(id: string): Promise<number>;
+    /** The monitor's network hook: connect the namespace of PID (FD: the helper's lifetime pipe). */
+    connectNetwork(id: string, pid: number, fd?: number): Promise<void>;
+    /** `hx port`: the published ports of a running container ("80/tcp" -> "0.0.0.0:32768"). */
+    ports(ref: string, port?: string): Promise<{ key: string; host: string }[]>;
   };
 
   /** `hx cp`: every container path resolved inside the container's root. */
@@ -188,6 +193,8 @@ export class Engine {
       export: bind(ctx, exportContainer),
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
+      connectNetwork: bind(ctx, networkHook),
+      ports: bind(ctx, containerPorts),
     };
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };

@@ -39,6 +39,13 @@ export interface RunFlags {
   ulimits: string[];
   init: boolean;
   network?: string;
+  publish: string[];
+  publishAll: boolean;
+  expose: string[];
+  addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
   entrypoint?: string;
   name?: string;
   platform?: string;
@@ -98,6 +105,13 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     labels: list('label'),
     labelFiles: list('label-file'),
     health: { disable: f['no-healthcheck'] === true },
+    publish: list('publish'),
+    publishAll: f['publish-all'] === true,
+    expose: list('expose'),
+    addHost: list('add-host'),
+    dns: list('dns'),
+    dnsSearch: list('dns-search'),
+    dnsOption: list('dns-option'),
   };
   const set = <K extends keyof RunFlags>(key: K, value: RunFlags[K] | undefined): void => {
     if (value !== undefined) flags[key] = value;
@@ -169,10 +183,8 @@ export interface OptionSources {
 
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
 export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions {
-  const network = flags.network ?? 'none';
-  if (network !== 'none' && network !== 'host') {
-    throw new UsageError(`--network ${network} is not supported yet`, 'use --network none (the default) or --network host');
-  }
+  // the helpers (pasta, slirp4netns) and docker's errors are the engine's (createSettings' network)
+  const network = flags.network === 'host' ? 'host' : 'none';
   const fileEnv = flags.envFiles.map((path) => {
     let text: Uint8Array | string;
     try {
@@ -256,6 +268,16 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
     labels,
     health,
     ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+    network: {
+      network: flags.network,
+      publish: flags.publish,
+      publishAll: flags.publishAll,
+      expose: flags.expose,
+      addHost: flags.addHost,
+      dns: flags.dns,
+      dnsSearch: flags.dnsSearch,
+      dnsOption: flags.dnsOption,
+    },
   };
 }
 

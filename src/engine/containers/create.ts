@@ -16,6 +16,7 @@ import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-sy
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
 import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
+import { checkNetworkFlags, networkDocs, type NetworkFlags } from './network.js';
 
 /** docker's process and security settings of a container (what `hx run`'s flags give). */
 export type RunOptions = Omit<ContainerOptions, 'rootfs' | 'args'>;
@@ -56,6 +57,8 @@ export interface CreateRequest {
   /** --label, merged over the image's labels. */
   labels?: Record<string, string>;
   health?: HealthFlags;
+  /** --network, -p, -P, --expose, --add-host, --dns* as given. */
+  network?: NetworkFlags;
 }
 
 export interface CreatedContainer extends NewContainer {
@@ -116,9 +119,12 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
   if (req.stopTimeout !== undefined && !Number.isInteger(req.stopTimeout)) throw new UsageError(`invalid --stop-timeout ${req.stopTimeout}`, 'give whole seconds');
   const health = healthOf(imageConfig.config?.Healthcheck, req.health);
   const id = randomBytes(32).toString('hex');
-  const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
+  const imageExposed = Object.keys(imageConfig.config?.ExposedPorts ?? {});
+  const network = checkNetworkFlags(ctx, { ...req.network, network: req.network?.network ?? req.options.network }, imageExposed);
+  const hostname = req.options.hostname ?? (network.request.mode === 'host' ? undefined : id.slice(0, 12));
   const options: ContainerSpec['options'] = {
     ...req.options,
+    network: network.request.mode,
     ...(config.user ? { user: config.user } : {}),
     ...(hostname !== undefined ? { hostname } : {}),
     args: config.args,
@@ -136,6 +142,7 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     restart,
     log,
     ...(health ? { health } : {}),
+    network: network.request,
   };
   const labels = { ...config.labels, ...(req.labels ?? {}) };
   const docs = dockerDocs(spec, {
@@ -147,6 +154,9 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     cmd: config.cmd,
     healthcheck: health,
   });
+  const netDocs = networkDocs(network, req.network?.publishAll ?? false);
+  Object.assign(docs.config, netDocs.config);
+  Object.assign(docs.hostConfig, netDocs.hostConfig);
   const created = await createContainer(ctx, image, {
     id,
     ...(explicitName !== undefined ? { name: explicitName } : {}),
@@ -157,7 +167,7 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     config: docs.config,
     hostConfig: docs.hostConfig,
   });
-  const warnings: string[] = [];
+  const warnings: string[] = [...network.warnings];
   if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
   return { ...created, spec, config, warnings };
 }

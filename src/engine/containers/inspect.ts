@@ -1,8 +1,11 @@
 // `hx inspect CONTAINER`: docker's JSON document of a container (moby's
 // ContainerJSON): Id, Created, Path, Args, State, Image, Name, RestartCount, Driver,
 // HostConfig, GraphDriver, Mounts, Config, NetworkSettings, with docker's zero values.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { activeHelper } from '../../container/network.js';
 import { dirsFor } from '../../container/rootfs.js';
+import { portsDocument } from '../../net/ports.js';
 import { currentState, isRunning } from '../../container/state.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -11,6 +14,12 @@ import { containerSize } from './list.js';
 import { findContainer } from './lookup.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** docker's ResolvConfPath, HostnamePath, HostsPath: the generated files, once a start wrote them. */
+function etcPaths(dir: string): Record<string, string> {
+  const at = (name: string): string => (existsSync(join(dir, name)) ? join(dir, name) : '');
+  return { ResolvConfPath: at('resolv.conf'), HostnamePath: at('hostname'), HostsPath: at('hosts') };
+}
 
 function mountsOf(rec: ContainerRecord, ctx: EngineContext): Record<string, unknown>[] {
   const spec = containerSpecOf(rec.spec, rec.id);
@@ -57,6 +66,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
     FinishedAt: st.finishedAt || ZERO_TIME,
   };
   if (st.health) state.Health = st.health;
+  const helper = isRunning(st) ? activeHelper(store.containerDir(rec.id)) : undefined;
   const doc: Record<string, unknown> = {
     Id: rec.id,
     Created: rec.created,
@@ -64,9 +74,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
     Args: args.slice(1),
     State: state,
     Image: rec.image,
-    ResolvConfPath: '',
-    HostnamePath: '',
-    HostsPath: '',
+    ...etcPaths(store.containerDir(rec.id)),
     LogPath: spec.log.driver === 'none' ? '' : join(store.containerDir(rec.id), 'ctr.log'),
     Name: `/${rec.name}`,
     RestartCount: st.restartCount,
@@ -84,11 +92,11 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
       Bridge: '',
       SandboxID: '',
       SandboxKey: isRunning(st) && network !== 'host' ? `/proc/${st.pid}/ns/net` : '',
-      Ports: {},
+      Ports: portsDocument(Object.keys((rec.config?.ExposedPorts as Record<string, unknown> | null | undefined) ?? {}), helper?.forwards ?? []),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Networks: { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
+      Networks: { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: helper?.addresses.gateway ?? '', IPAddress: helper?.addresses.container ?? '', IPPrefixLen: helper?.addresses.prefixLength ?? 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
     },
   };
   if (opts.size) {

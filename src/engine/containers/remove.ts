@@ -3,6 +3,7 @@
 // anonymous volumes live in it), attach socket and name; its layers stay for image GC.
 import { rmSync } from 'node:fs';
 import { removeContainer, unmountRootfs } from '../../container/rootfs.js';
+import { disconnectNetwork } from '../../container/network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import type { ContainerRecord } from '../../store/store.js';
@@ -84,6 +85,7 @@ export function labelsOf(rec: ContainerRecord): Record<string, string> {
 export async function cleanupAfterMonitor(ctx: EngineContext, id: string): Promise<void> {
   const rec = lookupContainer(ctx.store, id);
   if (rec && rec.id === id) {
+    await disconnectNetwork(ctx.store.containerDir(rec.id)); // pasta outlives its namespace
     if (rec.autoRemove) await discard(ctx, rec);
     else {
       try {

@@ -7,6 +7,8 @@ import { UsageError } from '../../errors.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes } from '../../container/volumes.js';
+import { foregroundNetwork, prepareNetwork } from '../../container/network.js';
+import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -30,23 +32,37 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   if (req.rootfs !== undefined) {
     const args = req.entrypoint !== undefined ? [...(req.entrypoint ? [req.entrypoint] : []), ...req.command] : req.command;
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
+    const net = req.network?.network;
+    if (net !== undefined && net !== 'none' && net !== 'host') throw new UsageError(`--rootfs containers run with --network none or host only, not ${net}`, 'run an image to use pasta or slirp4netns');
     return runForeground({ ...req.options, rootfs: req.rootfs, args }, host, io, withPhase);
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const store = ctx.store;
-  const { record, claim, spec } = await createFromImage(ctx, { ...req, image: req.image });
+  const { record, claim, spec, warnings } = await createFromImage(ctx, { ...req, image: req.image });
+  for (const w of warnings) hooks.onWarning?.(w);
   phase?.('store-lookup');
   let code: number | undefined;
   let startedAt = '';
   let failure: (Error & { exitCode?: number }) | undefined;
   const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
+  let network: ReturnType<typeof foregroundNetwork> | undefined;
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts] }, host, io, {
+    const dir = store.containerDir(record.id);
+    const prepared = spec.network
+      ? await prepareNetwork({ dir, runDir: containerRunDir(ctx, record.id), hostname: spec.options.hostname ?? '', name: record.name, mode: ctx.mode }, spec.network, userMounts)
+      : { mounts: [] };
+    network = foregroundNetwork(dir, prepared.plan);
+    const net = network;
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts] }, host, io, {
       ...withPhase,
+      beforeStart: async (c) => {
+        await net.beforeStart(c.pid);
+        await hooks.beforeStart?.(c);
+      },
       onStarted: (c) => {
         startedAt = new Date().toISOString();
         // what ps, exec and stop of other hx commands read: this process owns it
@@ -60,6 +76,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     throw e;
   } finally {
     try {
+      await network?.stop();
       if (req.autoRemove) await removeContainer(ctx, record.id);
       else {
         unmountRootfs(ctx, record);

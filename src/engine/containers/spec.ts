@@ -2,6 +2,7 @@
 // runtime options, with their bigints as strings), and docker's Config and HostConfig
 // documents as `docker inspect` shows them.
 import type { HealthConfig } from '../../image/config.js';
+import type { NetworkRequest } from '../../net/types.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { RestartPolicy } from '../docker-syntax/restart.js';
 
@@ -18,6 +19,8 @@ export interface ContainerSpec {
   log: { driver: string; maxSize: number; maxFiles: number };
   /** The image's HEALTHCHECK with the --health-* flags over it (Test ["NONE"]: disabled). */
   health?: HealthConfig;
+  /** --network, -p/-P, --add-host, --dns* (records made before networking have none). */
+  network?: NetworkRequest;
 }
 
 type Json = Record<string, unknown>;

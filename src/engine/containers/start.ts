@@ -7,9 +7,12 @@ import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
 import { imageVolumes } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { planContainer } from '../../container/plan.js';
+import { prepareNetwork } from '../../container/network.js';
+import { networkStartError } from './network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import { FD_NULL } from '../../runtime/plan.js';
+import { NETWORK_HOOK_FAILED } from '../../runtime/exit.js';
 import type { Claim } from '../../store/owners.js';
 import type { ContainerRecord } from '../../store/store.js';
 import { launcherPath } from '../../sys/install.js';
@@ -93,11 +96,16 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     mounted = true;
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
-    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
+    const runDir = containerRunDir(ctx, rec.id);
+    const network = spec.network
+      ? await prepareNetwork({ dir: store.containerDir(rec.id), runDir, hostname: spec.options.hostname ?? '', name: rec.name, mode: ctx.mode }, spec.network, userMounts)
+      : { mounts: [] };
+    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...network.mounts, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
     const started = await startMonitor(plan, {
+      ...(network.plan ? { networkHook: true } : {}),
       id: rec.id,
       dir: store.containerDir(rec.id),
-      runDir: containerRunDir(ctx, rec.id),
+      runDir,
       tty: spec.tty,
       openStdin: spec.openStdin,
       restart: { name: spec.restart.Name || 'no', max: spec.restart.MaximumRetryCount },
@@ -111,7 +119,10 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     });
     claim.handOver();
     return { record: rec, started: true, pid: started.pid, ...(attachment ? { attachment } : {}) };
-  } catch (e) {
+  } catch (caught) {
+    // the monitor's network hook left its reason (and hint) beside the record
+    const netError = networkStartError(store.containerDir(rec.id));
+    const e = (caught as Error).message === NETWORK_HOOK_FAILED && netError ? netError : caught;
     if (mounted) {
       try {
         unmountRootfs(ctx, rec);
