@@ -87,7 +87,8 @@ function tarManifest(file) {
 function sameTrees(a, b) {
   const lines = (m, other) =>
     [...m.entries()]
-      .filter(([n]) => !/^(proc|sys|dev)(\/|$)/.test(n))
+      // the kernel's trees, and the network files bind-mounted over empty targets
+      .filter(([n]) => !/^(proc|sys|dev)(\/|$)/.test(n) && !/^etc\/(hosts|hostname|resolv\.conf)$/.test(n))
       .map(([n, e]) => {
         const o = other.get(n);
         const content = e.link || o?.link ? '' : `${e.size} ${e.sha ?? ''}`;

@@ -55,9 +55,20 @@ function changeView(ctx: EngineContext, rec: ContainerRecord): ChangeView {
   return { driver, dirs, root: driver.changesRoot(dirs) };
 }
 
-/** What the container changed, without the runtime's own mount targets. */
+/** What the container changed, without the runtime's own mount targets, nor a directory
+ * listed only as their parent (making /etc/hosts touches /etc). */
 function changesOf(v: ChangeView): Change[] {
-  return v.driver.changes(v.dirs).filter((c) => !isRuntimeTarget(c, v.root));
+  const all = v.driver.changes(v.dirs);
+  const dropped = all.filter((c) => isRuntimeTarget(c, v.root));
+  if (dropped.length === 0) return all;
+  const kept = all.filter((c) => !dropped.includes(c));
+  const parentsOnly = new Set(
+    dropped
+      .map((c) => c.path.slice(0, c.path.lastIndexOf('/')))
+      .filter((p) => p !== '' && !kept.some((c) => c.path.startsWith(`${p}/`)))
+      .filter((p) => kept.some((c) => c.path === p && c.kind === 'C' && !c.opaque)),
+  );
+  return kept.filter((c) => !parentsOnly.has(c.path));
 }
 
 /** `hx diff`: what the container changed, docker's order (by path). Read from the upper dir
