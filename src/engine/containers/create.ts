@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mergeRunConfig, type RunConfig } from '../../container/config.js';
 import { createContainer, type NewContainer } from '../../container/rootfs.js';
+import { prepareVolumes, removeUnusedVolumes } from '../../container/volumes.js';
 import { HxError, UsageError } from '../../errors.js';
 import type { HealthConfig } from '../../image/config.js';
 import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
@@ -16,6 +17,7 @@ import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-sy
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
 import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
+import { containerMounts, mountsFrom } from './volumes.js';
 
 /** docker's process and security settings of a container (what `hx run`'s flags give). */
 export type RunOptions = Omit<ContainerOptions, 'rootfs' | 'args'>;
@@ -56,6 +58,8 @@ export interface CreateRequest {
   /** --label, merged over the image's labels. */
   labels?: Record<string, string>;
   health?: HealthFlags;
+  /** --volumes-from CTR[:ro|rw]: the volume and bind mounts of other containers. */
+  volumesFrom?: string[];
 }
 
 export interface CreatedContainer extends NewContainer {
@@ -116,50 +120,61 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
   if (req.stopTimeout !== undefined && !Number.isInteger(req.stopTimeout)) throw new UsageError(`invalid --stop-timeout ${req.stopTimeout}`, 'give whole seconds');
   const health = healthOf(imageConfig.config?.Healthcheck, req.health);
   const id = randomBytes(32).toString('hex');
-  const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
-  const options: ContainerSpec['options'] = {
-    ...req.options,
-    ...(config.user ? { user: config.user } : {}),
-    ...(hostname !== undefined ? { hostname } : {}),
-    args: config.args,
-    env: config.env,
-    cwd: config.cwd,
-    mounts: req.options.mounts ?? [],
-  };
-  const spec: ContainerSpec = {
-    options,
-    imageVolumes: config.volumes,
-    tty: req.options.tty ?? false,
-    openStdin: req.openStdin ?? false,
-    stopSignal,
-    stopTimeout: req.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
-    restart,
-    log,
-    ...(health ? { health } : {}),
-  };
-  const labels = { ...config.labels, ...(req.labels ?? {}) };
-  const docs = dockerDocs(spec, {
-    image: req.image,
-    hostname: hostname ?? '',
-    labels,
-    autoRemove: req.autoRemove ?? false,
-    entrypoint: config.entrypoint,
-    cmd: config.cmd,
-    healthcheck: health,
+  // The volumes are made and the record written under one store lock: no `volume rm` between.
+  return store.locked(async () => {
+    const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), config.volumes));
+    const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
+    const options: ContainerSpec['options'] = {
+      ...req.options,
+      ...(config.user ? { user: config.user } : {}),
+      ...(hostname !== undefined ? { hostname } : {}),
+      args: config.args,
+      env: config.env,
+      cwd: config.cwd,
+      mounts: volumes.mounts,
+    };
+    const spec: ContainerSpec = {
+      options,
+      imageVolumes: config.volumes,
+      tty: req.options.tty ?? false,
+      openStdin: req.openStdin ?? false,
+      stopSignal,
+      stopTimeout: req.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+      restart,
+      log,
+      ...(health ? { health } : {}),
+    };
+    const labels = { ...config.labels, ...(req.labels ?? {}) };
+    const docs = dockerDocs(spec, {
+      image: req.image,
+      hostname: hostname ?? '',
+      labels,
+      autoRemove: req.autoRemove ?? false,
+      entrypoint: config.entrypoint,
+      cmd: config.cmd,
+      healthcheck: health,
+      volumesFrom: req.volumesFrom,
+    });
+    let created: NewContainer;
+    try {
+      created = await createContainer(ctx, image, {
+        id,
+        ...(explicitName !== undefined ? { name: explicitName } : {}),
+        pickName: (taken) => generateName(id, taken),
+        imageRef: req.image,
+        autoRemove: req.autoRemove ?? false,
+        spec: specToRecord(spec),
+        config: docs.config,
+        hostConfig: docs.hostConfig,
+      });
+    } catch (e) {
+      removeUnusedVolumes(store, volumes.created);
+      throw e;
+    }
+    const warnings: string[] = [];
+    if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
+    return { ...created, spec, config, warnings };
   });
-  const created = await createContainer(ctx, image, {
-    id,
-    ...(explicitName !== undefined ? { name: explicitName } : {}),
-    pickName: (taken) => generateName(id, taken),
-    imageRef: req.image,
-    autoRemove: req.autoRemove ?? false,
-    spec: specToRecord(spec),
-    config: docs.config,
-    hostConfig: docs.hostConfig,
-  });
-  const warnings: string[] = [];
-  if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
-  return { ...created, spec, config, warnings };
 }
 
 /** A container's settings, as `hx create` or `hx run` recorded them. */

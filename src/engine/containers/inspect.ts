@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { dirsFor } from '../../container/rootfs.js';
 import { currentState, isRunning } from '../../container/state.js';
+import { volumeTarget } from '../../container/volumes.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerSpecOf } from './create.js';
@@ -15,12 +16,18 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 function mountsOf(rec: ContainerRecord, ctx: EngineContext): Record<string, unknown>[] {
   const spec = containerSpecOf(rec.spec, rec.id);
   const out: Record<string, unknown>[] = [];
+  // records of older hx: the image's VOLUMEs lived in the container's dir (container/volumes.ts imageVolumes)
+  const mounted = new Set((spec.options.mounts ?? []).map((m) => m.target));
   spec.imageVolumes.forEach((key, i) => {
+    if (mounted.has(volumeTarget(key))) return;
     const name = `${rec.id.slice(0, 12)}-${i}`;
     out.push({ Type: 'volume', Name: name, Source: join(ctx.store.containerDir(rec.id), 'volumes', String(i)), Destination: key, Driver: 'local', Mode: '', RW: true, Propagation: '' });
   });
   for (const m of spec.options.mounts ?? []) {
     if (m.type === 'bind') out.push({ Type: 'bind', Source: m.source, Destination: m.target, Mode: m.readonly ? 'ro' : '', RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' });
+    else if (m.type === 'volume') {
+      out.push({ Type: 'volume', Name: m.name, Source: ctx.store.volumes.dataPath(m.name), Destination: m.target, Driver: 'local', Mode: m.mode, RW: !m.readonly, Propagation: '' });
+    }
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import { UsageError } from '../../errors.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
-import { imageVolumes } from '../../container/volumes.js';
+import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -43,7 +43,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
-    const userMounts = spec.options.mounts ?? [];
+    const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts] }, host, io, {
       ...withPhase,
@@ -60,7 +60,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     throw e;
   } finally {
     try {
-      if (req.autoRemove) await removeContainer(ctx, record.id);
+      if (req.autoRemove) await removeContainer(ctx, record.id, { anonymousVolumes: true });
       else {
         unmountRootfs(ctx, record);
         if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, startedAt, finishedAt: new Date().toISOString() });
