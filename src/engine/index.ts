@@ -43,6 +43,7 @@ import { hostInfo, type HostInfo } from './system/info.js';
 import { checkStore, diskUsage, pruneImages, resetStore, type DiskUsage, type StoreCheck, type VerifyOptions } from './system/store.js';
 import { versionInfo, type VersionInfo } from './system/version.js';
 import type { ImageRecord } from '../store/store.js';
+import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume, type CreateVolumeRequest, type VolumeDocument, type VolumeRecord, type VolumeRow } from './volumes/volumes.js';
 
 export { HxError, type ErrorKind } from '../errors.js';
 export { Filters } from './filters.js';
@@ -56,6 +57,7 @@ export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
+export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -121,6 +123,17 @@ export class Engine {
     fromContainer(ref: string, src: string, dest: string | Writable, o?: CopyOptions): Promise<CopyReport>;
     /** A host path, or a tar stream from a Readable (unpacked into directory DEST), to CTR:DEST. */
     toContainer(ref: string, src: string | Readable, dest: string, o?: CopyOptions): Promise<CopyReport>;
+  };
+
+  readonly volumes: {
+    /** A new volume, or the existing one of that name. */
+    create(req?: CreateVolumeRequest): Promise<VolumeRecord>;
+    inspect(name: string): VolumeDocument;
+    list(o?: { filters?: Filters; sizes?: boolean }): VolumeRow[];
+    /** Refused while any container uses it (also with FORCE, which forgives a missing volume). */
+    remove(name: string, force?: boolean): Promise<void>;
+    /** Unused volumes: anonymous ones only unless ALL. */
+    prune(o?: { all?: boolean; filters?: Filters }): Promise<{ deleted: string[]; reclaimed: number }>;
   };
 
   readonly registry: {
@@ -190,6 +203,7 @@ export class Engine {
       healthcheck: bind(ctx, runHealthcheck),
     };
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
+    this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };
