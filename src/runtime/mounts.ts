@@ -134,10 +134,9 @@ export function parseVolumeFlag(spec: string, cwd?: string): MountRequest {
     else if (['z', 'Z', 'consistent', 'cached', 'delegated'].includes(opt)) continue; // no SELinux relabel
     else throw new ContainerConfigError(`invalid mode: ${opt}`, 'options are ro, rw, nocopy and a propagation (rprivate, rslave, rshared, ...)');
   }
-  if (!source.startsWith('/')) {
-    return { type: 'volume', name: checkVolumeName(source), target: containerPath(target, '-v'), readonly, nocopy, origin: 'bind-flag', mode: options };
-  }
-  return { type: 'bind', source: posix.normalize(source), target: containerPath(target, '-v'), readonly, propagation, recursive: true };
+  const dest = containerPath(target, '-v'); // the spec first, the daemon's name rule after (as docker)
+  if (!source.startsWith('/')) return { type: 'volume', name: checkVolumeName(source), target: dest, readonly, nocopy, origin: 'bind-flag', mode: options };
+  return { type: 'bind', source: posix.normalize(source), target: dest, readonly, propagation, recursive: true };
 }
 
 function truthy(value: string | undefined, key: string): boolean {
@@ -216,10 +215,11 @@ export function parseMountFlag(spec: string): MountRequest {
     const driver = fields.get('volume-driver');
     if (driver !== undefined && driver !== 'local') throw new ContainerConfigError(`--mount ${spec}: volume driver ${JSON.stringify(driver)} is not available`, 'hx has the local driver only');
     const source = fields.get('source') ?? fields.get('src') ?? '';
+    const dest = containerPath(target, '--mount');
     const req: VolumeMountRequest = {
       type: 'volume',
       name: source === '' ? '' : checkVolumeName(source),
-      target: containerPath(target, '--mount'),
+      target: dest,
       readonly,
       nocopy: fields.has('volume-nocopy') && truthy(fields.get('volume-nocopy'), 'volume-nocopy'),
       origin: 'mount-flag',
