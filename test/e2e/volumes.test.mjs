@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hx, need, removeTree, tempDir } from '../lib/hx.mjs';
+import { hx, hxAsync, need, removeTree, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
@@ -193,6 +193,20 @@ test('--opt type=tmpfs and a bind of device=: the container mounts them', () => 
   writeFileSync(join(dir, 'hostfile'), 'host\n');
   ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bindvol']);
   assert.is(ok(['run', '--rm', '-v', 'bindvol:/b', IMAGE, 'cat', '/b/hostfile']), 'host\n');
+});
+
+test('concurrent creates of one name make one volume, and every command gets it', async () => {
+  const env = { HX_STORAGE_ROOT: store };
+  const runs = await Promise.all([
+    ...[0, 1, 2, 3].map((i) => hxAsync(['volume', 'create', '--label', `n=${i}`, 'raced'], { env })),
+    ...[0, 1].map(() => hxAsync(['run', '--rm', '-v', 'raced:/data', IMAGE, 'true'], { env })),
+  ]);
+  for (const r of runs) assert.is(r.code, 0, r.stderr);
+  for (const r of runs.slice(0, 4)) assert.is(r.stdout, 'raced\n');
+  assert.is(names().filter((n) => n === 'raced').length, 1);
+  const v = JSON.parse(ok(['volume', 'inspect', 'raced']))[0];
+  assert.ok(v.Labels.n === undefined || /^[0-3]$/.test(v.Labels.n), 'one creator\'s labels');
+  ok(['volume', 'rm', 'raced']);
 });
 
 test('prune removes unused anonymous volumes; -a all unused ones; label filters', () => {
