@@ -94,7 +94,7 @@ export class Store {
     this.lock = new FileLock(join(root, 'store.lock'));
     this.owners = new ContainerOwners(this.containersDir, root);
     this.containers = new ContainerRecords(this.containersDir);
-    this.volumes = new VolumeRecords(join(root, 'volumes'), (prefix) => this.tempDir(prefix));
+    this.volumes = new VolumeRecords(join(root, 'volumes'));
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */

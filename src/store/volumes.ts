@@ -1,13 +1,12 @@
 // Volumes as the store keeps them: volumes/<name>/volume.json (docker's volume document,
-// written once) beside volumes/<name>/_data (what containers see). A volume is staged in a
-// temp dir and renamed into place, so a name is taken by exactly one command and a killed
-// one leaves only temp debris. Create and remove under the store lock: that lock is also
+// written once) beside volumes/<name>/_data (what containers see). A volume is staged in
+// volumes/.staging and renamed into place, so a name is taken by exactly one command and a
+// killed one leaves only the staging dir, which the next create replaces. Create and remove under the store lock: that lock is also
 // what container creation holds while it records which volumes it uses.
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HxError } from '../errors.js';
-import { readJson, writeJsonAtomic } from './atomic.js';
-import type { TempDir } from './temp.js';
+import { fsyncDir, readJson } from './atomic.js';
 
 /** docker's Volume (moby api/types/volume), as `docker volume inspect` prints it. */
 export interface VolumeRecord {
@@ -26,12 +25,23 @@ export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 // The store's own guard: names become directory names, so nothing but docker's rule passes.
 const SAFE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const STAGING = '.staging';
+
+/** PATH with DATA, on disk before the rename that publishes its directory. */
+function writeDurably(path: string, data: string): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    const buf = Buffer.from(data);
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export class VolumeRecords {
-  constructor(
-    readonly dir: string,
-    private readonly tempDir: (prefix: string) => TempDir,
-  ) {}
+  constructor(readonly dir: string) {}
 
   private checked(name: string): string {
     if (!SAFE_NAME.test(name)) throw new HxError(`invalid volume name ${JSON.stringify(name)}`, { kind: 'invalid-argument' });
@@ -79,25 +89,22 @@ export class VolumeRecords {
     if (existing) return { record: existing, created: false };
     const dest = this.path(rec.Name);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const t = this.tempDir('volume');
+    // One staging dir: creators hold the store lock, so whatever is there is a dead one's
+    // (a temp dir of the store's would cost a lock file per volume: ~4 ms of the ~8).
+    const staged = join(this.dir, STAGING);
+    rmSync(staged, { recursive: true, force: true });
+    mkdirSync(join(staged, '_data'), { recursive: true, mode: 0o755 });
+    writeDurably(join(staged, 'volume.json'), JSON.stringify(rec, null, 2) + '\n');
     try {
-      const staged = join(t.path, 'v');
-      mkdirSync(join(staged, '_data'), { recursive: true, mode: 0o755 });
-      writeJsonAtomic(join(staged, 'volume.json'), rec);
-      try {
-        renameSync(staged, dest);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        // a directory without volume.json: debris of an older crash, never a volume
-        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
-        const raced = this.get(rec.Name);
-        if (raced) return { record: raced, created: false };
-        renameSync(dest, join(t.path, 'debris'));
-        renameSync(staged, dest);
-      }
-    } finally {
-      t.release(true);
+      renameSync(staged, dest);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw e;
+      // a directory without volume.json: debris of a crash between mkdir and write in older code
+      rmSync(dest, { recursive: true, force: true });
+      renameSync(staged, dest);
     }
+    fsyncDir(this.dir);
     return { record: rec, created: true };
   }
 

@@ -268,6 +268,9 @@ test('bad input: docker messages and exit codes, nothing created', () => {
   r = H(['run', '--rm', '--volumes-from', 'no-such-ctr', IMAGE, 'true']);
   assert.is(r.code, 125);
   assert.match(r.stderr, /No such container: no-such-ctr/);
+  r = H(['run', '--rm', '--rootfs', rootfs, '-v', 'rootfsvol:/data', 'true']);
+  assert.is(r.code, 125);
+  assert.match(r.stderr, /--rootfs: the volume at \/data needs a container/);
   r = H(['volume', 'inspect', 'nope']);
   assert.is(r.code, 1);
   assert.is(r.stdout, '[]\n');

@@ -30,6 +30,10 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   if (req.rootfs !== undefined) {
     const args = req.entrypoint !== undefined ? [...(req.entrypoint ? [req.entrypoint] : []), ...req.command] : req.command;
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
+    // a volume is in use while a container record names it: a --rootfs run has none
+    const volume = (req.options.mounts ?? []).find((m) => m.type === 'volume');
+    if (volume) throw new UsageError(`--rootfs: the volume at ${volume.target} needs a container (--rootfs runs have no record)`, 'bind a host directory (-v /abs/dir:/path), or run an image');
+    if (req.volumesFrom?.length) throw new UsageError('--rootfs cannot take --volumes-from', 'bind the host directories instead, or run an image');
     return runForeground({ ...req.options, rootfs: req.rootfs, args }, host, io, withPhase);
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
