@@ -24,8 +24,11 @@ export interface VolumeRecord {
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
 // The store's own guard: names become directory names, so nothing but docker's rule passes.
-const SAFE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-const STAGING = '.staging';
+export const VOLUME_DIR_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const SAFE_NAME = VOLUME_DIR_NAME;
+/** Where a create stages its volume (under the store lock; a dead create's is replaced). */
+export const VOLUME_STAGING = '.staging';
+const STAGING = VOLUME_STAGING;
 
 /** PATH with DATA, on disk before the rename that publishes its directory. */
 function writeDurably(path: string, data: string): void {
