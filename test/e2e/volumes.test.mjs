@@ -64,6 +64,13 @@ test('a named volume starts with the image files at its path, owners and modes k
   assert.match(v.CreatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/);
 });
 
+test('copy-up from a vfs root filesystem too (--storage-driver vfs)', () => {
+  const out = ok(['--storage-driver', 'vfs', 'run', '--rm', '-v', 'vfsvol:/data', IMAGE, 'sh', '-c', 'stat -c "%u:%g %a %n" /data /data/owned; echo vfs > /data/v']);
+  assert.match(out, /^1000:1000 750 \/data$/m);
+  assert.match(out, /^1000:1000 640 \/data\/owned$/m);
+  assert.is(ok(['run', '--rm', '-v', 'vfsvol:/d', IMAGE, 'cat', '/d/v']), 'vfs\n', "the same volume from a container of the store's own driver");
+});
+
 test('a volume that is not empty gets no copy-up; nocopy skips it for an empty one', () => {
   ok(['volume', 'create', 'filled']);
   ok(['run', '--rm', '-v', 'filled:/v', IMAGE, 'sh', '-c', 'echo mine > /v/mine']);
