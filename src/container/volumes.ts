@@ -68,10 +68,10 @@ export interface NewVolume {
   options?: Record<string, string> | null;
 }
 
-/** A volume record as docker's local driver describes it. */
+/** A volume record as docker's local driver describes it. OPTIONS as given: docker's CLI
+ * always sends a map (`{}` in inspect), a volume made for a container has none (null). */
 export function volumeRecord(v: NewVolume): VolumeRecord {
-  const options = v.options && Object.keys(v.options).length ? v.options : null;
-  return { Name: v.name, Driver: 'local', CreatedAt: rfc3339Seconds(), Labels: v.labels ?? {}, Options: options, Scope: 'local' };
+  return { Name: v.name, Driver: 'local', CreatedAt: rfc3339Seconds(), Labels: v.labels ?? {}, Options: v.options ?? null, Scope: 'local' };
 }
 
 /** The volume mounts in a container record (its settings as create wrote them). */

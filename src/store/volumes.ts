@@ -15,7 +15,7 @@ export interface VolumeRecord {
   /** RFC 3339, seconds, the host's offset (moby's time.Format(time.RFC3339)). */
   CreatedAt: string;
   Labels: Record<string, string>;
-  /** The local driver's options (type, device, o), null when none were given. */
+  /** The local driver's options (type, device, o): {} from `volume create` without any, null for a container's volume. */
   Options: Record<string, string> | null;
   Scope: 'local';
 }

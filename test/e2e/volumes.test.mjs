@@ -62,6 +62,10 @@ test('a named volume starts with the image files at its path, owners and modes k
   assert.is(v.Scope, 'local');
   assert.is(v.Mountpoint, join(store, 'volumes', 'keep', '_data'));
   assert.match(v.CreatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/);
+  assert.equal([v.Labels, v.Options], [{}, null], 'made by a container: no options');
+  ok(['volume', 'create', 'by-create']);
+  const c = JSON.parse(ok(['volume', 'inspect', 'by-create']))[0];
+  assert.equal([c.Labels, c.Options], [{}, {}], "docker's CLI sends empty maps");
 });
 
 test('copy-up from a vfs root filesystem too (--storage-driver vfs)', () => {

@@ -41,7 +41,8 @@ test("moby's time.RFC3339 of a volume's CreatedAt; docker's record shape", () =>
   assert.is(Date.parse(s), Date.parse('2026-03-04T05:06:07Z'));
   const r = volumeRecord({ name: 'vv', labels: { a: 'b' }, options: {} });
   assert.equal(Object.keys(r), ['Name', 'Driver', 'CreatedAt', 'Labels', 'Options', 'Scope']);
-  assert.is(r.Options, null, 'no options: null, as docker');
+  assert.equal(r.Options, {}, "docker's CLI sends a map");
+  assert.is(volumeRecord({ name: 'vv' }).Options, null, 'a volume made for a container has none');
   assert.equal(volumeRecord({ name: 'vv', options: { type: 'tmpfs' } }).Options, { type: 'tmpfs' });
 });
 
