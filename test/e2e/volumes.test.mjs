@@ -96,10 +96,15 @@ test('--volumes-from sees the same data, named and anonymous, with :ro', () => {
   assert.match(ro.stderr + ro.stdout, /Read-only file system/);
   const mounts = inspectJson([src])[0].Mounts;
   const named = mounts.find((m) => m.Destination === '/data');
-  assert.equal(named, { Type: 'volume', Name: 'shared', Source: join(store, 'volumes', 'shared', '_data'), Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' });
+  assert.equal(named, { Type: 'volume', Name: 'shared', Source: join(store, 'volumes', 'shared', '_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' });
   const anon = mounts.find((m) => m.Destination === '/anon');
   assert.match(anon.Name, /^[a-f0-9]{64}$/);
   assert.is(anon.Type, 'volume');
+  assert.is(anon.Mode, '');
+  const user = ok(['create', '--volumes-from', 'src:ro', '--mount', 'type=volume,src=mnt1,dst=/m', IMAGE, 'true']).trim();
+  const got = Object.fromEntries(inspectJson([user])[0].Mounts.map((m) => [m.Destination, [m.Name, m.Mode, m.RW]]));
+  assert.equal(got, { '/data': ['shared', 'z', false], '/anon': [anon.Name, '', false], '/m': ['mnt1', '', true] });
+  ok(['rm', user]);
   ok(['rm', 'src']);
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { dirsFor } from '../../container/rootfs.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { volumeTarget } from '../../container/volumes.js';
+import type { VolumeMountRequest } from '../../runtime/mounts.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerSpecOf } from './create.js';
@@ -12,6 +13,11 @@ import { containerSize } from './list.js';
 import { findContainer } from './lookup.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** moby's setBindModeIfNull: a named local volume from -v shows Mode "z" when none was given. */
+export function inspectMode(m: VolumeMountRequest): string {
+  return m.mode === '' && m.origin === 'bind-flag' && !m.anonymous ? 'z' : m.mode;
+}
 
 function mountsOf(rec: ContainerRecord, ctx: EngineContext): Record<string, unknown>[] {
   const spec = containerSpecOf(rec.spec, rec.id);
@@ -26,7 +32,7 @@ function mountsOf(rec: ContainerRecord, ctx: EngineContext): Record<string, unkn
   for (const m of spec.options.mounts ?? []) {
     if (m.type === 'bind') out.push({ Type: 'bind', Source: m.source, Destination: m.target, Mode: m.readonly ? 'ro' : '', RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' });
     else if (m.type === 'volume') {
-      out.push({ Type: 'volume', Name: m.name, Source: ctx.store.volumes.dataPath(m.name), Destination: m.target, Driver: 'local', Mode: m.mode, RW: !m.readonly, Propagation: '' });
+      out.push({ Type: 'volume', Name: m.name, Source: ctx.store.volumes.dataPath(m.name), Destination: m.target, Driver: 'local', Mode: inspectMode(m), RW: !m.readonly, Propagation: '' });
     }
   }
   return out;

@@ -28,7 +28,8 @@ export function mountsFrom(store: Store, specs: string[]): MountRequest[] {
     const rec = findContainer(store, ref);
     const mounts = (rec.spec as { options?: { mounts?: MountRequest[] } } | undefined)?.options?.mounts ?? [];
     for (const m of mounts) {
-      if (m.type === 'volume') out.push({ ...m, origin: 'volumes-from', readonly: readonly ?? m.readonly });
+      // the source's mount point as docker copies it (its Mode too: moby gives a -v volume "z")
+      if (m.type === 'volume') out.push({ ...m, origin: 'volumes-from', readonly: readonly ?? m.readonly, mode: m.mode === '' && m.origin === 'bind-flag' && !m.anonymous ? 'z' : m.mode });
       else if (m.type === 'bind') out.push({ ...m, readonly: readonly ?? m.readonly });
     }
   }
