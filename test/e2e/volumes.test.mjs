@@ -104,7 +104,10 @@ test('--volumes-from sees the same data, named and anonymous, with :ro', () => {
   const user = ok(['create', '--volumes-from', 'src:ro', '--mount', 'type=volume,src=mnt1,dst=/m', IMAGE, 'true']).trim();
   const got = Object.fromEntries(inspectJson([user])[0].Mounts.map((m) => [m.Destination, [m.Name, m.Mode, m.RW]]));
   assert.equal(got, { '/data': ['shared', 'z', false], '/anon': [anon.Name, '', false], '/m': ['mnt1', '', true] });
-  ok(['rm', user]);
+  assert.equal(lines(ok(['ps', '-aq', '--no-trunc', '--filter', `volume=${anon.Name}`])).sort(), [src, user].sort());
+  // rm -v of a container that shares another's anonymous volume: still in use, kept
+  ok(['rm', '-v', user]);
+  assert.ok(names().includes(anon.Name));
   ok(['rm', 'src']);
 });
 
