@@ -187,9 +187,11 @@ test('volume create: names, labels, options; ls filters and formats', () => {
   const table = ok(['volume', 'ls', '--filter', 'name=^lbl-']);
   assert.equal(lines(table).map((l) => l.split(/\s+/)), [['DRIVER', 'VOLUME', 'NAME'], ['local', 'lbl-a'], ['local', 'lbl-b']]);
   assert.is(ok(['volume', 'ls', '--filter', 'name=^lbl-a$', '--format', '{{.Name}} {{.Driver}} {{.Scope}} {{.Labels}} {{.Mountpoint}}']), `lbl-a local local team=a,tier=db ${join(store, 'volumes/lbl-a/_data')}\n`);
+  assert.is(ok(['volume', 'ls', '--filter', 'name=^lbl-', '--format', '{{.Name}}={{.Label "tier"}}']), 'lbl-a=db\nlbl-b=\n');
   const json = JSON.parse(ok(['volume', 'ls', '--filter', 'name=^lbl-b$', '--format', 'json']));
   assert.is(json.Name, 'lbl-b');
   assert.is(json.Labels, 'team=b');
+  assert.equal(Object.keys(json), ['Availability', 'Driver', 'Group', 'Labels', 'Links', 'Mountpoint', 'Name', 'Scope', 'Size', 'Status']);
   assert.is(ok(['volume', 'inspect', '-f', '{{.Name}} {{.Labels.team}} {{.Labels.nothere}}', 'lbl-a']), 'lbl-a a <no value>\n');
   let r = H(['volume', 'ls', '--filter', 'colour=red']);
   assert.is(r.code, 1);

@@ -23,12 +23,15 @@ export const VOLUME_LIST: ListSpec = {
 
 /** docker's volumeContext: Links and Size are "N/A" unless usage data was asked for (system df -v). */
 export function volumeListRow(v: VolumeRow): Record<string, unknown> {
+  const labels = v.Labels ?? {};
   return {
+    /** {{.Label "key"}}: one label's value, "" when absent (docker's volumeContext.Label). */
+    Label: (name: string) => labels[name] ?? '',
     Name: v.Name,
     Driver: v.Driver,
     Scope: v.Scope,
     Mountpoint: v.Mountpoint,
-    Labels: Object.entries(v.Labels ?? {}).map(([k, val]) => `${k}=${val}`).join(','),
+    Labels: Object.entries(labels).map(([k, val]) => `${k}=${val}`).join(','),
     Links: 'N/A',
     Size: 'N/A',
     Group: 'N/A',
