@@ -145,6 +145,15 @@ test('--rm removes the anonymous volumes of the run, not the named ones', () => 
   assert.equal(added, ['rm-named']);
 });
 
+test('run -d --rm: the monitor\'s cleanup removes the anonymous volumes too', async () => {
+  const before = new Set(names());
+  const id = ok(['run', '-d', '--rm', '-v', '/danon', '-v', 'd-named:/n', IMAGE, 'sh', '-c', 'echo x > /danon/x']).trim();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && lines(ok(['ps', '-aq', '--no-trunc'])).includes(id)) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(lines(ok(['ps', '-aq', '--no-trunc'])).includes(id), 'the container went');
+  assert.equal(names().filter((n) => !before.has(n)), ['d-named']);
+});
+
 test('a volume in use cannot be removed, with or without -f; a missing one is exit 1 (0 with -f)', () => {
   const id = ok(['create', '-v', 'busy:/data', IMAGE, 'true']).trim();
   for (const args of [['volume', 'rm', 'busy'], ['volume', 'rm', '-f', 'busy']]) {
