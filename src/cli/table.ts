@@ -247,7 +247,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ['system', 'reset'],
-    summary: 'Delete every image, layer and container of the store',
+    summary: 'Delete every image, layer, container and volume of the store',
     usage: '[OPTIONS]',
     args: { min: 0, max: 0 },
     flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation (required)' }],

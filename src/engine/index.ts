@@ -148,7 +148,7 @@ export class Engine {
     info(): HostInfo;
     version(): VersionInfo;
     df(): DiskUsage;
-    /** Delete every image, layer and container of the store. */
+    /** Delete every image, layer, container and volume of the store. */
     reset(): Promise<void>;
     check(opts?: VerifyOptions): Promise<StoreCheck & { root: string }>;
   };
