@@ -313,5 +313,12 @@ test('bad input: docker messages and exit codes, nothing created', () => {
   assert.is(ok(['run', '--rm', '-v', './sub:/s', IMAGE, 'cat', '/s/f'], { cwd: dir }), 'relative\n');
 });
 
+test('system reset deletes the volumes with the rest', () => {
+  assert.ok(names().length > 0);
+  ok(['system', 'reset', '-f']);
+  assert.equal(names(), []);
+  assert.is(ok(['volume', 'create', 'after-reset']), 'after-reset\n');
+});
+
 test.after(() => removeTree(work));
 test.run();
