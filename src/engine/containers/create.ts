@@ -99,8 +99,13 @@ function logSettings(driver: string | undefined, opts: string[] | undefined): Co
 }
 
 /** Create the record of a new container of REQ.image, owned by this command (release the
- * claim when the container is not started now). */
+ * claim when the container is not started now). Its volumes are made and the record written
+ * under one store lock, so no `volume rm` slips in between. */
 export async function createFromImage(ctx: EngineContext, req: CreateRequest): Promise<CreatedContainer> {
+  return ctx.store.locked(() => createLocked(ctx, req));
+}
+
+async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<CreatedContainer> {
   const store = ctx.store;
   const restart: RestartPolicy = restartPolicy(req.restart ?? 'no');
   checkAutoRemove(restart, req.autoRemove ?? false);
@@ -120,61 +125,58 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
   if (req.stopTimeout !== undefined && !Number.isInteger(req.stopTimeout)) throw new UsageError(`invalid --stop-timeout ${req.stopTimeout}`, 'give whole seconds');
   const health = healthOf(imageConfig.config?.Healthcheck, req.health);
   const id = randomBytes(32).toString('hex');
-  // The volumes are made and the record written under one store lock: no `volume rm` between.
-  return store.locked(async () => {
-    const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), config.volumes));
-    const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
-    const options: ContainerSpec['options'] = {
-      ...req.options,
-      ...(config.user ? { user: config.user } : {}),
-      ...(hostname !== undefined ? { hostname } : {}),
-      args: config.args,
-      env: config.env,
-      cwd: config.cwd,
-      mounts: volumes.mounts,
-    };
-    const spec: ContainerSpec = {
-      options,
-      imageVolumes: config.volumes,
-      tty: req.options.tty ?? false,
-      openStdin: req.openStdin ?? false,
-      stopSignal,
-      stopTimeout: req.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
-      restart,
-      log,
-      ...(health ? { health } : {}),
-    };
-    const labels = { ...config.labels, ...(req.labels ?? {}) };
-    const docs = dockerDocs(spec, {
-      image: req.image,
-      hostname: hostname ?? '',
-      labels,
-      autoRemove: req.autoRemove ?? false,
-      entrypoint: config.entrypoint,
-      cmd: config.cmd,
-      healthcheck: health,
-      volumesFrom: req.volumesFrom,
-    });
-    let created: NewContainer;
-    try {
-      created = await createContainer(ctx, image, {
-        id,
-        ...(explicitName !== undefined ? { name: explicitName } : {}),
-        pickName: (taken) => generateName(id, taken),
-        imageRef: req.image,
-        autoRemove: req.autoRemove ?? false,
-        spec: specToRecord(spec),
-        config: docs.config,
-        hostConfig: docs.hostConfig,
-      });
-    } catch (e) {
-      removeUnusedVolumes(store, volumes.created);
-      throw e;
-    }
-    const warnings: string[] = [];
-    if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
-    return { ...created, spec, config, warnings };
+  const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), config.volumes));
+  const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
+  const options: ContainerSpec['options'] = {
+    ...req.options,
+    ...(config.user ? { user: config.user } : {}),
+    ...(hostname !== undefined ? { hostname } : {}),
+    args: config.args,
+    env: config.env,
+    cwd: config.cwd,
+    mounts: volumes.mounts,
+  };
+  const spec: ContainerSpec = {
+    options,
+    imageVolumes: config.volumes,
+    tty: req.options.tty ?? false,
+    openStdin: req.openStdin ?? false,
+    stopSignal,
+    stopTimeout: req.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+    restart,
+    log,
+    ...(health ? { health } : {}),
+  };
+  const labels = { ...config.labels, ...(req.labels ?? {}) };
+  const docs = dockerDocs(spec, {
+    image: req.image,
+    hostname: hostname ?? '',
+    labels,
+    autoRemove: req.autoRemove ?? false,
+    entrypoint: config.entrypoint,
+    cmd: config.cmd,
+    healthcheck: health,
+    volumesFrom: req.volumesFrom,
   });
+  let created: NewContainer;
+  try {
+    created = await createContainer(ctx, image, {
+      id,
+      ...(explicitName !== undefined ? { name: explicitName } : {}),
+      pickName: (taken) => generateName(id, taken),
+      imageRef: req.image,
+      autoRemove: req.autoRemove ?? false,
+      spec: specToRecord(spec),
+      config: docs.config,
+      hostConfig: docs.hostConfig,
+    });
+  } catch (e) {
+    removeUnusedVolumes(store, volumes.created);
+    throw e;
+  }
+  const warnings: string[] = [];
+  if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
+  return { ...created, spec, config, warnings };
 }
 
 /** A container's settings, as `hx create` or `hx run` recorded them. */
