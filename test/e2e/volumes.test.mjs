@@ -305,6 +305,15 @@ test('bad input: docker messages and exit codes, nothing created', () => {
   assert.is(r.code, 1);
   assert.is(r.stdout, '[]\n');
   assert.is(r.stderr, 'Error response from daemon: get nope: no such volume\n');
+  // a create that fails after its volumes were made takes back the ones it made (docker
+  // reserves the name before it makes volumes, so there a conflict makes none)
+  const first = ok(['create', '--name', 'taken-name', '-v', '/a1', IMAGE, 'true']).trim();
+  const withFirst = names();
+  r = H(['create', '--name', 'taken-name', '-v', '/a2', '-v', 'named-on-fail:/n', IMAGE, 'true']);
+  assert.is(r.code, 125);
+  assert.match(r.stderr, /Conflict. The container name "\/taken-name" is already in use/);
+  assert.equal(names(), withFirst);
+  ok(['rm', '-v', first]);
   assert.equal(names(), before);
   // a relative path starting with "." is made absolute, as docker's CLI does
   const dir = join(work, 'rel-base');
