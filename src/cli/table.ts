@@ -34,6 +34,7 @@ export const GROUPS: GroupSpec[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage hx' },
+  { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export const COMMANDS: CommandSpec[] = [
@@ -246,7 +247,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ['system', 'reset'],
-    summary: 'Delete every image, layer and container of the store',
+    summary: 'Delete every image, layer, container and volume of the store',
     usage: '[OPTIONS]',
     args: { min: 0, max: 0 },
     flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation (required)' }],
@@ -635,6 +636,62 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/container/cleanup.js')).run,
   },
   {
+    path: ['volume', 'create'],
+    summary: 'Create a volume',
+    usage: '[OPTIONS] [VOLUME]',
+    args: { min: 0, max: 1 },
+    flags: [
+      { name: 'driver', short: 'd', type: 'string', typeName: 'string', description: 'Specify volume driver name', defaultText: '"local"', complete: { values: ['local'] } },
+      { name: 'label', type: 'list', typeName: 'list', description: 'Set metadata for a volume' },
+      { name: 'name', type: 'string', typeName: 'string', description: 'Specify volume name' },
+      { name: 'opt', short: 'o', type: 'list', typeName: 'map', description: 'Set driver specific options' },
+    ],
+    namespace: 'join',
+    load: async () => (await import('./commands/volume/create.js')).run,
+  },
+  {
+    path: ['volume', 'ls'],
+    aliases: [['volume', 'list']],
+    summary: 'List volumes',
+    usage: '[OPTIONS]',
+    args: { min: 0, max: 0 },
+    flags: [{ ...FILTER, description: "Provide filter values (e.g. 'dangling=true')" }, FORMAT_LIST, { ...QUIET, description: 'Only display volume names' }],
+    namespace: 'join',
+    load: async () => (await import('./commands/volume/ls.js')).run,
+  },
+  {
+    path: ['volume', 'inspect'],
+    summary: 'Display detailed information on one or more volumes',
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    args: { min: 1, complete: ['volumes'] },
+    flags: [FORMAT_INSPECT],
+    namespace: 'join',
+    load: async () => (await import('./commands/volume/inspect.js')).run,
+  },
+  {
+    path: ['volume', 'rm'],
+    aliases: [['volume', 'remove']],
+    summary: 'Remove one or more volumes',
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    args: { min: 1, complete: ['volumes'] },
+    flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Force the removal of one or more volumes' }],
+    namespace: 'join',
+    load: async () => (await import('./commands/volume/rm.js')).rm,
+  },
+  {
+    path: ['volume', 'prune'],
+    summary: 'Remove unused local volumes',
+    usage: '[OPTIONS]',
+    args: { min: 0, max: 0 },
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused volumes, not just anonymous ones' },
+      { name: 'filter', type: 'list', typeName: 'filter', description: 'Provide filter values (e.g. "label=<label>")' },
+      { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    ],
+    namespace: 'join',
+    load: async () => (await import('./commands/volume/rm.js')).prune,
+  },
+  {
     path: ['help'],
     summary: 'Help about any command',
     usage: '[COMMAND]',
@@ -655,7 +712,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['__complete'],
     summary: 'Complete names for the shell completion scripts',
-    usage: 'images|containers',
+    usage: 'images|containers|volumes',
     args: { min: 1, max: 1 },
     flags: [],
     namespace: 'join',

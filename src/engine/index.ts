@@ -44,6 +44,7 @@ import { hostInfo, type HostInfo } from './system/info.js';
 import { checkStore, diskUsage, pruneImages, resetStore, type DiskUsage, type StoreCheck, type VerifyOptions } from './system/store.js';
 import { versionInfo, type VersionInfo } from './system/version.js';
 import type { ImageRecord } from '../store/store.js';
+import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume, type CreateVolumeRequest, type VolumeDocument, type VolumeRecord, type VolumeRow } from './volumes/volumes.js';
 
 export { HxError, type ErrorKind } from '../errors.js';
 export { Filters } from './filters.js';
@@ -57,6 +58,7 @@ export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
+export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -128,6 +130,17 @@ export class Engine {
     toContainer(ref: string, src: string | Readable, dest: string, o?: CopyOptions): Promise<CopyReport>;
   };
 
+  readonly volumes: {
+    /** A new volume, or the existing one of that name. */
+    create(req?: CreateVolumeRequest): Promise<VolumeRecord>;
+    inspect(name: string): VolumeDocument;
+    list(o?: { filters?: Filters; sizes?: boolean }): VolumeRow[];
+    /** Refused while any container uses it (also with FORCE, which forgives a missing volume). */
+    remove(name: string, force?: boolean): Promise<void>;
+    /** Unused volumes: anonymous ones only unless ALL. */
+    prune(o?: { all?: boolean; filters?: Filters }): Promise<{ deleted: string[]; reclaimed: number }>;
+  };
+
   readonly registry: {
     pull(ref: string, opts?: PullOptions, onEvent?: (e: RegistryEvent) => void): Promise<PullResult>;
     push(source: string, destination: string | undefined, opts?: PushOptions, onEvent?: (e: RegistryEvent) => void): ReturnType<typeof push>;
@@ -140,7 +153,7 @@ export class Engine {
     info(): HostInfo;
     version(): VersionInfo;
     df(): DiskUsage;
-    /** Delete every image, layer and container of the store. */
+    /** Delete every image, layer, container and volume of the store. */
     reset(): Promise<void>;
     check(opts?: VerifyOptions): Promise<StoreCheck & { root: string }>;
   };
@@ -197,6 +210,7 @@ export class Engine {
       ports: bind(ctx, containerPorts),
     };
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
+    this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };

@@ -29,6 +29,7 @@ export interface RunFlags {
   groupAdd: string[];
   hostname?: string;
   volumes: string[];
+  volumesFrom: string[];
   mounts: string[];
   tmpfs: string[];
   readOnly: boolean;
@@ -88,6 +89,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     envFiles: list('env-file'),
     groupAdd: list('group-add'),
     volumes: list('volume'),
+    volumesFrom: list('volumes-from'),
     mounts: list('mount'),
     tmpfs: list('tmpfs'),
     readOnly: f['read-only'] === true,
@@ -179,6 +181,8 @@ export interface OptionSources {
   env: Record<string, string | undefined>;
   /** The file's bytes (a string is taken as already-decoded text). */
   readFile(path: string): Uint8Array | string;
+  /** What `-v ./dir:/path` is relative to (docker's CLI makes it absolute). */
+  cwd?: string;
 }
 
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
@@ -200,7 +204,7 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
     env: mergeEnv(...fileEnv, flagEnv),
     tty: flags.tty,
     readOnly: flags.readOnly,
-    mounts: [...flags.volumes.map(parseVolumeFlag), ...flags.mounts.map(parseMountFlag), ...flags.tmpfs.map(parseTmpfsFlag)],
+    mounts: [...flags.volumes.map((v) => parseVolumeFlag(v, src.cwd)), ...flags.mounts.map(parseMountFlag), ...flags.tmpfs.map(parseTmpfsFlag)],
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     privileged: flags.privileged,
@@ -267,6 +271,7 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
     ...(flags.stopTimeout !== undefined ? { stopTimeout: flags.stopTimeout } : {}),
     labels,
     health,
+    ...(flags.volumesFrom.length ? { volumesFrom: flags.volumesFrom } : {}),
     ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
     network: {
       network: flags.network,

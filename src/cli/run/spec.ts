@@ -16,6 +16,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'group-add', type: 'list', typeName: 'list', description: 'Add additional groups to join' },
   { name: 'hostname', short: 'h', type: 'string', typeName: 'string', description: 'Container host name' },
   { name: 'volume', short: 'v', type: 'list', typeName: 'list', description: 'Bind mount a volume' },
+  { name: 'volumes-from', type: 'list', typeName: 'list', description: 'Mount volumes from the specified container(s)', complete: 'containers' },
   { name: 'mount', type: 'list', typeName: 'mount', description: 'Attach a filesystem mount to the container' },
   { name: 'tmpfs', type: 'list', typeName: 'list', description: 'Mount a tmpfs directory' },
   { name: 'read-only', type: 'bool', description: "Mount the container's root filesystem as read only" },

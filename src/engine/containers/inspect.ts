@@ -7,6 +7,8 @@ import { activeHelper } from '../../container/network.js';
 import { dirsFor } from '../../container/rootfs.js';
 import { portsDocument } from '../../net/ports.js';
 import { currentState, isRunning } from '../../container/state.js';
+import { volumeTarget } from '../../container/volumes.js';
+import type { VolumeMountRequest } from '../../runtime/mounts.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerSpecOf } from './create.js';
@@ -21,15 +23,26 @@ function etcPaths(dir: string): Record<string, string> {
   return { ResolvConfPath: at('resolv.conf'), HostnamePath: at('hostname'), HostsPath: at('hosts') };
 }
 
+/** moby's setBindModeIfNull: a named local volume from -v shows Mode "z" when none was given. */
+export function inspectMode(m: VolumeMountRequest): string {
+  return m.mode === '' && m.origin === 'bind-flag' && !m.anonymous ? 'z' : m.mode;
+}
+
 function mountsOf(rec: ContainerRecord, ctx: EngineContext): Record<string, unknown>[] {
   const spec = containerSpecOf(rec.spec, rec.id);
   const out: Record<string, unknown>[] = [];
+  // records of older hx: the image's VOLUMEs lived in the container's dir (container/volumes.ts imageVolumes)
+  const mounted = new Set((spec.options.mounts ?? []).map((m) => m.target));
   spec.imageVolumes.forEach((key, i) => {
+    if (mounted.has(volumeTarget(key))) return;
     const name = `${rec.id.slice(0, 12)}-${i}`;
     out.push({ Type: 'volume', Name: name, Source: join(ctx.store.containerDir(rec.id), 'volumes', String(i)), Destination: key, Driver: 'local', Mode: '', RW: true, Propagation: '' });
   });
   for (const m of spec.options.mounts ?? []) {
     if (m.type === 'bind') out.push({ Type: 'bind', Source: m.source, Destination: m.target, Mode: m.readonly ? 'ro' : '', RW: !m.readonly, Propagation: m.propagation ?? 'rprivate' });
+    else if (m.type === 'volume') {
+      out.push({ Type: 'volume', Name: m.name, Source: ctx.store.volumes.dataPath(m.name), Destination: m.target, Driver: 'local', Mode: inspectMode(m), RW: !m.readonly, Propagation: '' });
+    }
   }
   return out;
 }

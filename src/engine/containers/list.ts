@@ -163,7 +163,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
     } catch {
       spec = undefined;
     }
-    if (filters?.contains('volume') && !(spec?.options.mounts ?? []).some((m) => filters.get('volume').some((v) => ('source' in m && m.source === v) || m.target === v))) continue;
+    if (filters?.contains('volume') && !(spec?.options.mounts ?? []).some((m) => filters.get('volume').some((v) => ('source' in m && m.source === v) || (m.type === 'volume' && m.name === v) || m.target === v))) continue;
     const network = spec?.options.network ?? 'none';
     if (filters?.contains('network') && !filters.exactMatch('network', network)) continue;
     const row: ContainerRow = {
@@ -177,7 +177,8 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
       status: statusText(st, now),
       exitCode: st.exitCode,
       labels: labelsOf(rec),
-      mounts: (spec?.options.mounts ?? []).map((m) => ('source' in m && m.type === 'bind' ? m.source : m.target)),
+      // docker's MountPoint.Name for volumes, the source for binds
+      mounts: (spec?.options.mounts ?? []).map((m) => (m.type === 'bind' ? m.source : m.type === 'volume' ? m.name : m.target)),
       networks: [network],
       ports: isRunning(st) ? describeForwards(activeForwards(store.containerDir(rec.id))) : '',
     };

@@ -6,7 +6,7 @@
 import { UsageError } from '../../errors.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
-import { imageVolumes } from '../../container/volumes.js';
+import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { foregroundNetwork, prepareNetwork } from '../../container/network.js';
 import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
@@ -34,6 +34,10 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
     const net = req.network?.network;
     if (net !== undefined && net !== 'none' && net !== 'host') throw new UsageError(`--rootfs containers run with --network none or host only, not ${net}`, 'run an image to use pasta or slirp4netns');
+    // a volume is in use while a container record names it: a --rootfs run has none
+    const volume = (req.options.mounts ?? []).find((m) => m.type === 'volume');
+    if (volume) throw new UsageError(`--rootfs: the volume at ${volume.target} needs a container (--rootfs runs have no record)`, 'bind a host directory (-v /abs/dir:/path), or run an image');
+    if (req.volumesFrom?.length) throw new UsageError('--rootfs cannot take --volumes-from', 'bind the host directories instead, or run an image');
     return runForeground({ ...req.options, rootfs: req.rootfs, args }, host, io, withPhase);
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
@@ -49,7 +53,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
-    const userMounts = spec.options.mounts ?? [];
+    const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const dir = store.containerDir(record.id);
     const prepared = spec.network
@@ -77,7 +81,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   } finally {
     try {
       await network?.stop();
-      if (req.autoRemove) await removeContainer(ctx, record.id);
+      if (req.autoRemove) await removeContainer(ctx, record.id, { anonymousVolumes: true });
       else {
         unmountRootfs(ctx, record);
         if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, startedAt, finishedAt: new Date().toISOString() });

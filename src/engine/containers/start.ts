@@ -4,7 +4,7 @@
 // lock's fd is handed to it) and, once the container is gone for good, runs
 // `hx container __cleanup ID` (unmount, --rm).
 import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
-import { imageVolumes } from '../../container/volumes.js';
+import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { planContainer } from '../../container/plan.js';
 import { prepareNetwork } from '../../container/network.js';
@@ -94,7 +94,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
   try {
     const rootfs = mountRootfs(ctx, rec);
     mounted = true;
-    const userMounts = spec.options.mounts ?? [];
+    const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const runDir = containerRunDir(ctx, rec.id);
     const network = spec.network
@@ -133,7 +133,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     const code = (e as { exitCode?: number }).exitCode ?? 125;
     if (rec.autoRemove) {
       claim.release();
-      await removeContainer(ctx, rec.id);
+      await removeContainer(ctx, rec.id, { anonymousVolumes: true });
       throw e;
     }
     store.containers.putState(rec.id, {
