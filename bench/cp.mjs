@@ -6,24 +6,16 @@
 // namespace. Median of RUNS (default 3).
 // Run as the unprivileged user: node bench/cp.mjs [DIR] (default /dev/shm).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { machine } from './lib.mjs';
+import { machine, must, peers } from './lib.mjs';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const hxBin = join(root, 'build', 'hx');
 const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-cp-'));
 const runs = Number(process.env.RUNS || 3);
-const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
-const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
 
-function must(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const hx = (...a) => must(hxBin, a, hxEnv);
-const podman = (...a) => must('podman', [...podmanArgs, ...a]);
 const sh = (script) => must('sh', ['-c', script]);
 
 /** Wall milliseconds of one shell command line (ENV for hx's store). */
@@ -103,7 +95,4 @@ spawnSync('sleep', ['2']); // the monitor's cleanup, before the holder is stoppe
 console.log(`Machine: ${machine()}; store and copies in ${base}; median of ${runs}`);
 console.log('| hx cp / podman cp | hx ms | podman ms | podman / hx |\n|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.h.toFixed(0)} | ${r.p.toFixed(0)} | ${(r.p / r.h).toFixed(2)}x |`);
-spawnSync(hxBin, ['unshare', '--', 'rm', '-rf', join(base, 'hx-store')], { env: hxEnv });
-spawnSync(hxBin, ['system', 'migrate'], { env: hxEnv }); // this store's namespace holder
-spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', join(base, 'pm-root')]);
-rmSync(base, { recursive: true, force: true });
+cleanup();

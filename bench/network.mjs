@@ -7,27 +7,18 @@
 // podman 4.3 has no pasta mode: pasta is measured for hx alone. podman's slirp4netns runs
 // with port_handler=slirp4netns, so both forward through slirp4netns' own hostfwd.
 // Run as the unprivileged user: node bench/network.mjs [DIR] (default /dev/shm).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { machine } from './lib.mjs';
+import { machine, must, peers } from './lib.mjs';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const hxBin = join(root, 'build', 'hx');
 const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-net-'));
-const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
-const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
 const BIG_MIB = 256;
 
-function must(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const hx = (...a) => must(hxBin, a, hxEnv);
-const podman = (...a) => must('podman', [...podmanArgs, ...a]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function median(xs) {
@@ -132,6 +123,4 @@ console.log(lines.join('\n'));
 try {
   podman('rm', '-a', '-f');
 } catch {}
-// the stores hold files of the subordinate ids: removed from inside the user namespace
-spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', base]);
-rmSync(base, { recursive: true, force: true });
+cleanup();
