@@ -232,7 +232,7 @@ for (const driver of ['overlay', 'vfs']) {
     assert.match(bad.stderr, /invalid reference format/);
     const change = H(['commit', '-c', 'RUN echo hi', 'mod', 'fsimg:x']);
     assert.is(change.code, 1);
-    assert.match(change.stderr, /RUN/);
+    assert.match(change.stderr, /run is not a valid change command/);
     assert.is(H(['images', '-q', 'fsimg:x']).stdout, '');
   });
 }

@@ -3,8 +3,8 @@
 // commit; the layer writer (layer/tree-tar.ts + layer/compress.ts) writes commit's layer
 // and export's archive.
 import { createReadStream, lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { withRootfs } from '../../container/rootfs-access.js';
 import { dirsFor, driverName } from '../../container/rootfs.js';
@@ -21,6 +21,7 @@ import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
 import { writeCompressed, type LayerCompression, type WrittenBlob } from '../../layer/compress.js';
 import type { Change } from '../../layer/drivers/driver.js';
+import { RootDirs } from '../../layer/root-dirs.js';
 import { changeItems, treeTar, walkTree, type TreeTarStats } from '../../layer/tree-tar.js';
 import type { ContainerRecord, ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -32,11 +33,15 @@ import { findContainer } from './lookup.js';
 // directory or an empty file.
 const RUNTIME_TARGETS = new Set(['/dev', '/proc', '/sys', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/etc/mtab', '/run/.containerenv']);
 
-function isRuntimeTarget(c: Change, root: string): boolean {
+/** Is C the runtime's own mount target, as the runtime made it? Looked up inside ROOT (a
+ * running container could have made /etc a symlink to anywhere). */
+function isRuntimeTarget(c: Change, root: RootDirs): boolean {
   if (c.kind !== 'A' || !RUNTIME_TARGETS.has(c.path)) return false;
+  const at = root.entry(c.path.slice(1));
+  if (at === undefined) return false;
   try {
-    const st = lstatSync(join(root, c.path));
-    return (st.isDirectory() && readdirSync(join(root, c.path)).length === 0) || (st.isFile() && st.size === 0);
+    const st = lstatSync(at);
+    return (st.isDirectory() && readdirSync(at).length === 0) || (st.isFile() && st.size === 0);
   } catch {
     return false;
   }
@@ -59,7 +64,15 @@ function changeView(ctx: EngineContext, rec: ContainerRecord): ChangeView {
  * listed only as their parent (making /etc/hosts touches /etc). */
 function changesOf(v: ChangeView): Change[] {
   const all = v.driver.changes(v.dirs);
-  const dropped = all.filter((c) => isRuntimeTarget(c, v.root));
+  const candidates = all.filter((c) => c.kind === 'A' && RUNTIME_TARGETS.has(c.path));
+  if (candidates.length === 0) return all;
+  const root = new RootDirs(v.root);
+  let dropped: Change[];
+  try {
+    dropped = candidates.filter((c) => isRuntimeTarget(c, root));
+  } finally {
+    root.close();
+  }
   if (dropped.length === 0) return all;
   const kept = all.filter((c) => !dropped.includes(c));
   const parentsOnly = new Set(
@@ -99,7 +112,7 @@ export interface CommitResult {
   tar: TreeTarStats;
 }
 
-/** moby's "empty layer" check: nothing changed, no layer (the config still changes). */
+/** The container's command as docker's history shows it (Entrypoint + Cmd). */
 function containerCommand(rec: ContainerRecord): string[] {
   const c = (rec.config ?? {}) as { Entrypoint?: string[] | null; Cmd?: string[] | null };
   return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
