@@ -50,6 +50,24 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'health-start-period', type: 'string', typeName: 'duration', description: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)', defaultText: '0s' },
   { name: 'health-timeout', type: 'string', typeName: 'duration', description: 'Maximum time to allow one check to run (ms|s|m|h)', defaultText: '0s' },
   { name: 'no-healthcheck', type: 'bool', description: 'Disable any container-specified HEALTHCHECK' },
+  // resources (cgroups): docker's names, types and texts
+  { name: 'memory', short: 'm', type: 'string', typeName: 'bytes', description: 'Memory limit' },
+  { name: 'memory-reservation', type: 'string', typeName: 'bytes', description: 'Memory soft limit' },
+  { name: 'memory-swap', type: 'string', typeName: 'bytes', description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'memory-swappiness', type: 'int', typeName: 'int', description: 'Tune container memory swappiness (0 to 100)', defaultText: '-1' },
+  { name: 'kernel-memory', type: 'string', typeName: 'bytes', description: 'Kernel memory limit (ignored, as docker does)', hidden: true },
+  { name: 'oom-kill-disable', type: 'bool', description: 'Disable OOM Killer' },
+  { name: 'oom-score-adj', type: 'int', typeName: 'int', description: 'Tune host\'s OOM preferences (-1000 to 1000)' },
+  { name: 'cpus', type: 'string', typeName: 'decimal', description: 'Number of CPUs' },
+  { name: 'cpu-shares', short: 'c', type: 'string', typeName: 'int', description: 'CPU shares (relative weight)' },
+  { name: 'cpu-period', type: 'int', typeName: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', type: 'int', typeName: 'int', description: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpuset-cpus', type: 'string', typeName: 'string', description: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { name: 'cpuset-mems', type: 'string', typeName: 'string', description: 'MEMs in which to allow execution (0-3, 0,1)' },
+  { name: 'pids-limit', type: 'int', typeName: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'blkio-weight', type: 'string', typeName: 'uint16', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
+  { name: 'cgroup-parent', type: 'string', typeName: 'string', description: 'Optional parent cgroup for the container' },
+  { name: 'cgroups', type: 'string', typeName: 'string', description: 'Give the container a cgroup of its own (enabled) or not (disabled)', defaultText: '"enabled"', complete: { values: ['enabled', 'disabled'] } },
 ];
 
 export const RUN_SPEC: CommandShape = {

@@ -16,6 +16,7 @@ import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-sy
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
 import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
+import { cgroupSettingsOf, hostConfigResources, type CgroupRequest } from './resources.js';
 
 /** docker's process and security settings of a container (what `hx run`'s flags give). */
 export type RunOptions = Omit<ContainerOptions, 'rootfs' | 'args'>;
@@ -56,6 +57,8 @@ export interface CreateRequest {
   /** --label, merged over the image's labels. */
   labels?: Record<string, string>;
   health?: HealthFlags;
+  /** Limits (HostConfig's resource fields), --oom-score-adj, --cgroup-parent, --cgroups. */
+  cgroup?: CgroupRequest;
 }
 
 export interface CreatedContainer extends NewContainer {
@@ -101,6 +104,7 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
   const restart: RestartPolicy = restartPolicy(req.restart ?? 'no');
   checkAutoRemove(restart, req.autoRemove ?? false);
   const log = logSettings(req.logDriver, req.logOpts);
+  const cgroup = cgroupSettingsOf(ctx.mode, req.cgroup);
   const explicitName = req.name !== undefined && req.name !== '' ? validateName(req.name) : undefined;
   if (isHelloWorld(req.image)) await ensureHelloWorld(store, ctx.layerContext());
   const image = resolveImage(store, req.image);
@@ -136,6 +140,7 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     restart,
     log,
     ...(health ? { health } : {}),
+    cgroup: cgroup.settings,
   };
   const labels = { ...config.labels, ...(req.labels ?? {}) };
   const docs = dockerDocs(spec, {
@@ -155,9 +160,9 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     autoRemove: req.autoRemove ?? false,
     spec: specToRecord(spec),
     config: docs.config,
-    hostConfig: docs.hostConfig,
+    hostConfig: { ...docs.hostConfig, ...hostConfigResources(cgroup.settings) },
   });
-  const warnings: string[] = [];
+  const warnings: string[] = [...cgroup.warnings];
   if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
   return { ...created, spec, config, warnings };
 }

@@ -1,6 +1,7 @@
 // A container's settings as the record keeps them: what hx needs to start it again (the
 // runtime options, with their bigints as strings), and docker's Config and HostConfig
 // documents as `docker inspect` shows them.
+import type { CgroupSettings } from '../../container/cgroup.js';
 import type { HealthConfig } from '../../image/config.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { RestartPolicy } from '../docker-syntax/restart.js';
@@ -18,6 +19,8 @@ export interface ContainerSpec {
   log: { driver: string; maxSize: number; maxFiles: number };
   /** The image's HEALTHCHECK with the --health-* flags over it (Test ["NONE"]: disabled). */
   health?: HealthConfig;
+  /** Limits and the cgroup choice (absent in records of hx before cgroups: no cgroup). */
+  cgroup?: CgroupSettings;
 }
 
 type Json = Record<string, unknown>;

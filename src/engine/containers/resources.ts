@@ -1,0 +1,53 @@
+// The cgroup half of create and update: a request's resource fields checked as docker's
+// daemon checks them (engine/docker-syntax/resources.ts) against this host, and against
+// what cgroups this user may have (container/cgroup.ts), before anything is recorded.
+import { availableParallelism } from 'node:os';
+import { checkCgroupSettings, resourceHostFacts, type CgroupSettings } from '../../container/cgroup.js';
+import type { HostMode } from '../../host/mode.js';
+import { checkResources, limitFlagsSet, NO_RESOURCES, parseCgroupParent, parseCgroupsMode, validateOomScoreAdj, type Resources } from '../docker-syntax/resources.js';
+
+/** The cgroup part of a create request (the Engine API's HostConfig fields). */
+export interface CgroupRequest {
+  resources?: Partial<Resources>;
+  oomScoreAdj?: number;
+  /** --cgroup-parent */
+  parent?: string;
+  /** --cgroups enabled|disabled */
+  mode?: string;
+}
+
+/** Anything asked for at all (a --rootfs run has no record to keep it in). */
+export function cgroupRequested(req: CgroupRequest | undefined): boolean {
+  return req !== undefined && (Object.keys(req.resources ?? {}).length > 0 || !!req.oomScoreAdj || !!req.parent || (req.mode !== undefined && req.mode !== 'enabled'));
+}
+
+export function hostResourceFacts(): ReturnType<typeof resourceHostFacts> {
+  return resourceHostFacts(availableParallelism());
+}
+
+/** The settings to record, and docker's warnings; throws docker's errors (exit 125). */
+export function cgroupSettingsOf(mode: HostMode, req: CgroupRequest | undefined): { settings: CgroupSettings; warnings: string[] } {
+  const { resources, warnings } = checkResources(req?.resources ?? {}, hostResourceFacts());
+  const oomScoreAdj = req?.oomScoreAdj ?? 0;
+  validateOomScoreAdj(oomScoreAdj);
+  const settings: CgroupSettings = {
+    mode: parseCgroupsMode(req?.mode),
+    parent: req?.parent ? parseCgroupParent(req.parent) : '',
+    resources,
+    oomScoreAdj,
+  };
+  checkCgroupSettings(mode, settings, limitFlagsSet(resources));
+  return { settings, warnings };
+}
+
+/** HostConfig's fields for inspect (docker's names; its defaults when unset). */
+export function hostConfigResources(s: CgroupSettings | undefined): Record<string, unknown> {
+  const r = s?.resources ?? NO_RESOURCES;
+  return {
+    ...r,
+    PidsLimit: r.PidsLimit !== null && r.PidsLimit > 0 ? r.PidsLimit : null,
+    OomScoreAdj: s?.oomScoreAdj ?? 0,
+    CgroupParent: s?.parent ? `/${s.parent}` : '',
+    Cgroups: s?.mode ?? 'enabled',
+  };
+}
