@@ -2,6 +2,7 @@
 // (`hx container __cleanup ID`): a container goes with its mount, directories (its
 // anonymous volumes live in it), attach socket and name; its layers stay for image GC.
 import { rmSync } from 'node:fs';
+import { removeContainerCgroup } from '../../container/cgroup.js';
 import { removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
@@ -20,6 +21,7 @@ export interface RemoveOptions {
 }
 
 async function discard(ctx: EngineContext, rec: ContainerRecord): Promise<void> {
+  removeContainerCgroup(ctx.store.containerDir(rec.id));
   await removeContainer(ctx, rec.id);
   rmSync(containerRunDir(ctx, rec.id), { recursive: true, force: true });
 }
@@ -84,6 +86,11 @@ export function labelsOf(rec: ContainerRecord): Record<string, string> {
 export async function cleanupAfterMonitor(ctx: EngineContext, id: string): Promise<void> {
   const rec = lookupContainer(ctx.store, id);
   if (rec && rec.id === id) {
+    try {
+      removeContainerCgroup(ctx.store.containerDir(rec.id));
+    } catch {
+      /* busy still: rm and the sweep retry */
+    }
     if (rec.autoRemove) await discard(ctx, rec);
     else {
       try {

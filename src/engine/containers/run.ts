@@ -4,6 +4,7 @@
 // create.ts (record, config merge), container/rootfs (driver mount), container/volumes
 // (the image's VOLUMEs), container/foreground (spawn, stdio, exit).
 import { UsageError } from '../../errors.js';
+import { makeContainerCgroup, oomKills, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes } from '../../container/volumes.js';
@@ -13,6 +14,7 @@ import type { EngineContext } from '../context.js';
 import { createFromImage, type CreateRequest, type RunOptions } from './create.js';
 import type { Attachment } from './attach.js';
 import { startContainer, type StartOptions } from './start.js';
+import { cgroupRequested } from './resources.js';
 
 export type { RunHooks, RunIO, RunOptions };
 
@@ -30,6 +32,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   if (req.rootfs !== undefined) {
     const args = req.entrypoint !== undefined ? [...(req.entrypoint ? [req.entrypoint] : []), ...req.command] : req.command;
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
+    if (cgroupRequested(req.cgroup)) throw new UsageError('resource limits and cgroup options need an image: a --rootfs run has no record to keep them', 'run an image (hx import can make one of DIR)');
     return runForeground({ ...req.options, rootfs: req.rootfs, args }, host, io, withPhase);
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
@@ -40,13 +43,34 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   let startedAt = '';
   let failure: (Error & { exitCode?: number }) | undefined;
   const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
+  let cgroup: ContainerCgroup | undefined;
+  let oomBefore = 0;
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, record.id, store.containerDir(record.id));
+    oomBefore = oomKills(cgroup);
+    const cgroupOf = cgroup;
+    const adj = spec.cgroup?.oomScoreAdj ?? 0;
+    const place = cgroupOf || adj
+      ? (c: { pid: number }): void => {
+          // in its cgroup before its command runs, so every byte and fork counts
+          if (cgroupOf) cgroupOf.manager.add(cgroupOf.path, c.pid);
+          setOomScoreAdj(c.pid, adj);
+        }
+      : undefined;
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts] }, host, io, {
       ...withPhase,
+      ...(place
+        ? {
+            beforeStart: async (c: { pid: number }) => {
+              place(c);
+              await hooks.beforeStart?.(c);
+            },
+          }
+        : {}),
       onStarted: (c) => {
         startedAt = new Date().toISOString();
         // what ps, exec and stop of other hx commands read: this process owns it
@@ -60,10 +84,19 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     throw e;
   } finally {
     try {
+      // read before the cgroup goes: the counter is all that tells an OOM kill apart
+      const oomKilled = oomKills(cgroup) > oomBefore;
+      if (cgroup) {
+        try {
+          removeContainerCgroup(store.containerDir(record.id));
+        } catch {
+          /* still busy: the sweep or rm retries */
+        }
+      }
       if (req.autoRemove) await removeContainer(ctx, record.id);
       else {
         unmountRootfs(ctx, record);
-        if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, startedAt, finishedAt: new Date().toISOString() });
+        if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, oomKilled, startedAt, finishedAt: new Date().toISOString() });
         else if (failure) store.containers.putState(record.id, { ...EMPTY_STATE, exitCode: failure.exitCode ?? 125, error: failure.message });
       }
     } finally {
