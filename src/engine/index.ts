@@ -28,6 +28,9 @@ import { renameContainer } from './containers/rename.js';
 import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
 import type { Change } from '../layer/drivers/driver.js';
 import type { TreeTarStats } from '../layer/tree-tar.js';
+import { pauseContainer, unpauseContainer, updateContainer } from './containers/cgroup-verbs.js';
+import { statsSampler, type StatsEntry, type StatsOptions } from './containers/stats.js';
+import type { Resources } from './docker-syntax/resources.js';
 import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
@@ -54,6 +57,7 @@ export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
+export type { StatsEntry, StatsOptions, Resources };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -111,6 +115,13 @@ export class Engine {
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
     healthcheck(id: string): Promise<number>;
+    /** Freeze / thaw every process of a running container (its cgroup's freezer). */
+    pause(ref: string): Promise<ContainerRecord>;
+    unpause(ref: string): Promise<ContainerRecord>;
+    /** New limits (HostConfig's resource fields) for a container, running or not. */
+    update(ref: string, resources: Partial<Resources>): Promise<{ record: ContainerRecord; warnings: string[] }>;
+    /** Resource usage: call next() about once a second (CPU % is since the last call). */
+    stats(refs: string[], o?: StatsOptions): { next(): StatsEntry[] };
   };
 
   readonly registry: {
@@ -178,6 +189,10 @@ export class Engine {
       export: bind(ctx, exportContainer),
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
+      pause: bind(ctx, pauseContainer),
+      unpause: bind(ctx, unpauseContainer),
+      update: bind(ctx, updateContainer),
+      stats: bind(ctx, statsSampler),
     };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
