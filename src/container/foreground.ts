@@ -43,6 +43,8 @@ export interface RunHooks {
   onPhase?(name: string): void;
   /** The command runs (pid in hx's pid namespace): record it, for exec, ps, stop. */
   onStarted?(container: { pid: number }): void;
+  /** docker's warnings about the request (a discarded limit...), before it starts. */
+  onWarning?(message: string): void;
 }
 
 export type { PlanHost as ForegroundHost };

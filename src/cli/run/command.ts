@@ -106,7 +106,7 @@ export async function runWithFlags(ctx: CommandContext, flags: RunFlags, engine:
     return holdSession(ctx, r.attachment!, flags.sigProxy, (sig) => killContainer(engine, r.id, sig));
   }
   const io = processIO(flags.interactive, flags.tty);
-  const hooks = { attach: signalForwarding(flags.sigProxy) };
+  const hooks = { attach: signalForwarding(flags.sigProxy), onWarning: (w: string) => ctx.stderr.write(`WARNING: ${w}\n`) };
   const { runContainer } = await import('../../engine/containers/run.js');
   return withPull(ctx, flags, () => runContainer(engine, req, io, hooks));
 }

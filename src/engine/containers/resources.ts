@@ -2,7 +2,7 @@
 // daemon checks them (engine/docker-syntax/resources.ts) against this host, and against
 // what cgroups this user may have (container/cgroup.ts), before anything is recorded.
 import { availableParallelism } from 'node:os';
-import { checkCgroupSettings, resourceHostFacts, type CgroupSettings } from '../../container/cgroup.js';
+import { cgroupManagerFor, checkCgroupSettings, resourceHostFacts, type CgroupSettings } from '../../container/cgroup.js';
 import type { HostMode } from '../../host/mode.js';
 import { checkResources, limitFlagsSet, NO_RESOURCES, parseCgroupParent, parseCgroupsMode, validateOomScoreAdj, type Resources } from '../docker-syntax/resources.js';
 
@@ -36,6 +36,12 @@ export function cgroupSettingsOf(mode: HostMode, req: CgroupRequest | undefined)
     resources,
     oomScoreAdj,
   };
+  const manager = cgroupManagerFor(mode, settings);
+  if (resources.BlkioWeight && manager && !manager.hasBlkioWeight()) {
+    // moby: a kernel without I/O weights (no CFQ/BFQ) discards it with this warning
+    warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+    resources.BlkioWeight = 0;
+  }
   checkCgroupSettings(mode, settings, limitFlagsSet(resources));
   return { settings, warnings };
 }

@@ -37,7 +37,8 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const store = ctx.store;
-  const { record, claim, spec } = await createFromImage(ctx, { ...req, image: req.image });
+  const { record, claim, spec, warnings } = await createFromImage(ctx, { ...req, image: req.image });
+  for (const w of warnings) hooks.onWarning?.(w);
   phase?.('store-lookup');
   let code: number | undefined;
   let startedAt = '';
