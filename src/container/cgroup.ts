@@ -107,6 +107,11 @@ export function cgroupPath(manager: CgroupManager, s: CgroupSettings, id: string
 
 const placeFile = (containerDir: string): string => join(containerDir, 'cgroup.json');
 
+/** At the start of a container's start: have the slow part of placing it begin now. */
+export function prepareCgroupAttach(mode: HostMode): void {
+  cgroupHost(mode.rootless).manager?.prepareAttach?.();
+}
+
 /**
  * Make the container's cgroup with its limits (before its first process is cloned) and
  * record where it is. Undefined: it gets none (disabled, or rootless without delegation

@@ -4,7 +4,7 @@
 // create.ts (record, config merge), container/rootfs (driver mount), container/volumes
 // (the image's VOLUMEs), container/foreground (spawn, stdio, exit).
 import { UsageError } from '../../errors.js';
-import { makeContainerCgroup, oomKills, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
+import { makeContainerCgroup, oomKills, prepareCgroupAttach, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes } from '../../container/volumes.js';
@@ -37,6 +37,8 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const store = ctx.store;
+  // as early as can be: the first cgroup.procs write waits for an RCU grace period
+  if (req.cgroup?.mode !== 'disabled') prepareCgroupAttach(ctx.mode);
   const { record, claim, spec, warnings } = await createFromImage(ctx, { ...req, image: req.image });
   for (const w of warnings) hooks.onWarning?.(w);
   phase?.('store-lookup');

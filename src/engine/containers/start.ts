@@ -3,7 +3,7 @@
 // supervise it. The monitor takes over this command's ownership of the container (the
 // lock's fd is handed to it) and, once the container is gone for good, runs
 // `hx container __cleanup ID` (unmount, --rm).
-import { makeContainerCgroup, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
+import { makeContainerCgroup, prepareCgroupAttach, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
 import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
 import { imageVolumes } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
@@ -85,6 +85,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     throw new HxError(`container ${rec.name} is busy: another hx command is starting or removing it`, { kind: 'conflict', hint: 'try again in a moment' });
   }
   const spec = containerSpecOf(rec.spec, rec.id);
+  if (spec.cgroup?.mode === 'enabled') prepareCgroupAttach(ctx.mode);
   const before = store.containers.state(rec.id);
   const attach = opts.attach;
   let attachment: Attachment | undefined;

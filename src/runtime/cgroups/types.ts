@@ -67,6 +67,8 @@ export interface CgroupManager {
   sample(path: string): CgroupSample | undefined;
   /** Remove it (its processes are gone; zombies still being reaped are waited for). */
   remove(path: string): void;
+  /** Called early in a start, so that placing the process later is fast (see v1.ts). */
+  prepareAttach?(): void;
 }
 
 /** The number after KEY in a "key value" file (memory.stat, memory.events, oom_control). */
