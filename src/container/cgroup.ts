@@ -57,6 +57,10 @@ const FLAG_CONTROLLER: Record<string, Controller> = {
   '--cpuset-mems': 'cpuset',
   '--pids-limit': 'pids',
   '--blkio-weight': 'blkio',
+  '--device-read-bps': 'blkio',
+  '--device-write-bps': 'blkio',
+  '--device-read-iops': 'blkio',
+  '--device-write-iops': 'blkio',
 };
 
 const DELEGATE_HINT =

@@ -196,6 +196,32 @@ test('--cgroup-parent, --cgroups disabled, --oom-score-adj; the sweep removes a 
   assert.is(H(['run', '--rm', '--cgroups', 'disabled', '--cgroup-parent', 'x', 'bb', 'true']).code, 125);
 });
 
+test('--device-write-bps throttles direct writes to the store\'s disk (blkio.throttle)', () => {
+  const source = run('findmnt', ['-no', 'SOURCE', '-T', work]).stdout.trim();
+  if (!/^\/dev\/[a-z]+$/.test(source)) {
+    console.log(`  skipped: the test store is on ${source || '?'}, not a whole block device`);
+    return;
+  }
+  const dd = 'dd if=/dev/zero of=/f bs=1M count=3 oflag=direct 2>/dev/null && echo done';
+  const timed = (flags) => {
+    const t0 = Date.now();
+    const r = H(['run', '--rm', ...flags, 'bb', 'sh', '-c', dd]);
+    assert.is(r.stdout.trim(), 'done', r.stderr);
+    return Date.now() - t0;
+  };
+  const free = timed([]);
+  const slow = timed(['--device-write-bps', `${source}:1mb`]);
+  // 3 MiB at 1 MiB/s: about 3 s (the first second's budget comes at once)
+  assert.ok(slow > 1800 && slow > free + 1000, `throttled ${slow} ms, free ${free} ms`);
+  const c = H(['create', '--device-read-iops', `${source}:100`, 'bb', 'true']);
+  assert.is(c.code, 0, c.stderr);
+  assert.is(inspect(c.stdout.trim(), '{{json .HostConfig.BlkioDeviceReadIOps}}'), `[{"Path":"${source}","Rate":100}]`);
+  H(['rm', c.stdout.trim()]);
+  const missing = H(['run', '--rm', '--device-read-bps', '/dev/nosuch:1mb', 'bb', 'true']);
+  assert.is(missing.code, 125);
+  assert.match(missing.stderr, /--device-read-bps \/dev\/nosuch: no such file or directory/);
+});
+
 test.after(() => {
   hx(['rm', '-f', ...H(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean)], { env });
   removeTree(work);

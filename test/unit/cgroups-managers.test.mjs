@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CgroupV2, cpuMax, sharesToWeight, v1Mounts } from '../../dist/runtime/cgroups/index.js';
+import { CgroupV2, cpuMax, ioMax, sharesToWeight, v1Mounts } from '../../dist/runtime/cgroups/index.js';
 import { NO_RESOURCES } from '../../dist/engine/docker-syntax/resources.js';
 import { removeTree, tempDir } from '../lib/hx.mjs';
 
@@ -36,6 +36,9 @@ test('runc\'s conversions: shares to weight, CPUs to cpu.max', () => {
   assert.is(cpuMax({ CpuQuota: 20000, CpuPeriod: 50000 }), '20000 50000');
   assert.is(cpuMax({ CpuPeriod: 50000 }), 'max 50000');
   assert.is(cpuMax({}), undefined);
+  const numbers = { '/dev/sda': '8:0', '/dev/vdb': '254:16' };
+  const lines = ioMax({ BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1048576 }], BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 100 }, { Path: '/dev/vdb', Rate: 0 }] }, (p) => numbers[p]);
+  assert.equal(lines, ['8:0 rbps=1048576 wiops=100', '254:16 wiops=max'], 'one io.max line per device; 0 lifts the limit');
 });
 
 function fakeRoot(name, controllers) {

@@ -29,6 +29,14 @@ test('flag values parse as docker CLI parses them', () => {
   assert.is(message(() => parseResourceFlags({ blkioWeight: '70000' })), 'invalid argument "70000" for "--blkio-weight" flag: strconv.ParseUint: parsing "70000": value out of range');
 });
 
+test('device throttles: docker CLI\'s ValidateThrottle*Device, one rule per flag', () => {
+  const r = parseResourceFlags({ deviceReadBps: ['/dev/sda:1mb'], deviceWriteIOps: ['/dev/sda:100', '/dev/sdb:5'] });
+  assert.equal(r, { BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1048576 }], BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 100 }, { Path: '/dev/sdb', Rate: 5 }] });
+  assert.equal(limitFlagsSet(check({ deviceWriteBps: ['/dev/sda:1mb'] }).resources), ['--device-write-bps']);
+  assert.is(message(() => parseResourceFlags({ deviceReadBps: ['sda:1mb'] })), 'invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb');
+  assert.match(message(() => parseResourceFlags({ deviceWriteIOps: ['/dev/sda:1.5'] })), /^invalid argument "\/dev\/sda:1.5" for "--device-write-iops" flag: invalid rate for device/);
+});
+
 test('the daemon\'s checks and messages', () => {
   assert.is(message(() => check({ memory: '4k' })), 'Minimum memory limit allowed is 6MB');
   assert.is(message(() => check({ cpus: '-1' })), 'range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available');

@@ -89,6 +89,11 @@ export function resourceFlagsOf(f: Invocation['flags']): ResourceFlags {
   set('cpusetMems', str('cpuset-mems'));
   set('pidsLimit', int('pids-limit'));
   set('blkioWeight', str('blkio-weight'));
+  const list = (k: string): string[] | undefined => ((f[k] as string[] | undefined)?.length ? (f[k] as string[]) : undefined);
+  set('deviceReadBps', list('device-read-bps'));
+  set('deviceWriteBps', list('device-write-bps'));
+  set('deviceReadIOps', list('device-read-iops'));
+  set('deviceWriteIOps', list('device-write-iops'));
   return r;
 }
 

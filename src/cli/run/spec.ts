@@ -66,6 +66,10 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'cpuset-mems', type: 'string', typeName: 'string', description: 'MEMs in which to allow execution (0-3, 0,1)' },
   { name: 'pids-limit', type: 'int', typeName: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
   { name: 'blkio-weight', type: 'string', typeName: 'uint16', description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
+  { name: 'device-read-bps', type: 'list', typeName: 'list', description: 'Limit read rate (bytes per second) from a device' },
+  { name: 'device-read-iops', type: 'list', typeName: 'list', description: 'Limit read rate (IO per second) from a device' },
+  { name: 'device-write-bps', type: 'list', typeName: 'list', description: 'Limit write rate (bytes per second) to a device' },
+  { name: 'device-write-iops', type: 'list', typeName: 'list', description: 'Limit write rate (IO per second) to a device' },
   { name: 'cgroup-parent', type: 'string', typeName: 'string', description: 'Optional parent cgroup for the container' },
   { name: 'cgroups', type: 'string', typeName: 'string', description: 'Give the container a cgroup of its own (enabled) or not (disabled)', defaultText: '"enabled"', complete: { values: ['enabled', 'disabled'] } },
 ];

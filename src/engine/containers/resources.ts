@@ -4,7 +4,9 @@
 import { availableParallelism } from 'node:os';
 import { cgroupManagerFor, checkCgroupSettings, resourceHostFacts, type CgroupSettings } from '../../container/cgroup.js';
 import type { HostMode } from '../../host/mode.js';
-import { checkResources, limitFlagsSet, NO_RESOURCES, parseCgroupParent, parseCgroupsMode, validateOomScoreAdj, type Resources } from '../docker-syntax/resources.js';
+import { HxError } from '../../errors.js';
+import { deviceNumber } from '../../runtime/cgroups/index.js';
+import { checkResources, limitFlagsSet, NO_RESOURCES, parseCgroupParent, parseCgroupsMode, THROTTLE_FLAGS, validateOomScoreAdj, type Resources } from '../docker-syntax/resources.js';
 
 /** The cgroup part of a create request (the Engine API's HostConfig fields). */
 export interface CgroupRequest {
@@ -25,9 +27,24 @@ export function hostResourceFacts(): ReturnType<typeof resourceHostFacts> {
   return resourceHostFacts(availableParallelism());
 }
 
+/** moby getBlkioThrottleDevices: each throttled device must be a block device here. */
+export function checkThrottleDevices(r: Partial<Resources>): void {
+  for (const [field, flag] of THROTTLE_FLAGS) {
+    for (const d of r[field] ?? []) {
+      try {
+        deviceNumber(d.Path);
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
+        throw new HxError(`${flag} ${d.Path}: ${why}`, { kind: 'invalid-argument', hint: 'name a block device of this host, e.g. /dev/sda (lsblk lists them)' });
+      }
+    }
+  }
+}
+
 /** The settings to record, and docker's warnings; throws docker's errors (exit 125). */
 export function cgroupSettingsOf(mode: HostMode, req: CgroupRequest | undefined): { settings: CgroupSettings; warnings: string[] } {
   const { resources, warnings } = checkResources(req?.resources ?? {}, hostResourceFacts());
+  checkThrottleDevices(resources);
   const oomScoreAdj = req?.oomScoreAdj ?? 0;
   validateOomScoreAdj(oomScoreAdj);
   const settings: CgroupSettings = {

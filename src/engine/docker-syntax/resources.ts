@@ -7,6 +7,9 @@ import { validateCpuset } from './cpuset.js';
 import { invalidFlagArgument } from './flag-error.js';
 import {
   adjustCpuShares,
+  parseThrottleBpsDevice,
+  parseThrottleIOpsDevice,
+  type ThrottleDevice,
   defaultMemorySwap,
   parseBlkioWeight,
   parseCpuShares,
@@ -34,6 +37,11 @@ export interface ResourceFlags {
   cpusetMems?: string;
   pidsLimit?: number;
   blkioWeight?: string;
+  /** --device-read-bps /dev/sda:1mb ... (each repeatable) */
+  deviceReadBps?: string[];
+  deviceWriteBps?: string[];
+  deviceReadIOps?: string[];
+  deviceWriteIOps?: string[];
 }
 
 /** HostConfig's resource fields, docker's names; 0 / '' / null mean "not set". */
@@ -52,6 +60,10 @@ export interface Resources {
   CpusetMems: string;
   PidsLimit: number | null;
   BlkioWeight: number;
+  BlkioDeviceReadBps: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps: ThrottleDevice[] | null;
 }
 
 export const NO_RESOURCES: Resources = {
@@ -69,7 +81,19 @@ export const NO_RESOURCES: Resources = {
   CpusetMems: '',
   PidsLimit: null,
   BlkioWeight: 0,
+  BlkioDeviceReadBps: null,
+  BlkioDeviceWriteBps: null,
+  BlkioDeviceReadIOps: null,
+  BlkioDeviceWriteIOps: null,
 };
+
+/** The throttle fields and their flags. */
+export const THROTTLE_FLAGS = [
+  ['BlkioDeviceReadBps', '--device-read-bps'],
+  ['BlkioDeviceWriteBps', '--device-write-bps'],
+  ['BlkioDeviceReadIOps', '--device-read-iops'],
+  ['BlkioDeviceWriteIOps', '--device-write-iops'],
+] as const;
 
 /** What the host offers, for the daemon's checks. */
 export interface ResourceHost {
@@ -96,6 +120,7 @@ export function limitFlagsSet(r: Resources): string[] {
   if (r.CpusetMems) set.push('--cpuset-mems');
   if (r.PidsLimit !== null && r.PidsLimit > 0) set.push('--pids-limit');
   if (r.BlkioWeight) set.push('--blkio-weight');
+  for (const [field, flag] of THROTTLE_FLAGS) if (r[field]?.length) set.push(flag);
   return set;
 }
 
@@ -148,6 +173,24 @@ export function parseResourceFlags(f: ResourceFlags): Partial<Resources> {
       throw invalidFlagArgument(f.blkioWeight, '--blkio-weight', e);
     }
   }
+  const throttles = (values: string[] | undefined, flag: string, parse: (v: string) => ThrottleDevice): ThrottleDevice[] | undefined => {
+    if (!values?.length) return undefined;
+    return values.map((v) => {
+      try {
+        return parse(v);
+      } catch (e) {
+        throw invalidFlagArgument(v, flag, e);
+      }
+    });
+  };
+  const rbps = throttles(f.deviceReadBps, '--device-read-bps', parseThrottleBpsDevice);
+  if (rbps) r.BlkioDeviceReadBps = rbps;
+  const wbps = throttles(f.deviceWriteBps, '--device-write-bps', parseThrottleBpsDevice);
+  if (wbps) r.BlkioDeviceWriteBps = wbps;
+  const riops = throttles(f.deviceReadIOps, '--device-read-iops', parseThrottleIOpsDevice);
+  if (riops) r.BlkioDeviceReadIOps = riops;
+  const wiops = throttles(f.deviceWriteIOps, '--device-write-iops', parseThrottleIOpsDevice);
+  if (wiops) r.BlkioDeviceWriteIOps = wiops;
   return r;
 }
 

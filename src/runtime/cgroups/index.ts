@@ -12,7 +12,8 @@ import { CgroupV2 } from './v2.js';
 
 export type { CgroupManager, CgroupSample, Controller, Resources } from './types.js';
 export { CgroupV1, v1Mounts } from './v1.js';
-export { CgroupV2, cpuMax, sharesToWeight } from './v2.js';
+export { CgroupV2, cpuMax, ioMax, sharesToWeight } from './v2.js';
+export { deviceNumber } from './types.js';
 
 export interface CgroupHost {
   manager: CgroupManager | undefined;

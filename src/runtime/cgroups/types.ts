@@ -1,7 +1,7 @@
 // One container cgroup, whatever the hierarchy: the interface the v1 and v2
 // implementations share, and the file parsers both use. Paths given to a manager are
 // relative to each hierarchy's root ("hx/hx-<id>"), as docker's cgroupfs driver names them.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** HostConfig's resource fields (docker's names; the same shape as engine/docker-syntax's
  * Resources, restated here because runtime/ sits below the engine). 0, '' and null: unset. */
@@ -22,6 +22,26 @@ export interface Resources {
   /** -1 (update): back to unlimited. */
   PidsLimit: number | null;
   BlkioWeight: number;
+  /** --device-read-bps and friends: a device node and a rate (bytes or operations a second). */
+  BlkioDeviceReadBps: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps: ThrottleDevice[] | null;
+}
+
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+/** "MAJOR:MINOR" of a device node (the kernel's dev_t encoding), for blkio/io files. */
+export function deviceNumber(path: string): string {
+  const st = statSync(path);
+  if (!st.isBlockDevice()) throw new Error(`${path} is not a block device`);
+  const dev = BigInt(st.rdev);
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
 }
 
 /** What `stats` shows of a cgroup, read at one instant. */

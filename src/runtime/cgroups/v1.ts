@@ -3,7 +3,7 @@
 // blkio and freezer. File names and semantics as runc's libcontainer/cgroups/fs.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, write as writeAsync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyedValue, readNumber, readText, sleepMs, V1_UNLIMITED, type CgroupManager, type CgroupSample, type Controller, type Resources } from './types.js';
+import { deviceNumber, keyedValue, readNumber, readText, sleepMs, V1_UNLIMITED, type CgroupManager, type CgroupSample, type Controller, type Resources } from './types.js';
 
 /** The controllers hx makes a directory in (devices is left alone: /dev is hx's own tmpfs). */
 const USED = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'blkio', 'freezer'] as const;
@@ -107,6 +107,14 @@ export class CgroupV1 implements CgroupManager {
     if (pids && r.PidsLimit !== undefined && r.PidsLimit !== null) write(join(pids, 'pids.max'), r.PidsLimit > 0 ? r.PidsLimit : 'max');
     const blk = this.dir('blkio', path);
     if (blk && r.BlkioWeight) write(join(blk, existsSync(join(blk, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight'), r.BlkioWeight);
+    const throttles = [
+      [r.BlkioDeviceReadBps, 'blkio.throttle.read_bps_device'],
+      [r.BlkioDeviceWriteBps, 'blkio.throttle.write_bps_device'],
+      [r.BlkioDeviceReadIOps, 'blkio.throttle.read_iops_device'],
+      [r.BlkioDeviceWriteIOps, 'blkio.throttle.write_iops_device'],
+    ] as const;
+    // one "MAJOR:MINOR RATE" line per write; rate 0 removes the device's rule
+    for (const [devices, file] of throttles) for (const d of devices ?? []) if (blk) write(join(blk, file), `${deviceNumber(d.Path)} ${d.Rate}`);
   }
 
   /**

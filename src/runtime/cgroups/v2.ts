@@ -7,7 +7,7 @@
 // (cgroup v1): the unit tests run it against a directory laid out like cgroupfs.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyedValue, readNumber, readText, sleepMs, type CgroupManager, type CgroupSample, type Controller, type Resources } from './types.js';
+import { deviceNumber, keyedValue, readNumber, readText, sleepMs, type CgroupManager, type CgroupSample, type Controller, type Resources } from './types.js';
 import { removeDir } from './v1.js';
 
 const V2_NAME: Record<Controller, string> = { memory: 'memory', cpu: 'cpu', cpuset: 'cpuset', pids: 'pids', blkio: 'io' };
@@ -26,6 +26,24 @@ export function cpuMax(r: Partial<Resources>): string | undefined {
   if (r.NanoCpus) return `${Math.round((r.NanoCpus * 100000) / 1e9)} 100000`;
   if (r.CpuQuota || r.CpuPeriod) return `${r.CpuQuota && r.CpuQuota > 0 ? r.CpuQuota : 'max'} ${r.CpuPeriod || 100000}`;
   return undefined;
+}
+
+/** io.max lines, one per device: "MAJ:MIN rbps=N wbps=N riops=N wiops=N" (0 is "max"). */
+export function ioMax(r: Partial<Resources>, number = deviceNumber): string[] {
+  const byDevice = new Map<string, string[]>();
+  const keys = [
+    [r.BlkioDeviceReadBps, 'rbps'],
+    [r.BlkioDeviceWriteBps, 'wbps'],
+    [r.BlkioDeviceReadIOps, 'riops'],
+    [r.BlkioDeviceWriteIOps, 'wiops'],
+  ] as const;
+  for (const [devices, key] of keys) {
+    for (const d of devices ?? []) {
+      const dev = number(d.Path);
+      byDevice.set(dev, [...(byDevice.get(dev) ?? []), `${key}=${d.Rate > 0 ? d.Rate : 'max'}`]);
+    }
+  }
+  return [...byDevice].map(([dev, kv]) => `${dev} ${kv.join(' ')}`);
 }
 
 export class CgroupV2 implements CgroupManager {
@@ -83,6 +101,7 @@ export class CgroupV2 implements CgroupManager {
     if (r.CpusetMems) set('cpuset.mems', r.CpusetMems);
     if (r.PidsLimit !== undefined && r.PidsLimit !== null) set('pids.max', r.PidsLimit > 0 ? r.PidsLimit : 'max');
     if (r.BlkioWeight) set(existsSync(join(d, 'io.bfq.weight')) ? 'io.bfq.weight' : 'io.weight', r.BlkioWeight);
+    for (const line of ioMax(r)) set('io.max', line);
   }
 
   procsFiles(path: string): string[] {
