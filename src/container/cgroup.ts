@@ -182,7 +182,18 @@ export function oomKills(cg: ContainerCgroup | undefined): number {
 export function removeContainerCgroup(containerDir: string): void {
   const place = readPlace(containerDir);
   if (!place) return;
-  for (const procs of place.procs) removeDir(procs.slice(0, -'/cgroup.procs'.length));
+  for (const procs of place.procs) {
+    const dir = procs.slice(0, -'/cgroup.procs'.length);
+    try {
+      removeDir(dir);
+    } catch (e) {
+      throw new HxError(`cannot remove the container's cgroup ${dir}: ${(e as Error).message}`, {
+        kind: 'conflict',
+        cause: e,
+        hint: `processes are still in it (cat ${procs}); try again once they have exited`,
+      });
+    }
+  }
   rmSync(placeFile(containerDir), { force: true });
 }
 
