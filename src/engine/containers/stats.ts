@@ -48,8 +48,20 @@ function read(path: string): string | undefined {
   }
 }
 
-/** Bytes in and out of every interface but lo of PID's network namespace. */
+function nsInode(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes in and out of every interface but lo of PID's network namespace (none for
+ * --network host: docker counts a container's own networks only). */
 function netIO(pid: number): { rx: number; tx: number } {
+  const ns = nsInode(`/proc/${pid}/ns/net`);
+  if (ns === undefined || ns === nsInode('/proc/self/ns/net')) return { rx: 0, tx: 0 };
   let rx = 0;
   let tx = 0;
   for (const line of (read(`/proc/${pid}/net/dev`) ?? '').split('\n').slice(2)) {
@@ -62,14 +74,7 @@ function netIO(pid: number): { rx: number; tx: number } {
   return { rx, tx };
 }
 
-function nsOf(pid: number): string | undefined {
-  try {
-    const st = statSync(`/proc/${pid}/ns/pid`);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
-}
+const nsOf = (pid: number): string | undefined => nsInode(`/proc/${pid}/ns/pid`);
 
 /** The container's processes summed from /proc (no cgroup to ask). */
 function procSample(pid: number): CgroupSample {
