@@ -40,6 +40,8 @@ export interface ContainerOptions {
   /** Run hx's init as pid 1 (--init). */
   init?: boolean;
   network?: 'none' | 'host';
+  /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
+  cgroupns?: 'host' | 'private';
 }
 
 /** What the host allows, found out by the engine. */
@@ -99,7 +101,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
   if (cwd !== '/') mounts.push({ kind: MountKind.MKDIR, flags: 0, bits: 0, source: '', target: cwd, fstype: '', data: '' });
   mounts.push(...protectionMounts(privileged));
 
-  let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP;
+  let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | (o.cgroupns === 'host' ? 0 : CLONE.NEWCGROUP);
   let options = PlanOption.PDEATHSIG;
   if ((o.network ?? 'none') === 'none') {
     namespaces |= CLONE.NEWNET;

@@ -5,7 +5,7 @@
 // (exit, rm, the sweep after a killed monitor).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hx, need, removeTree, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from '../e2e/run-rootfs.mjs';
@@ -169,7 +169,7 @@ test('bad input: docker\'s messages, exit 125, no container or cgroup left', () 
   assert.equal(hxDirs.filter((d) => ids.has(d) && !existsSync(join(work, 'store', 'containers', d.slice(3), 'cgroup.json'))), [], 'no cgroup of a container that is not running');
 });
 
-test('--cgroup-parent, --cgroups disabled, --oom-score-adj; the sweep removes a dead monitor\'s cgroup', async () => {
+test('--cgroup-parent, --cgroups disabled, --cgroupns, --oom-score-adj; the sweep removes a dead monitor\'s cgroup', async () => {
   const parent = `hx-test-parent-${process.pid}`;
   const id = detached('parented', ['--cgroup-parent', `/${parent}`, '--oom-score-adj', '500', '--memory', '16m'], 'cat /proc/self/oom_score_adj; sleep 60');
   assert.ok(existsSync(join(V1, 'memory', parent, `hx-${id}`, 'cgroup.procs')));
@@ -190,6 +190,13 @@ test('--cgroup-parent, --cgroups disabled, --oom-score-adj; the sweep removes a 
       /* not in this hierarchy */
     }
   }
+  // --cgroupns host: hx's cgroup namespace, the container's cgroup by its full path
+  const hostNs = H(['run', '--rm', '--cgroupns', 'host', 'bb', 'sh', '-c', 'readlink /proc/self/ns/cgroup; grep :pids: /proc/self/cgroup']);
+  const [ns, pidsLine] = hostNs.stdout.trim().split('\n');
+  assert.is(ns, readlinkSync('/proc/self/ns/cgroup'));
+  assert.match(pidsLine, /^\d+:pids:\/hx\/hx-[0-9a-f]{64}$/);
+  assert.is.not(H(['run', '--rm', 'bb', 'readlink', '/proc/self/ns/cgroup']).stdout.trim(), ns, 'private by default');
+  assert.match(H(['run', '--rm', '--cgroupns', 'foo', 'bb', 'true']).stderr, /--cgroupns: invalid CGROUP mode/);
   const off = H(['run', '--rm', '--cgroups', 'disabled', 'bb', 'cat', '/proc/self/cgroup']);
   assert.is(off.code, 0, off.stderr);
   assert.not.match(off.stdout, /hx-/, 'no cgroup of its own');

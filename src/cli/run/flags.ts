@@ -65,6 +65,7 @@ export interface RunFlags {
   oomScoreAdj?: number;
   cgroupParent?: string;
   cgroups?: string;
+  cgroupns?: string;
 }
 
 /** --memory, --cpus, ... as typed (shared with `hx update`). */
@@ -156,6 +157,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
   if (typeof f['oom-score-adj'] === 'number') flags.oomScoreAdj = f['oom-score-adj'];
   set('cgroupParent', str('cgroup-parent'));
   set('cgroups', str('cgroups'));
+  set('cgroupns', str('cgroupns'));
   const h = flags.health;
   if (str('health-cmd') !== undefined) h.cmd = str('health-cmd')!;
   if (str('health-interval') !== undefined) h.interval = str('health-interval')!;
@@ -239,6 +241,11 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
     groupAdd: flags.groupAdd,
   };
   if (security.seccomp) o.seccomp = security.seccomp;
+  if (flags.cgroupns !== undefined) {
+    // docker CLI: only host and private are valid
+    if (flags.cgroupns !== 'host' && flags.cgroupns !== 'private') throw new UsageError('--cgroupns: invalid CGROUP mode', 'use --cgroupns host or --cgroupns private');
+    o.cgroupns = flags.cgroupns;
+  }
   if (flags.workdir !== undefined) o.cwd = flags.workdir;
   if (flags.user !== undefined) o.user = flags.user;
   if (flags.hostname !== undefined) o.hostname = flags.hostname;

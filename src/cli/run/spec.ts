@@ -70,6 +70,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'device-read-iops', type: 'list', typeName: 'list', description: 'Limit read rate (IO per second) from a device' },
   { name: 'device-write-bps', type: 'list', typeName: 'list', description: 'Limit write rate (bytes per second) to a device' },
   { name: 'device-write-iops', type: 'list', typeName: 'list', description: 'Limit write rate (IO per second) to a device' },
+  { name: 'cgroupns', type: 'string', typeName: 'string', description: "Cgroup namespace to use (host|private)\n'host':    Run the container in the hx's cgroup namespace\n'private': Run the container in its own private cgroup namespace", defaultText: '"private"', complete: { values: ['host', 'private'] } },
   { name: 'cgroup-parent', type: 'string', typeName: 'string', description: 'Optional parent cgroup for the container' },
   { name: 'cgroups', type: 'string', typeName: 'string', description: 'Give the container a cgroup of its own (enabled) or not (disabled)', defaultText: '"enabled"', complete: { values: ['enabled', 'disabled'] } },
 ];

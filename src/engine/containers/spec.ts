@@ -94,6 +94,7 @@ export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: st
       ...(opt.noNewPrivileges ? ['no-new-privileges'] : []),
     ],
     Init: opt.init ?? false,
+    CgroupnsMode: opt.cgroupns ?? 'private',
     Ulimits: (opt.ulimits ?? []).map((u) => ({ Name: u.name, Soft: Number(u.soft), Hard: Number(u.hard) })),
     Tmpfs: Object.fromEntries((opt.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.type === 'tmpfs' ? m.data : ''])),
   };
