@@ -37,8 +37,6 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const store = ctx.store;
-  // as early as can be: the first cgroup.procs write waits for an RCU grace period
-  if (req.cgroup?.mode !== 'disabled') prepareCgroupAttach(ctx.mode);
   const { record, claim, spec, warnings } = await createFromImage(ctx, { ...req, image: req.image });
   for (const w of warnings) hooks.onWarning?.(w);
   phase?.('store-lookup');
@@ -49,10 +47,13 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   let cgroup: ContainerCgroup | undefined;
   let oomBefore = 0;
   try {
-    const rootfs = mountRootfs(ctx, record);
-    phase?.('rootfs');
+    // made first, then the slow part of placing a process begins in the background (it
+    // holds cgroup_mutex, which mkdir in cgroupfs would wait for) while the rootfs mounts
     cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, record.id, store.containerDir(record.id));
     oomBefore = oomKills(cgroup);
+    if (cgroup) prepareCgroupAttach(ctx.mode);
+    const rootfs = mountRootfs(ctx, record);
+    phase?.('rootfs');
     const cgroupOf = cgroup;
     const adj = spec.cgroup?.oomScoreAdj ?? 0;
     const place = cgroupOf || adj

@@ -85,16 +85,18 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     throw new HxError(`container ${rec.name} is busy: another hx command is starting or removing it`, { kind: 'conflict', hint: 'try again in a moment' });
   }
   const spec = containerSpecOf(rec.spec, rec.id);
-  if (spec.cgroup?.mode === 'enabled') prepareCgroupAttach(ctx.mode);
   const before = store.containers.state(rec.id);
   const attach = opts.attach;
   let attachment: Attachment | undefined;
   let mounted = false;
   let cgroup: ContainerCgroup | undefined;
   try {
+    // made first; placing the process is slow to begin (see prepareCgroupAttach), so that
+    // starts now, behind the mount, the plan and the monitor's start
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
+    if (cgroup) prepareCgroupAttach(ctx.mode);
     const rootfs = mountRootfs(ctx, rec);
     mounted = true;
-    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);

@@ -118,12 +118,16 @@ export class CgroupV1 implements CgroupManager {
   }
 
   /**
-   * Every write to a cgroup.procs takes cgroup_threadgroup_rwsem for writing, which waits
-   * for an RCU grace period unless one has just passed (10-20 ms measured on the loaded
-   * development host; the `favordynmods` mount option is the kernel's own remedy). Moving
-   * this process into the cgroup it is already in, in the background while the start is
-   * prepared, has the grace period pass off the critical path; the container's own write
-   * a few ms later then takes the fast path.
+   * Every write of another task's pid to a cgroup.procs takes cgroup_threadgroup_rwsem for
+   * writing, which first waits for an RCU grace period unless one has just passed (about
+   * 12 ms measured on the loaded development host; 0.15 ms warm). Moving this process into
+   * the cgroup it is already in, from the thread pool, right after the container's cgroup
+   * is made, lets that wait run behind the rootfs mount and the plan; the container's own
+   * write then waits less (A/B in bench/RESULTS.md). Not earlier: the writer holds
+   * cgroup_mutex while it waits, and mkdir in cgroupfs needs it; and the fast window after
+   * a write lasts only about one grace period. The remedies that remove the wait are the
+   * kernel's `favordynmods` mount option, a task moving itself (pid 0 in v1 `tasks` skips
+   * the lock: the child would need the files' fds in its plan) and v2's CLONE_INTO_CGROUP.
    */
   prepareAttach(): void {
     for (const line of (readText('/proc/self/cgroup') ?? '').split('\n')) {
