@@ -13,7 +13,8 @@
  * Options: --tty  --stdin  --log-max-size BYTES  --log-max-files N
  *          --restart no|always|unless-stopped|on-failure  --restart-max N
  *          --cgroup-procs FILE (repeated: each cgroup.procs the container's first process
- *          is written to before its go-ahead, on every start)  --oom-file FILE (its
+ *          is written to before its go-ahead, on every start)  --cgroup-tasks FILE
+ *          (repeated, v1: opened for the child, which joins by writing "0" to each)  --oom-file FILE (its
  *          oom_kill counter, read at each exit for OOMKilled)  --oom-score-adj N */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +60,8 @@ struct mon {
     char **exit_command;
     const char *cgroup_procs[16];
     int n_cgroup_procs;
+    const char *cgroup_tasks[16]; /* v1: the child joins through these itself */
+    int n_cgroup_tasks;
     const char *oom_file;
     int has_oom_score_adj, oom_score_adj;
     unsigned long long oom_before;
@@ -239,6 +242,18 @@ static int spawn_container(struct start_error *e) {
         return -1;
     }
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, sv[2] = {-1, -1}, sp[2] = {-1, -1};
+    /* cgroup v1 `tasks` files, open for the child to write "0" to after the go-ahead */
+    int ncg = 0;
+    for (; ncg < M.n_cgroup_tasks; ncg++) {
+        plan->cgroup_fds[ncg] = open(M.cgroup_tasks[ncg], O_WRONLY | O_CLOEXEC);
+        if (plan->cgroup_fds[ncg] < 0) {
+            e->err = errno;
+            e->step = HX_STEP_START;
+            snprintf(e->detail, sizeof e->detail, "(open the cgroup %s)", M.cgroup_tasks[ncg]);
+            goto sys_fail_set;
+        }
+    }
+    plan->n_cgroup_fds = (uint32_t)ncg;
     if (!M.tty) {
         if ((M.open_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) goto sys_fail;
         plan->stdio[0] = M.open_stdin ? in[0] : HX_FD_NULL;
@@ -269,6 +284,7 @@ static int spawn_container(struct start_error *e) {
     int clone_errno = errno;
     close(sv[1]);
     close(sp[0]);
+    for (; ncg > 0; ncg--) close(plan->cgroup_fds[ncg - 1]);
     if (in[0] >= 0) close(in[0]);
     if (out[1] >= 0) close(out[1]);
     if (err[1] >= 0) close(err[1]);
@@ -369,6 +385,7 @@ sys_fail:
     e->err = errno;
     snprintf(e->detail, sizeof e->detail, "pipe");
 sys_fail_set:
+    for (; ncg > 0; ncg--) close(plan->cgroup_fds[ncg - 1]);
     hx_plan_free(plan);
 closing:
     if (sv[0] >= 0) close(sv[0]);
@@ -689,6 +706,10 @@ int hx_monitor_main(int argc, char **argv) {
         }
         else if (strcmp(a, "--cgroup-procs") == 0 && i + 1 < argc) {
             if (M.n_cgroup_procs < (int)(sizeof M.cgroup_procs / sizeof M.cgroup_procs[0])) M.cgroup_procs[M.n_cgroup_procs++] = argv[++i];
+            else i++;
+        }
+        else if (strcmp(a, "--cgroup-tasks") == 0 && i + 1 < argc) {
+            if (M.n_cgroup_tasks < (int)(sizeof M.cgroup_tasks / sizeof M.cgroup_tasks[0])) M.cgroup_tasks[M.n_cgroup_tasks++] = argv[++i];
             else i++;
         }
         else if (strcmp(a, "--oom-file") == 0 && i + 1 < argc) M.oom_file = argv[++i];

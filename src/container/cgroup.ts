@@ -9,7 +9,7 @@
 // hx command that starts it: a detached container outlives that command and its
 // session, whose cgroup systemd (or whatever started it) may tear down; a fixed place
 // is found by every later command from any session, as docker's is.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
 import type { HostMode } from '../host/mode.js';
@@ -36,6 +36,8 @@ export interface CgroupPlace {
   procs: string[];
   /** memory.oom_control (v1) or memory.events (v2): the oom_kill counter. */
   oomFile?: string;
+  /** v1 `tasks` files: the first process joins through them itself (selfJoinFiles). */
+  tasks?: string[];
 }
 
 /** A made cgroup with the manager that can act on it. */
@@ -111,9 +113,22 @@ export function cgroupPath(manager: CgroupManager, s: CgroupSettings, id: string
 
 const placeFile = (containerDir: string): string => join(containerDir, 'cgroup.json');
 
-/** At the start of a container's start: have the slow part of placing it begin now. */
-export function prepareCgroupAttach(mode: HostMode): void {
-  cgroupHost(mode.rootless).manager?.prepareAttach?.();
+/** The files a container's first process joins its cgroup through by itself (v1), open
+ * for writing: pass them in the plan, close them once it runs. [] for the parent to place it. */
+export function openSelfJoin(cg: ContainerCgroup | undefined): number[] {
+  const files = cg?.manager.selfJoinFiles?.(cg.path) ?? [];
+  const fds: number[] = [];
+  try {
+    for (const f of files) fds.push(openSync(f, 'w'));
+  } catch (e) {
+    closeAll(fds);
+    throw new HxError(`cannot open the container's cgroup: ${(e as Error).message}`, { kind: 'host-setup', cause: e });
+  }
+  return fds;
+}
+
+export function closeAll(fds: number[]): void {
+  for (const fd of fds.splice(0)) closeSync(fd);
 }
 
 /**
@@ -136,7 +151,8 @@ export function makeContainerCgroup(mode: HostMode, s: CgroupSettings | undefine
     throw new HxError(`cannot set up the container's cgroup ${path}: ${(e as Error).message}`, { kind: 'host-setup', cause: e, hint: 'check the limits against the host (cat /proc/self/cgroup, ls /sys/fs/cgroup)' });
   }
   const oomFile = manager.oomFile(path);
-  const place: CgroupPlace = { version: manager.version, path, procs: manager.procsFiles(path), ...(oomFile ? { oomFile } : {}) };
+  const tasks = manager.selfJoinFiles?.(path);
+  const place: CgroupPlace = { version: manager.version, path, procs: manager.procsFiles(path), ...(oomFile ? { oomFile } : {}), ...(tasks ? { tasks } : {}) };
   writeFileSync(placeFile(containerDir), JSON.stringify(place));
   return { ...place, manager };
 }

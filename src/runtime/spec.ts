@@ -42,6 +42,8 @@ export interface ContainerOptions {
   network?: 'none' | 'host';
   /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
   cgroupns?: 'host' | 'private';
+  /** Open cgroup v1 `tasks` files: the child joins those cgroups itself before it execs. */
+  cgroupFds?: number[];
 }
 
 /** What the host allows, found out by the engine. */
@@ -132,6 +134,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
     stdio,
     init: o.init ? INIT_PATH : undefined,
     ttyGid: inp.facts.ttyGroupMapped ? 5 : 0,
+    ...(o.cgroupFds?.length ? { cgroupFds: o.cgroupFds } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 // create.ts (record, config merge), container/rootfs (driver mount), container/volumes
 // (the image's VOLUMEs), container/foreground (spawn, stdio, exit).
 import { UsageError } from '../../errors.js';
-import { makeContainerCgroup, oomKills, prepareCgroupAttach, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
+import { closeAll, makeContainerCgroup, oomKills, openSelfJoin, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes } from '../../container/volumes.js';
@@ -46,26 +46,26 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
   let cgroup: ContainerCgroup | undefined;
   let oomBefore = 0;
+  const selfJoin: number[] = [];
   try {
-    // made first, then the slow part of placing a process begins in the background (it
-    // holds cgroup_mutex, which mkdir in cgroupfs would wait for) while the rootfs mounts
-    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, record.id, store.containerDir(record.id));
-    oomBefore = oomKills(cgroup);
-    if (cgroup) prepareCgroupAttach(ctx.mode);
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, record.id, store.containerDir(record.id));
+    oomBefore = oomKills(cgroup);
+    selfJoin.push(...openSelfJoin(cgroup));
     const cgroupOf = cgroup;
     const adj = spec.cgroup?.oomScoreAdj ?? 0;
     const place = cgroupOf || adj
       ? (c: { pid: number }): void => {
           // in its cgroup before its command runs, so every byte and fork counts
-          if (cgroupOf) cgroupOf.manager.add(cgroupOf.path, c.pid);
+          if (cgroupOf && !selfJoin.length) cgroupOf.manager.add(cgroupOf.path, c.pid);
           setOomScoreAdj(c.pid, adj);
         }
       : undefined;
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts] }, host, io, {
+    const cgroupFds = selfJoin.length ? { cgroupFds: selfJoin } : {};
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts], ...cgroupFds }, host, io, {
       ...withPhase,
       ...(place
         ? {
@@ -87,6 +87,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     failure = e as Error & { exitCode?: number };
     throw e;
   } finally {
+    closeAll(selfJoin);
     try {
       // read before the cgroup goes: the counter is all that tells an OOM kill apart
       const oomKilled = oomKills(cgroup) > oomBefore;

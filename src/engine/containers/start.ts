@@ -3,7 +3,7 @@
 // supervise it. The monitor takes over this command's ownership of the container (the
 // lock's fd is handed to it) and, once the container is gone for good, runs
 // `hx container __cleanup ID` (unmount, --rm).
-import { makeContainerCgroup, prepareCgroupAttach, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
+import { makeContainerCgroup, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
 import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
 import { imageVolumes } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
@@ -91,12 +91,9 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
   let mounted = false;
   let cgroup: ContainerCgroup | undefined;
   try {
-    // made first; placing the process is slow to begin (see prepareCgroupAttach), so that
-    // starts now, behind the mount, the plan and the monitor's start
-    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
-    if (cgroup) prepareCgroupAttach(ctx.mode);
     const rootfs = mountRootfs(ctx, rec);
     mounted = true;
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
     const userMounts = spec.options.mounts ?? [];
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
@@ -113,7 +110,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
       lockFd: claim.fd,
       env: ctx.env,
       ...(healthSettings(spec) ? { health: healthSettings(spec)! } : {}),
-      ...(cgroup ? { cgroup: { procs: cgroup.procs, ...(cgroup.oomFile ? { oomFile: cgroup.oomFile } : {}) } } : {}),
+      ...(cgroup ? { cgroup: { procs: cgroup.procs, ...(cgroup.tasks ? { tasks: cgroup.tasks } : {}), ...(cgroup.oomFile ? { oomFile: cgroup.oomFile } : {}) } } : {}),
       ...(spec.cgroup?.oomScoreAdj ? { oomScoreAdj: spec.cgroup.oomScoreAdj } : {}),
       ...(attach ? { attach: async () => void (attachment = await connectAttach(ctx, rec, attach.streams, attach.options)) } : {}),
     });

@@ -87,8 +87,9 @@ export interface CgroupManager {
   sample(path: string): CgroupSample | undefined;
   /** Remove it (its processes are gone; zombies still being reaped are waited for). */
   remove(path: string): void;
-  /** Called early in a start, so that placing the process later is fast (see v1.ts). */
-  prepareAttach?(): void;
+  /** Files the container's first process writes "0" to, to join the cgroup itself (v1
+   * `tasks`; see v1.ts); undefined: the parent places it with add(). */
+  selfJoinFiles?(path: string): string[];
 }
 
 /** The number after KEY in a "key value" file (memory.stat, memory.events, oom_control). */

@@ -1,7 +1,7 @@
 // cgroup v1: one hierarchy per controller (or a few co-mounted), each with its own
 // directory for the container: <mount>/<path> in memory, cpu, cpuacct, cpuset, pids,
 // blkio and freezer. File names and semantics as runc's libcontainer/cgroups/fs.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, write as writeAsync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deviceNumber, keyedValue, readNumber, readText, sleepMs, V1_UNLIMITED, type CgroupManager, type CgroupSample, type Controller, type Resources } from './types.js';
 
@@ -118,32 +118,15 @@ export class CgroupV1 implements CgroupManager {
   }
 
   /**
-   * Every write of another task's pid to a cgroup.procs takes cgroup_threadgroup_rwsem for
-   * writing, which first waits for an RCU grace period unless one has just passed (about
-   * 12 ms measured on the loaded development host; 0.15 ms warm). Moving this process into
-   * the cgroup it is already in, from the thread pool, right after the container's cgroup
-   * is made, lets that wait run behind the rootfs mount and the plan; the container's own
-   * write then waits less (A/B in bench/RESULTS.md). Not earlier: the writer holds
-   * cgroup_mutex while it waits, and mkdir in cgroupfs needs it; and the fast window after
-   * a write lasts only about one grace period. The remedies that remove the wait are the
-   * kernel's `favordynmods` mount option, a task moving itself (pid 0 in v1 `tasks` skips
-   * the lock: the child would need the files' fds in its plan) and v2's CLONE_INTO_CGROUP.
+   * A write of another task's pid to cgroup.procs takes cgroup_threadgroup_rwsem for
+   * writing, which first waits for an RCU grace period unless one has just passed (5-12 ms
+   * measured on the development host, against 0.05 ms here). A task writing "0" to `tasks`
+   * moves itself without that lock, so the child joins by itself, through these files
+   * (opened by the parent, written after the go-ahead). cgroup v2 has no such file (its
+   * remedy would be CLONE_INTO_CGROUP); exec'd processes are still placed by the parent.
    */
-  prepareAttach(): void {
-    for (const line of (readText('/proc/self/cgroup') ?? '').split('\n')) {
-      const [, controllers, rel] = line.split(':');
-      const mount = controllers?.split(',').map((c) => this.mounts.get(c)).find(Boolean);
-      if (mount === undefined || rel === undefined) continue;
-      // opened here, written by one thread-pool job that runs while this thread goes on
-      let fd: number;
-      try {
-        fd = openSync(join(mount, rel, 'cgroup.procs'), 'w');
-      } catch {
-        return;
-      }
-      writeAsync(fd, String(process.pid), () => closeSync(fd));
-      return;
-    }
+  selfJoinFiles(path: string): string[] {
+    return this.dirs(path).map((d) => join(d, 'tasks'));
   }
 
   procsFiles(path: string): string[] {
