@@ -72,7 +72,8 @@ const rows = timeAll([
 ]);
 
 // The cgroup work alone, in process (no start-up noise): make it with the limits, put a
-// process in it, remove it, as a run does.
+// process in it from here (the parent's write, as v2 and exec do; on v1 a run's child joins
+// by itself), remove it. Back to back, so the kernel's grace period stays warm.
 const { makeContainerCgroup, removeContainerCgroup } = await import(join(root, 'dist/container/cgroup.js'));
 const { checkResources, parseResourceFlags } = await import(join(root, 'dist/engine/docker-syntax/resources.js'));
 const mode = { rootless: false, uid: 0, gid: 0 };
