@@ -6,24 +6,16 @@
 // Run as the unprivileged user: node bench/commit.mjs [DIR] (default /dev/shm; give a
 // directory on disk too: file writes by non-root users cost more there).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { machine } from './lib.mjs';
+import { machine, must, peers } from './lib.mjs';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const hxBin = join(root, 'build', 'hx');
 const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-commit-'));
 const runs = Number(process.env.RUNS || 3);
-const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
-const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
 
-function must(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const hx = (...a) => must(hxBin, a, hxEnv);
-const podman = (...a) => must('podman', [...podmanArgs, ...a]);
 
 /** Wall and CPU (user + system, children included) seconds of one command, via bash's time. */
 function timed(cmd, args, env) {
@@ -76,6 +68,4 @@ const cpuPct = (x) => `${Math.round((100 * x.cpu) / x.wall)}%`;
 console.log(`Machine: ${machine()}; store: ${base}; median of ${runs}`);
 console.log('| command | hx ms | hx CPU % | podman ms | podman CPU % | podman / hx |\n|---|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.h.wall.toFixed(0)} | ${cpuPct(r.h)} | ${r.p.wall.toFixed(0)} | ${cpuPct(r.p)} | ${(r.p.wall / r.h.wall).toFixed(2)}x |`);
-spawnSync(hxBin, ['unshare', '--', 'rm', '-rf', join(base, 'hx-store')], { env: hxEnv });
-spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', join(base, 'pm-root')]);
-rmSync(base, { recursive: true, force: true });
+cleanup();

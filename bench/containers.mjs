@@ -7,24 +7,16 @@
 // Run as the unprivileged user: node bench/containers.mjs [DIR] (default /dev/shm; give a
 // directory on disk too: file writes by non-root users cost more there).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { machine } from './lib.mjs';
+import { machine, must, peers } from './lib.mjs';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const hxBin = join(root, 'build', 'hx');
 const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-ctr-'));
 const rootfsTar = join(base, 'bb.tar');
-const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
-const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
 
-function must(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const hx = (...a) => must(hxBin, a, hxEnv);
-const podman = (...a) => must('podman', [...podmanArgs, ...a]);
 
 /** Median wall time in ms of F over N runs (after one warm-up). */
 function time(n, f) {
@@ -118,6 +110,4 @@ console.log(memory);
 console.log('');
 console.log('| command | hx median ms | podman median ms | podman / hx |\n|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.hx.toFixed(1)} | ${r.podman.toFixed(1)} | ${ratio(r.hx, r.podman)} |`);
-spawnSync(hxBin, ['unshare', '--', 'rm', '-rf', join(base, 'hx-store')], { env: hxEnv });
-spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', join(base, 'pm-root')]);
-rmSync(base, { recursive: true, force: true });
+cleanup();

@@ -35,3 +35,32 @@ export function table(rows, baselineName) {
   }
   return lines.join('\n');
 }
+
+/** Run CMD ARGS; its stdout, or an Error with its stderr. */
+export function must(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** hx and rootless podman side by side under BASE (same user, same filesystem): hx's store
+ * and runtime dir, podman's --root/--runroot (runc, cgroupfs, file events), and runners. */
+export function peers(base) {
+  const hxBin = join(new URL('.', import.meta.url).pathname, '..', 'build', 'hx');
+  const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
+  const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  return {
+    hxBin,
+    hxEnv,
+    podmanArgs,
+    hx: (...a) => must(hxBin, a, hxEnv),
+    podman: (...a) => must('podman', [...podmanArgs, ...a]),
+    /** Remove both stores (their files belong to subordinate ids: removed from inside). */
+    cleanup() {
+      spawnSync(hxBin, ['unshare', '--', 'rm', '-rf', join(base, 'hx-store')], { env: hxEnv });
+      spawnSync(hxBin, ['system', 'migrate'], { env: hxEnv }); // stops this runtime dir's namespace holder
+      spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', join(base, 'pm-root')]);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}

@@ -20,6 +20,7 @@ export const BENCHES = [
   { script: 'pull.mjs', title: 'Pull from a local registry against podman pull and skopeo copy (issue 5)', rootless: true },
   { script: 'layers.mjs', title: 'hx bench layers --synthetic small-files --size 128M --compare (GNU tar, gzip, sha256sum, umoci, skopeo), and its stages timed from outside (issue 6)', rootless: true },
   { script: 'hx-bench-run.mjs', title: 'hx bench run --compare (hx run latency breakdown; podman, runc, crun), and its total timed from outside (issue 6)', rootless: true },
+  { script: 'cp.mjs', title: 'hx cp against podman cp: out of and into stopped containers, tar to stdout, out of a running one (issue 13)', rootless: true },
 ];
 
 function runBench(b) {

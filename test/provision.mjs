@@ -1,7 +1,7 @@
 // What the test suites need on this machine. As root (CI), installs and creates it;
 // as a normal user, reports what is missing and the command that would provide it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 
 /** Debian packages the suites use (binary checked -> package). */
 export const PACKAGES = {
@@ -57,7 +57,12 @@ function setRanges(user, lines) {
   for (const file of ['/etc/subuid', '/etc/subgid']) {
     const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
     const kept = text.split('\n').filter((l) => l && l.split(':')[0] !== user);
-    writeFileSync(file, [...kept, ...lines].join('\n') + '\n');
+    const want = [...kept, ...lines].join('\n') + '\n';
+    // Rewritten only when it differs, and by rename: a suite running meanwhile (a second
+    // checkout's) must never read a truncated file and see its user without a range.
+    if (want === text) continue;
+    writeFileSync(`${file}.hx-tmp`, want, { mode: 0o644 });
+    renameSync(`${file}.hx-tmp`, file);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -177,6 +178,26 @@ static int open_dir(const char *root, const char *path) {
     return fd < 0 ? -err : (int)fd;
 }
 
+/* [0, files, dirs, bytes, chownSkipped, xattrsSkipped, specialSkipped] | [-errno, message] */
+static napi_value copy_result(napi_env env, int r, const char *err, const struct hx_copy_stats *st) {
+    napi_value out, v;
+    if (r < 0) {
+        napi_create_array_with_length(env, 2, &out);
+        napi_set_element(env, out, 0, int32_value(env, r));
+        napi_create_string_utf8(env, err, strlen(err), &v);
+        napi_set_element(env, out, 1, v);
+        return out;
+    }
+    uint64_t nums[6] = {st->files, st->dirs, st->bytes, st->chown_skipped, st->xattrs_skipped, st->special_skipped};
+    napi_create_array_with_length(env, 7, &out);
+    napi_set_element(env, out, 0, int32_value(env, 0));
+    for (int i = 0; i < 6; i++) {
+        napi_create_double(env, (double)nums[i], &v);
+        napi_set_element(env, out, (uint32_t)i + 1, v);
+    }
+    return out;
+}
+
 /* copyTree(srcRoot, srcPath, dstRoot, dstPath, flags, uid, gid)
  *   -> [0, files, dirs, bytes, chownSkipped, xattrsSkipped, specialSkipped]
  *    | [-errno, message]: the contents of the source directory copied into the destination
@@ -211,22 +232,100 @@ static napi_value js_copy_tree(napi_env env, napi_callback_info info) {
         }
         close(src);
     }
-    napi_value out, v;
+    return copy_result(env, r, err, &st);
+}
+
+/* An O_PATH fd of PATH resolved inside ROOT (RESOLVE_IN_ROOT: no symlink leads out of it;
+ * "" root: a host path). FOLLOW: a symlink at the end is followed (inside ROOT) too,
+ * else the fd names the symlink itself. -errno on failure. */
+static int open_entry(const char *root, const char *path, int follow) {
+    int flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    if (!root[0]) {
+        int fd = open(path, flags);
+        return fd < 0 ? -errno : fd;
+    }
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) return -errno;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)flags;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    int err = errno;
+    close(rootfd);
+    return fd < 0 ? -err : (int)fd;
+}
+
+/* statInRoot(root, path, follow) -> [0, mode, size, uid, gid, mtimeSec, linkTarget] | [-errno]:
+ * what PATH is, resolved as open_entry resolves it (lstat when !follow). */
+static napi_value js_stat_in_root(napi_env env, napi_callback_info info) {
+    napi_value argv[3], out, v;
+    char root[4096], path[4096];
+    int32_t follow;
+    if (args(env, info, 3, argv) || string_arg(env, argv[0], root, sizeof root) || string_arg(env, argv[1], path, sizeof path) ||
+        napi_get_value_int32(env, argv[2], &follow))
+        return int32_value(env, -EINVAL);
+    int fd = open_entry(root, path, follow);
+    struct stat st;
+    int r = fd < 0 ? fd : (fstat(fd, &st) < 0 ? -errno : 0);
+    char target[4096];
+    target[0] = 0;
+    if (r == 0 && S_ISLNK(st.st_mode)) {
+        ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+        target[n < 0 ? 0 : n] = 0;
+    }
+    if (fd >= 0) close(fd);
     if (r < 0) {
-        napi_create_array_with_length(env, 2, &out);
+        napi_create_array_with_length(env, 1, &out);
         napi_set_element(env, out, 0, int32_value(env, r));
-        napi_create_string_utf8(env, err, strlen(err), &v);
-        napi_set_element(env, out, 1, v);
         return out;
     }
-    uint64_t nums[6] = {st.files, st.dirs, st.bytes, st.chown_skipped, st.xattrs_skipped, st.special_skipped};
+    double nums[6] = {0, (double)st.st_mode, (double)st.st_size, (double)st.st_uid, (double)st.st_gid, (double)st.st_mtim.tv_sec};
     napi_create_array_with_length(env, 7, &out);
-    napi_set_element(env, out, 0, int32_value(env, 0));
     for (int i = 0; i < 6; i++) {
-        napi_create_double(env, (double)nums[i], &v);
-        napi_set_element(env, out, (uint32_t)i + 1, v);
+        napi_create_double(env, nums[i], &v);
+        napi_set_element(env, out, (uint32_t)i, v);
     }
+    napi_create_string_utf8(env, target, strlen(target), &v);
+    napi_set_element(env, out, 6, v);
     return out;
+}
+
+/* copyEntry(srcRoot, srcPath, follow, dstRoot, dstDir, dstName, flags, uid, gid)
+ *   -> as copyTree: the entry at SRCPATH (open_entry) copied as DSTNAME into directory
+ *      DSTDIR, each side resolved inside its root. */
+static napi_value js_copy_entry(napi_env env, napi_callback_info info) {
+    napi_value argv[9];
+    static char src_root[4096], src_path[4096], dst_root[4096], dst_dir[4096], dst_name[256];
+    int32_t follow, flags;
+    int64_t uid, gid;
+    if (args(env, info, 9, argv) || string_arg(env, argv[0], src_root, sizeof src_root) || string_arg(env, argv[1], src_path, sizeof src_path) ||
+        napi_get_value_int32(env, argv[2], &follow) || string_arg(env, argv[3], dst_root, sizeof dst_root) ||
+        string_arg(env, argv[4], dst_dir, sizeof dst_dir) || string_arg(env, argv[5], dst_name, sizeof dst_name) ||
+        napi_get_value_int32(env, argv[6], &flags) || napi_get_value_int64(env, argv[7], &uid) || napi_get_value_int64(env, argv[8], &gid))
+        return int32_value(env, -EINVAL);
+    static char err[8448];
+    err[0] = 0;
+    struct hx_copy_stats st;
+    memset(&st, 0, sizeof st);
+    int r;
+    int src = open_entry(src_root, src_path, follow);
+    if (src < 0) {
+        r = src;
+        snprintf(err, sizeof err, "open %s: %s", src_path, strerror(-src));
+    } else {
+        int dst = open_dir(dst_root, dst_dir);
+        if (dst < 0) {
+            r = dst;
+            snprintf(err, sizeof err, "open %s: %s", dst_dir, strerror(-dst));
+        } else {
+            struct hx_copy_opts o = {.flags = (unsigned)flags, .uid = uid, .gid = gid};
+            r = hx_copy_entry(src, dst, dst_name, &o, &st, err, sizeof err);
+            close(dst);
+        }
+        close(src);
+    }
+    return copy_result(env, r, err, &st);
 }
 
 /* relayStart(inSrc, inDst, outSrc, outDst, errSrc, errDst) -> id | -errno */
@@ -272,6 +371,8 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
     export_fn(env, exports, "getWinsize", js_get_winsize);
     export_fn(env, exports, "openInRoot", js_open_in_root);
     export_fn(env, exports, "copyTree", js_copy_tree);
+    export_fn(env, exports, "copyEntry", js_copy_entry);
+    export_fn(env, exports, "statInRoot", js_stat_in_root);
     export_fn(env, exports, "relayStart", js_relay_start);
     export_fn(env, exports, "relayFinish", js_relay_finish);
     return exports;

@@ -87,6 +87,7 @@ enum hx_step {
     HX_STEP_EXEC,
     HX_STEP_START,
     HX_STEP_JOIN,
+    HX_STEP_NETWORK, /* the monitor's network hook (`hx container __network`) failed */
 };
 
 /* What the child sends on its report socket (SOCK_SEQPACKET). */

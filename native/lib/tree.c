@@ -147,8 +147,9 @@ static int copy_data(struct copy_ctx *c, int src, int dst, off_t size) {
     }
 }
 
-/* NAME in DSTFD is in the way of a new entry: remove it when asked to replace, unless
- * a directory would be replaced by a non-directory (docker cp's rule) . */
+/* NAME in DSTFD is in the way of a new entry: remove it when asked to replace, unless a
+ * directory would be replaced by a non-directory or the other way round (docker cp's
+ * NoOverwriteDirNonDir). */
 static int clear_way(struct copy_ctx *c, int dstfd, const char *name, int new_is_dir) {
     if (!(c->o->flags & HX_COPY_REPLACE)) return fail(c, EEXIST, "create");
     struct stat st;
@@ -157,6 +158,10 @@ static int clear_way(struct copy_ctx *c, int dstfd, const char *name, int new_is
         if (new_is_dir) return 1; /* merge into it */
         snprintf(c->err, c->errlen, "cannot overwrite directory %s with non-directory", c->path);
         return -EISDIR;
+    }
+    if (new_is_dir) {
+        snprintf(c->err, c->errlen, "cannot overwrite non-directory %s with directory", c->path);
+        return -ENOTDIR;
     }
     if (unlinkat(dstfd, name, 0) < 0) return fail(c, errno, "unlink");
     return 0;
@@ -197,13 +202,9 @@ static int try_link(struct copy_ctx *c, int dstfd, const char *name, const struc
 
 static int copy_dir(struct copy_ctx *c, int srcfd, int dstfd, int depth);
 
-static int copy_entry(struct copy_ctx *c, int srcfd, int dstfd, const char *name, int depth) {
-    long pfd = open_beneath(srcfd, name, O_PATH);
-    if (pfd < 0) {
-        if (errno == ENOENT) return 0; /* removed while we copy */
-        return fail(c, errno, "open");
-    }
-    int src = (int)pfd, r = 0, fd = -1, out = -1;
+/* Copy the entry behind the O_PATH fd SRC (closed here) as NAME in DSTFD. */
+static int copy_opened(struct copy_ctx *c, int src, int dstfd, const char *name, int depth) {
+    int r = 0, fd = -1, out = -1;
     struct stat st;
     if (fstat(src, &st) < 0) {
         r = fail(c, errno, "stat");
@@ -314,6 +315,15 @@ done:
     return r;
 }
 
+static int copy_entry(struct copy_ctx *c, int srcfd, int dstfd, const char *name, int depth) {
+    long pfd = open_beneath(srcfd, name, O_PATH);
+    if (pfd < 0) {
+        if (errno == ENOENT) return 0; /* removed while we copy */
+        return fail(c, errno, "open");
+    }
+    return copy_opened(c, (int)pfd, dstfd, name, depth);
+}
+
 static int copy_dir(struct copy_ctx *c, int srcfd, int dstfd, int depth) {
     /* Read the names through a duplicate: closedir closes the fd it is given. */
     int lfd = fcntl(srcfd, F_DUPFD_CLOEXEC, 3);
@@ -363,6 +373,28 @@ int hx_copy_tree(int srcfd, int dstfd, const struct hx_copy_opts *o, struct hx_c
             r = set_owner_mode_times(&c, dstfd, &st);
         }
     }
+    for (size_t i = 0; i < c.nlinks; i++) free(c.links[i].path);
+    free(c.links);
+    return r;
+}
+
+int hx_copy_entry(int src, int dstfd, const char *name, const struct hx_copy_opts *o, struct hx_copy_stats *stats, char *err, size_t errlen) {
+    struct copy_ctx c;
+    memset(&c, 0, sizeof c);
+    memset(stats, 0, sizeof *stats);
+    c.o = o;
+    c.dst_root = dstfd;
+    c.stats = stats;
+    c.err = err;
+    c.errlen = errlen;
+    err[0] = 0;
+    /* one plain component: the entry is made in DSTFD itself, never through a path */
+    if (!name[0] || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return fail(&c, EINVAL, "name");
+    size_t saved;
+    if (push_name(&c, name, &saved) < 0) return fail(&c, ENAMETOOLONG, "name");
+    int dup = fcntl(src, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) return fail(&c, errno, "open");
+    int r = copy_opened(&c, dup, dstfd, name, 0);
     for (size_t i = 0; i < c.nlinks; i++) free(c.links[i].path);
     free(c.links);
     return r;

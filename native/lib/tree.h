@@ -25,4 +25,8 @@ struct hx_copy_stats {
  * Returns 0, or -errno with a message in ERR. */
 int hx_copy_tree(int srcfd, int dstfd, const struct hx_copy_opts *o, struct hx_copy_stats *stats, char *err, size_t errlen);
 
+/* Copy one entry, the O_PATH fd SRC (a directory, file, symlink...: what it is, not what a
+ * symlink names), as NAME (one path component) in directory DSTFD. SRC stays the caller's. */
+int hx_copy_entry(int src, int dstfd, const char *name, const struct hx_copy_opts *o, struct hx_copy_stats *stats, char *err, size_t errlen);
+
 #endif

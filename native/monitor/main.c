@@ -52,6 +52,8 @@ struct mon {
     const char *id, *dir, *rundir;
     int tty, open_stdin, no_log;
     int wait_attach; /* --attach-wait: the first start waits for a client (start -a) */
+    int network_hook; /* --network-hook: `hx container __network ID PID 3` before each go-ahead */
+    int net_life;     /* write end of the pipe whose read end the network helper watches */
     int starting;    /* between clone and the go-ahead: not running yet, not exited either */
     uint64_t log_max_size;
     int log_max_files;
@@ -158,6 +160,71 @@ static void wait_for_attach(pid_t pid) {
             else hx_attach_read(&M.att, idx[k], on_frame, NULL);
         }
     }
+}
+
+/* The network hook: the exit command with __network for __cleanup, plus the container's
+ * PID and fd 3, the read end of a pipe the monitor holds while the container runs (the
+ * helper it starts, slirp4netns, quits when that closes). The hook connects the
+ * container's namespace before its command runs, at every (re)start; 0 when it did. */
+static int run_network_hook(pid_t pid) {
+    int n = 0;
+    while (M.exit_command && M.exit_command[n]) n++;
+    if (n == 0) return -1;
+    char **argv = calloc((size_t)n + 3, sizeof *argv);
+    char pidtext[24];
+    if (!argv) return -1;
+    snprintf(pidtext, sizeof pidtext, "%d", pid);
+    for (int k = 0; k < n; k++) argv[k] = strcmp(M.exit_command[k], "__cleanup") == 0 ? "__network" : M.exit_command[k];
+    argv[n] = pidtext;
+    argv[n + 1] = "3";
+    int life[2];
+    if (M.net_life >= 0) close(M.net_life);
+    M.net_life = -1;
+    if (pipe2(life, O_CLOEXEC) < 0) {
+        free(argv);
+        return -1;
+    }
+    pid_t p = fork();
+    if (p == 0) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/network.log", M.dir);
+        int null = open("/dev/null", O_RDWR);
+        int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(null, 0);
+        dup2(log >= 0 ? log : null, 1);
+        dup2(log >= 0 ? log : null, 2);
+        dup2(life[0], 3); /* without CLOEXEC: the helper inherits it through the hook */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    free(argv);
+    close(life[0]);
+    if (p < 0) {
+        close(life[1]);
+        return -1;
+    }
+    int status = -1;
+    for (int i = 0; i < 600; i++) { /* at most a minute */
+        pid_t w = waitpid(p, &status, WNOHANG);
+        if (w == p) break;
+        status = -1;
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    if (status == -1) {
+        kill(p, SIGKILL);
+        waitpid(p, &status, 0);
+        status = -1;
+    }
+    if (status != 0) {
+        close(life[1]);
+        return -1;
+    }
+    M.net_life = life[1];
+    return 0;
 }
 
 /* The error a failed start reports back to the starter on fd 3 (and in the state). */
@@ -295,7 +362,7 @@ static int spawn_container(struct start_error *e) {
         goto closing;
     }
     /* What the child reports before it waits for the go-ahead: its terminal, or an error. */
-    int master = -1, failed = 0;
+    int master = -1, failed = 0, net_failed = 0;
     for (int phase = 0; phase < 2; phase++) {
         if (phase == 1) {
             if (place_container(pid, e) < 0) {
@@ -313,8 +380,12 @@ static int spawn_container(struct start_error *e) {
                 wait_for_attach(pid);
                 M.starting = 0;
             }
+            /* The hook wrote why it failed to DIR/network-error.json; the child then gets
+             * no go-ahead. A child that failed on its own (a command not found) has said
+             * so on its report socket, read below: that is the error to report. */
+            if (M.network_hook && run_network_hook(pid) < 0) net_failed = 1;
             char go = 1;
-            if (write(sp[1], &go, 1) != 1) { /* the child died: its report says why */ }
+            if (!net_failed && write(sp[1], &go, 1) != 1) { /* the child died: its report says why */ }
             close(sp[1]);
             sp[1] = -1;
         }
@@ -350,6 +421,13 @@ static int spawn_container(struct start_error *e) {
         }
     }
     close(sv[0]);
+    if (net_failed && (!failed || e->step == HX_STEP_START)) {
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        e->step = HX_STEP_NETWORK;
+        e->err = 0;
+        snprintf(e->detail, sizeof e->detail, "network");
+        failed = 1;
+    }
     if (failed) {
         siginfo_t si;
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
@@ -461,6 +539,8 @@ static void container_exited(const siginfo_t *si) {
     M.in_fd = -1;
     close(M.pidfd);
     M.pidfd = -1;
+    if (M.net_life >= 0) close(M.net_life); /* slirp4netns quits */
+    M.net_life = -1;
     M.running = 0;
     M.pid = 0;
     if (M.timer == T_KILL) disarm();
@@ -683,7 +763,7 @@ int hx_monitor_main(int argc, char **argv) {
     M.id = argv[2];
     M.dir = argv[3];
     M.rundir = argv[4];
-    M.out_fd = M.err_fd = M.in_fd = M.master_fd = M.pidfd = -1;
+    M.out_fd = M.err_fd = M.in_fd = M.master_fd = M.pidfd = M.net_life = -1;
     M.log_max_files = 1;
     for (int i = 5; i < argc; i++) {
         const char *a = argv[i];
@@ -694,6 +774,7 @@ int hx_monitor_main(int argc, char **argv) {
         else if (strcmp(a, "--stdin") == 0) M.open_stdin = 1;
         else if (strcmp(a, "--no-log") == 0) M.no_log = 1;
         else if (strcmp(a, "--attach-wait") == 0) M.wait_attach = 1;
+        else if (strcmp(a, "--network-hook") == 0) M.network_hook = 1;
         else if (strcmp(a, "--health") == 0 && i + 1 < argc) {
             /* INTERVAL,TIMEOUT,START-PERIOD,START-INTERVAL in ms, then RETRIES */
             unsigned long long iv, to, sp, si;

@@ -22,7 +22,7 @@ export interface FlagSpec {
   hidden?: boolean;
 }
 
-export type Completion = 'images' | 'containers' | 'files' | 'dirs' | 'none' | { values: string[] };
+export type Completion = 'images' | 'containers' | 'volumes' | 'files' | 'dirs' | 'none' | { values: string[] };
 
 /** Where a command must run: in the rootless namespace (images, containers) or as the
  * user sees the host (info, login: file owners and sysctls as they are outside). */

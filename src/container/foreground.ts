@@ -41,6 +41,8 @@ export interface RunHooks {
   attach?(control: RunControl): () => void;
   /** Timing marks for `hx bench run` (engine/phases.ts): plan, cloned, start, exited. */
   onPhase?(name: string): void;
+  /** Something the user should know that does not stop the run (docker's WARNING: lines). */
+  onWarning?(message: string): void;
   /** The command runs (pid in hx's pid namespace): record it, for exec, ps, stop. */
   onStarted?(container: { pid: number }): void;
   /** docker's warnings about the request (a discarded limit...), before it starts. */
@@ -95,10 +97,12 @@ async function supervise(tty: boolean, plan: (slots: [number, number, number]) =
     await stdio?.finish();
     return exit.code;
   } catch (e) {
+    // a child that failed on its own (command not found) explains a failed beforeStart
+    const own = proc.reportedFailure();
     proc.kill();
     await proc.exited.catch(() => {});
     await stdio?.finish();
-    throw e;
+    throw own ?? e;
   } finally {
     detach?.();
     terminal?.close();

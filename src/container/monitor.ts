@@ -45,6 +45,9 @@ export interface MonitorOptions {
   attach?: (pid: number) => Promise<void>;
   /** The environment of the monitor and of its exit command. */
   env?: NodeJS.ProcessEnv;
+  /** Connect the container's network before each go-ahead: the monitor runs the exit
+   * command with __network for __cleanup, plus PID and the helper's lifetime fd (3). */
+  networkHook?: boolean;
   /** Health checks: the monitor runs the exit command with __healthcheck for __cleanup. */
   health?: { intervalMs: number; timeoutMs: number; startPeriodMs: number; startIntervalMs: number; retries: number };
   /** The container's cgroup: the monitor puts each start's first process there before its go-ahead. */
@@ -63,6 +66,7 @@ export async function startMonitor(plan: SpawnPlan, o: MonitorOptions): Promise<
   if (o.openStdin) args.push('--stdin');
   if (o.noLog) args.push('--no-log');
   if (o.attach) args.push('--attach-wait');
+  if (o.networkHook) args.push('--network-hook');
   if (o.health) {
     const h = o.health;
     args.push('--health', [h.intervalMs, h.timeoutMs, h.startPeriodMs, h.startIntervalMs, h.retries].map((n) => Math.max(0, Math.round(n))).join(','));

@@ -9,6 +9,7 @@ import { signalPid } from '../sys/spawn.js';
 import { removeContainerCgroup } from './cgroup.js';
 import { dirsFor, driverName } from './rootfs.js';
 import { containerAlive } from './state.js';
+import { stopHelperOf } from './network.js';
 
 export function sweepOrphans(store: Store, mode: HostMode): string[] {
   const swept: string[] = [];
@@ -20,6 +21,7 @@ export function sweepOrphans(store: Store, mode: HostMode): string[] {
         // its monitor or tether was killed too) is not left running unseen.
         const st = store.containers.state(rec.id);
         if (containerAlive(st)) signalPid(st.pid, st.pidStart, 9);
+        stopHelperOf(store.containerDir(rec.id));
         try {
           storageDriver(driverName(rec)).unmount(dirsFor(store, mode, rec));
         } catch {

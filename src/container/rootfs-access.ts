@@ -19,19 +19,30 @@ export interface RootfsView {
   running: boolean;
 }
 
-/** Run FN with REC's root filesystem available; mounted only for FN when it was not. */
+const WAIT_MS = 15_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Run FN with REC's root filesystem available: a running container's as its monitor
+ * mounted it; a stopped one owned by this command for FN (waiting up to 15 s while another
+ * command owns it: a start, a cp, a cleanup), mounted for FN when it was not. A mount some
+ * other command holds is never borrowed: it could unmount it under us. */
 export async function withRootfs<T>(space: ContainerSpace, rec: ContainerRecord, fn: (view: RootfsView) => Promise<T> | T): Promise<T> {
   const driver = storageDriver(driverName(rec));
   const dirs = dirsFor(space.store, space.mode, rec);
-  const running = isRunning(currentState(space.store, rec));
-  if (running && driver.isMounted(dirs)) return await fn({ root: driver.rootfsPath(dirs), driver, dirs, running });
+  const end = Date.now() + WAIT_MS;
   let claim;
-  try {
-    claim = space.store.owners.claim(rec.id);
-  } catch {
-    // Owned, so starting or stopping right now: its mount is the owner's.
-    if (driver.isMounted(dirs)) return await fn({ root: driver.rootfsPath(dirs), driver, dirs, running: true });
-    throw new HxError(`container ${rec.id.slice(0, 12)} is being started or stopped by another command`, { kind: 'conflict', hint: 'try again in a moment' });
+  for (;;) {
+    if (isRunning(currentState(space.store, rec)) && driver.isMounted(dirs)) return await fn({ root: driver.rootfsPath(dirs), driver, dirs, running: true });
+    try {
+      claim = space.store.owners.claim(rec.id);
+      break;
+    } catch {
+      if (!space.store.getContainer(rec.id)) throw new HxError(`No such container: ${rec.name}`, { kind: 'not-found', hint: 'it was removed meanwhile' });
+      if (Date.now() >= end) {
+        throw new HxError(`container ${rec.name} is busy: another hx command has owned it for ${WAIT_MS / 1000} s`, { kind: 'conflict', hint: 'try again when it has finished' });
+      }
+      await sleep(25);
+    }
   }
   const wasMounted = driver.isMounted(dirs);
   try {

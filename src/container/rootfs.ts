@@ -12,6 +12,8 @@ import type { RootfsDirs } from '../layer/drivers/types.js';
 import type { Claim } from '../store/owners.js';
 import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type Store } from '../store/store.js';
 import type { ContainerSpace } from './space.js';
+import { disconnectNetwork } from './network.js';
+import { anonymousVolumesOf, removeUnusedVolumes } from './volumes.js';
 
 export function dirsFor(store: Store, mode: HostMode, rec: Pick<ContainerRecord, 'id' | 'layers'>): RootfsDirs {
   const top = [...rec.layers].reverse();
@@ -120,10 +122,12 @@ export function unmountRootfs(space: ContainerSpace, rec: ContainerRecord): void
   storageDriver(driverName(rec)).unmount(dirsFor(space.store, space.mode, rec));
 }
 
-/** `--rm`, `hx rm`: unmount, delete the driver's dirs and the record (layers stay for GC). */
-export async function removeContainer(space: ContainerSpace, id: string): Promise<void> {
+/** `--rm`, `hx rm`: unmount, delete the driver's dirs and the record (layers stay for GC);
+ * with O.anonymousVolumes (`rm -v`, `--rm`) its anonymous volumes that no other container uses too. */
+export async function removeContainer(space: ContainerSpace, id: string, o: { anonymousVolumes?: boolean } = {}): Promise<void> {
   const { store } = space;
   const rec = store.getContainer(id);
+  await disconnectNetwork(store.containerDir(id)); // a helper left running (its owner died)
   if (rec) {
     try {
       storageDriver(driverName(rec)).unmount(dirsFor(store, space.mode, rec));
@@ -132,8 +136,10 @@ export async function removeContainer(space: ContainerSpace, id: string): Promis
     }
   }
   await store.locked(() => {
+    const anonymous = rec && o.anonymousVolumes ? anonymousVolumesOf(rec) : [];
     if (rec) store.containers.releaseName(rec.name, rec.id);
     store.discard(store.containerDir(id));
+    removeUnusedVolumes(store, anonymous);
   });
 }
 

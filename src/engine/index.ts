@@ -24,7 +24,9 @@ import { containerLogs, type LogSink, type LogsOptions } from './containers/logs
 import { attachContainer, type AttachOptions, type AttachStreams, type Attachment } from './containers/attach.js';
 import { execDetached, execInContainer, runHealthcheck, type ExecRequest } from './containers/exec.js';
 import { topContainer, type TopResult } from './containers/top.js';
+import { containerPorts, networkHook } from './containers/network.js';
 import { renameContainer } from './containers/rename.js';
+import { copyFromContainer, copyToContainer, type CopyOptions, type CopyReport } from './containers/cp.js';
 import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
 import type { Change } from '../layer/drivers/driver.js';
 import type { TreeTarStats } from '../layer/tree-tar.js';
@@ -45,6 +47,7 @@ import { hostInfo, type HostInfo } from './system/info.js';
 import { checkStore, diskUsage, pruneImages, resetStore, type DiskUsage, type StoreCheck, type VerifyOptions } from './system/store.js';
 import { versionInfo, type VersionInfo } from './system/version.js';
 import type { ImageRecord } from '../store/store.js';
+import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume, type CreateVolumeRequest, type VolumeDocument, type VolumeRecord, type VolumeRow } from './volumes/volumes.js';
 
 export { HxError, type ErrorKind } from '../errors.js';
 export { Filters } from './filters.js';
@@ -56,8 +59,10 @@ export type { PullOptions, PullResult, PushOptions, RegistryEvent, RegistryOptio
 export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions, BenchRunResult };
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
+export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
 export type { StatsEntry, StatsOptions, Resources };
+export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -122,6 +127,29 @@ export class Engine {
     update(ref: string, resources: Partial<Resources>): Promise<{ record: ContainerRecord; warnings: string[] }>;
     /** Resource usage: call next() about once a second (CPU % is since the last call). */
     stats(refs: string[], o?: StatsOptions): { next(): StatsEntry[] };
+    /** The monitor's network hook: connect the namespace of PID (FD: the helper's lifetime pipe). */
+    connectNetwork(id: string, pid: number, fd?: number): Promise<void>;
+    /** `hx port`: the published ports of a running container ("80/tcp" -> "0.0.0.0:32768"). */
+    ports(ref: string, port?: string): Promise<{ key: string; host: string }[]>;
+  };
+
+  /** `hx cp`: every container path resolved inside the container's root. */
+  readonly copy: {
+    /** CTR:SRC to a host path, or as a tar stream to a Writable (docker's `-`). */
+    fromContainer(ref: string, src: string, dest: string | Writable, o?: CopyOptions): Promise<CopyReport>;
+    /** A host path, or a tar stream from a Readable (unpacked into directory DEST), to CTR:DEST. */
+    toContainer(ref: string, src: string | Readable, dest: string, o?: CopyOptions): Promise<CopyReport>;
+  };
+
+  readonly volumes: {
+    /** A new volume, or the existing one of that name. */
+    create(req?: CreateVolumeRequest): Promise<VolumeRecord>;
+    inspect(name: string): VolumeDocument;
+    list(o?: { filters?: Filters; sizes?: boolean }): VolumeRow[];
+    /** Refused while any container uses it (also with FORCE, which forgives a missing volume). */
+    remove(name: string, force?: boolean): Promise<void>;
+    /** Unused volumes: anonymous ones only unless ALL. */
+    prune(o?: { all?: boolean; filters?: Filters }): Promise<{ deleted: string[]; reclaimed: number }>;
   };
 
   readonly registry: {
@@ -136,7 +164,7 @@ export class Engine {
     info(): HostInfo;
     version(): VersionInfo;
     df(): DiskUsage;
-    /** Delete every image, layer and container of the store. */
+    /** Delete every image, layer, container and volume of the store. */
     reset(): Promise<void>;
     check(opts?: VerifyOptions): Promise<StoreCheck & { root: string }>;
   };
@@ -193,7 +221,11 @@ export class Engine {
       unpause: bind(ctx, unpauseContainer),
       update: bind(ctx, updateContainer),
       stats: bind(ctx, statsSampler),
+      connectNetwork: bind(ctx, networkHook),
+      ports: bind(ctx, containerPorts),
     };
+    this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
+    this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };

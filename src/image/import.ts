@@ -38,7 +38,7 @@ function pairs(rest: string): [string, string][] {
   return out;
 }
 
-/** Apply docker import's --change instructions to CONFIG. */
+/** Apply docker import's and commit's --change instructions to CONFIG. */
 export function applyChanges(config: ContainerConfig, changes: string[]): ContainerConfig {
   const c: ContainerConfig = { ...config };
   for (const change of changes) {
@@ -92,7 +92,8 @@ export function applyChanges(config: ContainerConfig, changes: string[]): Contai
         c.OnBuild = [...(c.OnBuild ?? []), rest.trim()];
         break;
       default:
-        throw new UsageError(`--change "${op}" is not supported by import`, `use one of: ${ALLOWED.join(', ')}`);
+        // moby's message (builder/dockerfile: validCommitCommands)
+        throw new UsageError(`${op.toLowerCase()} is not a valid change command`, `--change takes one of: ${ALLOWED.join(', ')}`);
     }
   }
   return c;

@@ -40,6 +40,12 @@ export interface LayerSource {
   /** For messages: an archive member, a blob digest, a file. */
   label: string;
   /**
+   * A file holding exactly the blob, that the source made for this image and gives away
+   * (commit's layer): a sink on the same filesystem moves it into its store instead of
+   * writing a copy while it reads open(). open() must read this file.
+   */
+  ownedFile?: string | undefined;
+  /**
    * The blob as stored (compressed or not), from its first byte. May be called again: each
    * call is a new stream. A pull's may follow a download still in progress.
    */

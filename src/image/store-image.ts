@@ -81,12 +81,13 @@ export async function storeImage(
       try {
         const diff = join(staged.path, 'diff');
         if (!existing) mkdirSync(diff, { mode: 0o755 });
-        const blobFile = join(staged.path, 'blob');
+        // A blob file the source gives away is moved in, not copied while read.
+        const blobFile = layer.ownedFile ?? join(staged.path, 'blob');
         let result: IngestResult;
         try {
           result = await ingestLayer({
             source: layer.open(),
-            blobFile,
+            ...(layer.ownedFile ? {} : { blobFile }),
             ...(existing ? {} : { apply: { ...ctx, root: diff, lowers } }),
           });
         } catch (e) {

@@ -18,10 +18,14 @@ import { llistxattr, lgetxattr } from '../sys/libc.js';
 import { isForbiddenXattr, remapCapability } from './apply.js';
 import { encodeTarHeader, tarPadding, TAR_END, type TarHeaderInput } from './tar/write.js';
 import type { TarEntryType } from './tar/types.js';
+import { RootDirs } from './root-dirs.js';
 
 export type TreeItem =
   /** NAME (archive path, no leading "/") with what is at HOSTPATH now. */
   | { kind: 'path'; name: string; hostPath: string }
+  /** NAME with what is at NAME under the tree's root (TreeTarOptions.root), resolved there
+   * so that no symlink in the tree is followed: for trees that may change while read. */
+  | { kind: 'entry'; name: string }
   /** NAME was deleted: `.wh.BASENAME` beside it. */
   | { kind: 'whiteout'; name: string }
   /** Directory NAME hides what the layers below have in it: `NAME/.wh..wh..opq`. */
@@ -34,6 +38,8 @@ export interface TreeTarOptions {
   chunkSize?: number;
   /** Leave out TAR_END (the caller appends more entries or writes its own). */
   noEnd?: boolean;
+  /** The root 'entry' items are resolved in (layer/root-dirs.ts). */
+  root?: string;
 }
 
 export interface TreeTarStats {
@@ -95,101 +101,115 @@ export function* treeTar(items: Iterable<TreeItem>, opts: TreeTarOptions = {}, s
   const chunkSize = opts.chunkSize ?? 1 << 20;
   const seen = new Map<string, string>();
   const s: TreeTarStats = stats ?? { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
-  for (const item of items) {
-    if (item.kind === 'whiteout') {
-      const [dir, base] = parentAndBase(item.name);
-      s.entries++;
-      yield encodeTarHeader({ name: `${dir}.wh.${base}`, type: 'file', mode: 0o644 });
-      continue;
-    }
-    if (item.kind === 'opaque') {
-      s.entries++;
-      yield encodeTarHeader({ name: `${item.name.replace(/\/+$/, '')}/.wh..wh..opq`, type: 'file', mode: 0o644 });
-      continue;
-    }
-    let st: Stats;
-    try {
-      st = lstatSync(item.hostPath);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        s.skipped.push(item.name); // removed since the change list was made
-        continue;
-      }
-      throw unreadable(item.hostPath, e);
-    }
-    const type = typeOf(st);
-    if (!type) {
-      s.skipped.push(item.name);
-      continue;
-    }
-    const h: TarHeaderInput = {
-      name: type === 'dir' && !item.name.endsWith('/') ? `${item.name}/` : item.name,
-      type,
-      mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
-      mtime: Math.floor(st.mtimeMs / 1000),
-    };
-    if (opts.xattrs !== false) {
-      const x = readXattrs(item.hostPath);
-      if (x) h.xattrs = x;
-    }
-    if (type === 'symlink') h.linkname = readlinkSync(item.hostPath);
-    if (type === 'char' || type === 'block') Object.assign(h, devParts(st.rdev));
-    if (type === 'file' && st.nlink > 1) {
-      const key = `${st.dev}:${st.ino}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        s.entries++;
-        s.hardlinks++;
-        yield encodeTarHeader({ ...h, type: 'hardlink', linkname: first, size: 0 });
-        continue;
-      }
-      seen.set(key, item.name);
-    }
-    if (type !== 'file') {
-      s.entries++;
-      yield encodeTarHeader(h);
-      continue;
-    }
-    let fd: number;
-    try {
-      fd = openSync(item.hostPath, C.O_RDONLY | C.O_NOFOLLOW);
-    } catch (e) {
-      throw unreadable(item.hostPath, e);
-    }
-    try {
-      const size = st.size;
-      h.size = size;
-      s.entries++;
-      s.files++;
-      yield encodeTarHeader(h);
-      let done = 0;
-      while (done < size) {
-        const buf = Buffer.allocUnsafe(Math.min(chunkSize, size - done));
-        let n = 0;
-        while (n < buf.length) {
-          const got = readSync(fd, buf, n, buf.length - n, done + n);
-          if (got === 0) break;
-          n += got;
+  const dirs = opts.root !== undefined ? new RootDirs(opts.root) : undefined;
+  try {
+    for (const raw of items) {
+      let item = raw;
+      if (item.kind === 'entry') {
+        const hostPath = dirs?.entry(item.name);
+        if (hostPath === undefined) {
+          s.skipped.push(item.name); // a directory on its way is gone or became a symlink
+          continue;
         }
-        if (n < buf.length) buf.fill(0, n); // shrank while read: keep the header's size
-        done += buf.length;
-        s.bytes += buf.length;
-        yield buf;
+        item = { kind: 'path', name: item.name, hostPath };
       }
-      const pad = tarPadding(size);
-      if (pad.length) yield pad;
-    } finally {
-      closeSync(fd);
+      if (item.kind === 'whiteout') {
+        const [dir, base] = parentAndBase(item.name);
+        s.entries++;
+        yield encodeTarHeader({ name: `${dir}.wh.${base}`, type: 'file', mode: 0o644 });
+        continue;
+      }
+      if (item.kind === 'opaque') {
+        s.entries++;
+        yield encodeTarHeader({ name: `${item.name.replace(/\/+$/, '')}/.wh..wh..opq`, type: 'file', mode: 0o644 });
+        continue;
+      }
+      let st: Stats;
+      try {
+        st = lstatSync(item.hostPath);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          s.skipped.push(item.name); // removed since the change list was made
+          continue;
+        }
+        throw unreadable(item.hostPath, e);
+      }
+      const type = typeOf(st);
+      if (!type) {
+        s.skipped.push(item.name);
+        continue;
+      }
+      const h: TarHeaderInput = {
+        name: type === 'dir' && !item.name.endsWith('/') ? `${item.name}/` : item.name,
+        type,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        mtime: Math.floor(st.mtimeMs / 1000),
+      };
+      if (opts.xattrs !== false) {
+        const x = readXattrs(item.hostPath);
+        if (x) h.xattrs = x;
+      }
+      if (type === 'symlink') h.linkname = readlinkSync(item.hostPath);
+      if (type === 'char' || type === 'block') Object.assign(h, devParts(st.rdev));
+      if (type === 'file' && st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+          s.entries++;
+          s.hardlinks++;
+          yield encodeTarHeader({ ...h, type: 'hardlink', linkname: first, size: 0 });
+          continue;
+        }
+        seen.set(key, item.name);
+      }
+      if (type !== 'file') {
+        s.entries++;
+        yield encodeTarHeader(h);
+        continue;
+      }
+      let fd: number;
+      try {
+        fd = openSync(item.hostPath, C.O_RDONLY | C.O_NOFOLLOW);
+      } catch (e) {
+        throw unreadable(item.hostPath, e);
+      }
+      try {
+        const size = st.size;
+        h.size = size;
+        s.entries++;
+        s.files++;
+        yield encodeTarHeader(h);
+        let done = 0;
+        while (done < size) {
+          const buf = Buffer.allocUnsafe(Math.min(chunkSize, size - done));
+          let n = 0;
+          while (n < buf.length) {
+            const got = readSync(fd, buf, n, buf.length - n, done + n);
+            if (got === 0) break;
+            n += got;
+          }
+          if (n < buf.length) buf.fill(0, n); // shrank while read: keep the header's size
+          done += buf.length;
+          s.bytes += buf.length;
+          yield buf;
+        }
+        const pad = tarPadding(size);
+        if (pad.length) yield pad;
+      } finally {
+        closeSync(fd);
+      }
     }
+    if (!opts.noEnd) yield TAR_END;
+  } finally {
+    dirs?.close();
   }
-  if (!opts.noEnd) yield TAR_END;
 }
 
-/** A layer's entries for CHANGES (sorted, as StorageDriver.changes gives them), the content
- * of each added or changed path read under ROOT (the driver's changesRoot). */
-export function* changeItems(changes: Iterable<{ path: string; kind: 'A' | 'C' | 'D'; opaque?: boolean }>, root: string): Generator<TreeItem> {
+/** A layer's entries for CHANGES (sorted, as StorageDriver.changes gives them): 'entry'
+ * items, read under the root given to treeTar (the driver's changesRoot). */
+export function* changeItems(changes: Iterable<{ path: string; kind: 'A' | 'C' | 'D'; opaque?: boolean }>): Generator<TreeItem> {
   let opaqueDir: string | undefined;
   for (const c of changes) {
     const name = c.path.replace(/^\/+/, '');
@@ -199,7 +219,7 @@ export function* changeItems(changes: Iterable<{ path: string; kind: 'A' | 'C' |
       if (opaqueDir === undefined) yield { kind: 'whiteout', name };
       continue;
     }
-    yield { kind: 'path', name, hostPath: `${root}/${name}` };
+    yield { kind: 'entry', name };
     if (c.opaque) {
       yield { kind: 'opaque', name };
       opaqueDir = name;
@@ -207,37 +227,46 @@ export function* changeItems(changes: Iterable<{ path: string; kind: 'A' | 'C' |
   }
 }
 
-/** Every entry under ROOT, depth first, names sorted in each directory (moby's export
- * walk); ROOT itself is not an entry. PREFIX is prepended to every name. */
-export function* walkTree(root: string, prefix = ''): Generator<TreeItem> {
-  const stack: Array<{ dir: string; name: string; names: string[]; i: number }> = [];
-  const open = (dir: string, name: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // removed while we walk
-      throw unreadable(dir, e);
+/** Every entry under directory START of ROOT ('' the root itself, which is not an entry),
+ * depth first, names sorted in each directory (moby's export walk), as 'entry' items named
+ * from ROOT (START/...) for treeTar with the same root. Directories are listed through
+ * RootDirs, so a symlink swapped in for one while the walk runs is never followed. */
+export function* walkTree(root: string, start = ''): Generator<TreeItem> {
+  const dirs = new RootDirs(root);
+  try {
+    const stack: Array<{ name: string; names: string[]; i: number }> = [];
+    const open = (name: string): void => {
+      const path = dirs.dir(name);
+      if (path === undefined) return; // gone, or a symlink now
+      let names: string[];
+      try {
+        names = readdirSync(path).sort();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw unreadable(name, e);
+      }
+      stack.push({ name, names, i: 0 });
+    };
+    open(start.replace(/\/+$/, ''));
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.i >= top.names.length) {
+        stack.pop();
+        continue;
+      }
+      const n = top.names[top.i++]!;
+      const name = top.name ? `${top.name}/${n}` : n;
+      yield { kind: 'entry', name };
+      const at = dirs.entry(name);
+      let st: Stats | undefined;
+      try {
+        st = at === undefined ? undefined : lstatSync(at);
+      } catch {
+        st = undefined;
+      }
+      if (st?.isDirectory()) open(name);
     }
-    stack.push({ dir, name, names, i: 0 });
-  };
-  open(root, prefix.replace(/\/+$/, ''));
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    if (top.i >= top.names.length) {
-      stack.pop();
-      continue;
-    }
-    const n = top.names[top.i++]!;
-    const hostPath = `${top.dir}/${n}`;
-    const name = top.name ? `${top.name}/${n}` : n;
-    yield { kind: 'path', name, hostPath };
-    let st: Stats;
-    try {
-      st = lstatSync(hostPath);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) open(hostPath, name);
+  } finally {
+    dirs.close();
   }
 }

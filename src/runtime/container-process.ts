@@ -128,6 +128,13 @@ export class ContainerProcess {
     throw new Error('the container did not set up its terminal');
   }
 
+  /** The error the child reported on its own before the go-ahead (a command not found),
+   * if it has: what explains a failure of the caller's own setup in the meantime. */
+  reportedFailure(): Error | undefined {
+    if (!this.done && !this.failure) this.handle(collectChild(this.id, 0));
+    return this.failure;
+  }
+
   /** Let the child continue to execve (after the caller's own setup, e.g. networking). */
   start(): void {
     if (this.startFd < 0) return;

@@ -28,14 +28,19 @@ export const STEPS = [
   'mask path', 'make path read-only', 'pivot_root', 'set hostname', 'bring up lo', 'set up the terminal',
   'change to the working directory', 'set rlimit', 'set capabilities', 'setgroups', 'setgid', 'setuid',
   'set no_new_privs', 'load the seccomp filter', 'look up the command', 'execute the command', 'wait for start',
-  'join the container',
+  'join the container', 'connect the network',
 ] as const;
 
 export function stepName(step: number): string {
   return STEPS[step - 1] ?? `step ${step}`;
 }
 
+/** What a failed network hook of the monitor is reported as (the hook's own error is in
+ * the container's network-error.json, read by the starter). */
+export const NETWORK_HOOK_FAILED = 'the network helper did not connect the container';
+
 const STEP = {
+  NETWORK: 25,
   MOUNT: 5, RLIMIT: 14, SETGROUPS: 16, SETGID: 17, SETUID: 18, SECCOMP: 20, LOOKUP: 21, EXEC: 22,
 } as const;
 
@@ -73,6 +78,7 @@ function identityHint(step: number, who: ProcessIdentity | undefined): string | 
 
 /** What the child reported (step, errno, detail) as docker's exit code and message. */
 export function startFailure(step: number, errno: number, detail: string, command: string, who?: ProcessIdentity): ContainerStartError {
+  if (step === STEP.NETWORK) return new ContainerStartError(NETWORK_HOOK_FAILED, 125);
   if (step === STEP.LOOKUP) {
     if (errno === ERRNO.ENOENT) {
       return command.includes('/')

@@ -55,7 +55,48 @@ export type MountRequest =
        * (bind-recursive=writable); 'required': read-only too, or fail (bind-recursive=readonly). */
       submountsReadonly?: 'off' | 'required';
     }
-  | { type: 'tmpfs'; target: string; flags: number; data: string };
+  | { type: 'tmpfs'; target: string; flags: number; data: string }
+  | VolumeMountRequest;
+
+/** A volume of the volume store mounted at TARGET: named, or anonymous (NAME '' until the
+ * container is created, then a 64-hex name). The engine turns it into a bind mount of the
+ * volume's data (container/volumes.ts) before anything reaches the plan. */
+export interface VolumeMountRequest {
+  type: 'volume';
+  name: string;
+  target: string;
+  readonly: boolean;
+  /** -v NAME:/p:nocopy, --mount volume-nocopy: no copy-up of the image's files. */
+  nocopy: boolean;
+  /** --mount volume-opt=K=V and volume-label=K=V: for a volume this mount creates. */
+  driverOptions?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Where the request came from: -v (docker's HostConfig.Binds), --mount, the image's VOLUME, --volumes-from. */
+  origin: 'bind-flag' | 'mount-flag' | 'image' | 'volumes-from';
+  /** -v's mode field as given ('' when none): inspect's Mode. */
+  mode: string;
+  /** Set when the container's record is made: NAME was generated (an anonymous volume). */
+  anonymous?: boolean;
+}
+
+/** docker's rule for local volume names (moby volume/local: restrictedNamePattern). */
+export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** The daemon's refusal of a volume name (moby local.Root.validateName, behind OpErr "create NAME"),
+ * or undefined when NAME is valid. */
+export function volumeNameError(name: string): string | undefined {
+  if (name.length === 1) return `create ${name}: volume name is too short, names should be at least two alphanumeric characters`;
+  if (!VOLUME_NAME.test(name)) {
+    return `create ${name}: ${JSON.stringify(name)} includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`;
+  }
+  return undefined;
+}
+
+function checkVolumeName(name: string): string {
+  const err = volumeNameError(name);
+  if (err) throw new ContainerConfigError(err, 'a host directory needs an absolute path (-v "$PWD/dir:/path"); a volume name is letters, digits and _.-');
+  return name;
+}
 
 function containerPath(target: string, flag: string): string {
   if (!target) throw new ContainerConfigError(`${flag}: the container path is empty`);
@@ -67,29 +108,35 @@ function containerPath(target: string, flag: string): string {
 
 const PROPAGATIONS: readonly string[] = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 
-/** `-v HOST:CONTAINER[:OPTIONS]` (bind mounts only; named volumes come with the volume store). */
-export function parseVolumeFlag(spec: string): MountRequest {
+const VOLUME_MODES = new Set(['ro', 'rw', 'nocopy', 'z', 'Z', 'consistent', 'cached', 'delegated', ...PROPAGATIONS]);
+
+/**
+ * `-v [SOURCE:]CONTAINER[:OPTIONS]` (moby volume/mounts linux_parser): SOURCE absolute is a
+ * bind mount, else a volume name; no SOURCE is an anonymous volume. CWD, when given, makes
+ * a SOURCE starting with "." absolute as docker's CLI does (`-v ./data:/data`).
+ */
+export function parseVolumeFlag(spec: string, cwd?: string): MountRequest {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
-    if (parts.length === 1 && spec.startsWith('/')) {
-      throw new ContainerConfigError(`-v ${spec}: anonymous volumes are not supported yet`, 'bind a host directory: -v /host/dir:' + spec);
-    }
-    throw new ContainerConfigError(`-v ${spec}: invalid volume specification`, 'use -v /host/path:/container/path[:ro]');
-  }
-  const [source, target, options = ''] = parts as [string, string, string?];
-  if (!source.startsWith('/')) {
-    throw new ContainerConfigError(`-v ${spec}: named volumes are not supported yet`, 'give an absolute host path, e.g. -v "$PWD/data:/data"');
-  }
+  const invalid = (): ContainerConfigError => new ContainerConfigError(`invalid volume specification: '${spec}'`, 'use -v /host/path:/container/path[:ro], -v NAME:/container/path or -v /container/path');
+  if (parts.length > 3 || parts.some((p) => p === '')) throw invalid();
+  if (parts.length === 1) return { type: 'volume', name: '', target: containerPath(spec, '-v'), readonly: false, nocopy: false, origin: 'bind-flag', mode: '' };
+  if (parts.length === 2 && VOLUME_MODES.has(parts[1]!)) throw invalid(); // volumes cannot include a mode: /foo:rw
+  let [source, target, options = ''] = parts as [string, string, string?];
+  if (cwd !== undefined && source.startsWith('.')) source = posix.resolve(cwd, source);
   let readonly = false;
+  let nocopy = false;
   let propagation: Propagation = 'rprivate';
   for (const opt of options.split(',').filter(Boolean)) {
     if (opt === 'ro') readonly = true;
     else if (opt === 'rw') readonly = false;
+    else if (opt === 'nocopy') nocopy = true;
     else if (PROPAGATIONS.includes(opt)) propagation = opt as Propagation;
-    else if (['z', 'Z', 'nocopy', 'consistent', 'cached', 'delegated'].includes(opt)) continue; // no SELinux relabel, nothing to copy
-    else throw new ContainerConfigError(`-v ${spec}: unknown option ${JSON.stringify(opt)}`, 'options are ro, rw and a propagation (rprivate, rslave, rshared, ...)');
+    else if (['z', 'Z', 'consistent', 'cached', 'delegated'].includes(opt)) continue; // no SELinux relabel
+    else throw new ContainerConfigError(`invalid mode: ${opt}`, 'options are ro, rw, nocopy and a propagation (rprivate, rslave, rshared, ...)');
   }
-  return { type: 'bind', source: posix.normalize(source), target: containerPath(target, '-v'), readonly, propagation, recursive: true };
+  const dest = containerPath(target, '-v'); // the spec first, the daemon's name rule after (as docker)
+  if (!source.startsWith('/')) return { type: 'volume', name: checkVolumeName(source), target: dest, readonly, nocopy, origin: 'bind-flag', mode: options };
+  return { type: 'bind', source: posix.normalize(source), target: dest, readonly, propagation, recursive: true };
 }
 
 function truthy(value: string | undefined, key: string): boolean {
@@ -101,11 +148,19 @@ function truthy(value: string | undefined, key: string): boolean {
 /** `--mount type=bind|tmpfs,source=...,target=...,readonly,...` */
 export function parseMountFlag(spec: string): MountRequest {
   const fields = new Map<string, string | undefined>();
+  // volume-opt and volume-label repeat: each value is KEY=VALUE
+  const repeated: Record<'volume-opt' | 'volume-label', Record<string, string>> = { 'volume-opt': {}, 'volume-label': {} };
   for (const part of spec.split(',')) {
     if (!part) continue;
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     fields.set(key, eq < 0 ? undefined : part.slice(eq + 1));
+    if (key === 'volume-opt' || key === 'volume-label') {
+      const kv = eq < 0 ? '' : part.slice(eq + 1);
+      const e2 = kv.indexOf('=');
+      if (key === 'volume-opt' && e2 < 0) throw new ContainerConfigError(`--mount ${spec}: invalid field '${part}' must be a key=value pair`);
+      repeated[key][e2 < 0 ? kv : kv.slice(0, e2)] = e2 < 0 ? '' : kv.slice(e2 + 1);
+    }
   }
   const type = fields.get('type') ?? 'volume';
   const target = fields.get('target') ?? fields.get('destination') ?? fields.get('dst');
@@ -154,8 +209,27 @@ export function parseMountFlag(spec: string): MountRequest {
     }
     return { type: 'tmpfs', target: containerPath(target, '--mount'), flags: MS.NOSUID | MS.NODEV | (readonly ? MS.RDONLY : 0), data: data.join(',') };
   }
-  if (type === 'volume') throw new ContainerConfigError(`--mount ${spec}: volumes are not supported yet`, 'use type=bind with an absolute host path, or type=tmpfs');
-  throw new ContainerConfigError(`--mount ${spec}: unknown mount type ${JSON.stringify(type)}`, 'use type=bind or type=tmpfs');
+  if (type === 'volume') {
+    for (const k of ['volume-nocopy', 'volume-opt', 'volume-label', 'volume-driver']) known.add(k);
+    checkKnown(fields, known, spec);
+    const driver = fields.get('volume-driver');
+    if (driver !== undefined && driver !== 'local') throw new ContainerConfigError(`--mount ${spec}: volume driver ${JSON.stringify(driver)} is not available`, 'hx has the local driver only');
+    const source = fields.get('source') ?? fields.get('src') ?? '';
+    const dest = containerPath(target, '--mount');
+    const req: VolumeMountRequest = {
+      type: 'volume',
+      name: source === '' ? '' : checkVolumeName(source),
+      target: dest,
+      readonly,
+      nocopy: fields.has('volume-nocopy') && truthy(fields.get('volume-nocopy'), 'volume-nocopy'),
+      origin: 'mount-flag',
+      mode: '',
+    };
+    if (Object.keys(repeated['volume-opt']).length) req.driverOptions = repeated['volume-opt'];
+    if (Object.keys(repeated['volume-label']).length) req.labels = repeated['volume-label'];
+    return req;
+  }
+  throw new ContainerConfigError(`--mount ${spec}: unknown mount type ${JSON.stringify(type)}`, 'use type=bind, type=volume or type=tmpfs');
 }
 
 function checkKnown(fields: Map<string, string | undefined>, known: Set<string>, spec: string): void {
@@ -207,6 +281,7 @@ const PROPAGATION_FLAGS: Record<Propagation, number> = {
 };
 
 export function requestToOp(m: MountRequest): MountOp {
+  if (m.type === 'volume') throw new ContainerConfigError(`volume mount at ${m.target} was not resolved to its data directory`); // a bug: container/volumes.ts resolves them
   if (m.type === 'bind') {
     const flags = MS.BIND | (m.recursive ? MS.REC : 0) | (m.readonly ? MS.RDONLY : 0) | PROPAGATION_FLAGS[m.propagation];
     let bits = 0;

@@ -39,7 +39,9 @@ export interface ContainerOptions {
   ulimits?: Rlimit[];
   /** Run hx's init as pid 1 (--init). */
   init?: boolean;
-  network?: 'none' | 'host';
+  /** host: the host's network namespace; anything else a new one with lo up (pasta and
+   * slirp4netns connect it before the command runs). */
+  network?: 'none' | 'host' | 'pasta' | 'slirp4netns';
   /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
   cgroupns?: 'host' | 'private';
   /** Open cgroup v1 `tasks` files: the child joins those cgroups itself before it execs. */
@@ -105,7 +107,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
 
   let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | (o.cgroupns === 'host' ? 0 : CLONE.NEWCGROUP);
   let options = PlanOption.PDEATHSIG;
-  if ((o.network ?? 'none') === 'none') {
+  if ((o.network ?? 'none') !== 'host') {
     namespaces |= CLONE.NEWNET;
     options |= PlanOption.LOOPBACK_UP;
   }

@@ -21,6 +21,7 @@ import { digestHex, isDigest } from './digest.js';
 import { FileLock } from './lock.js';
 import { ContainerRecords, type ContainerRecord } from './containers.js';
 import { ContainerOwners } from './owners.js';
+import { VolumeRecords } from './volumes.js';
 import { cleanTempDirs, createTempDir, liveTempNames, type CleanResult, type TempDir } from './temp.js';
 
 export interface LayerRecord {
@@ -49,6 +50,7 @@ export interface ImageRecord {
   created: string; // when it entered this store
 }
 
+export { ANONYMOUS_LABEL, type VolumeRecord } from './volumes.js';
 export { CONTAINER_ID, EMPTY_STATE, type ContainerRecord, type ContainerState, type ContainerStatus, type ContainerOwner } from './containers.js';
 
 function randomLink(): string {
@@ -78,6 +80,8 @@ export class Store {
   readonly owners: ContainerOwners;
   /** Container records, their states and names (store/containers.ts). */
   readonly containers: ContainerRecords;
+  /** Volumes: volumes/<name>/{volume.json,_data} (store/volumes.ts). */
+  readonly volumes: VolumeRecords;
   private lock: FileLock;
 
   constructor(readonly root: string) {
@@ -90,6 +94,7 @@ export class Store {
     this.lock = new FileLock(join(root, 'store.lock'));
     this.owners = new ContainerOwners(this.containersDir, root);
     this.containers = new ContainerRecords(this.containersDir);
+    this.volumes = new VolumeRecords(join(root, 'volumes'));
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */

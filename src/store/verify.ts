@@ -9,6 +9,7 @@ import { readJson } from './atomic.js';
 import { chainIds, isDigest, sha256Digest } from './digest.js';
 import { CONTAINER_ID, type ContainerRecord, type ImageRecord, type LayerRecord, type Store } from './store.js';
 import { LOCK_SUFFIX, tempEntryState } from './temp.js';
+import { VOLUME_DIR_NAME, VOLUME_STAGING } from './volumes.js';
 
 export interface StoreProblem {
   /** What it is about: "image sha256:…", "layer sha256:…", "blob sha256:…", "l/NAME", "container ID", "tmp/NAME". */
@@ -245,9 +246,42 @@ class Verifier {
       for (const l of layers) {
         if (typeof l !== 'string' || !this.layers.has(l)) this.add(subject, `its layer ${String(l)} is missing`, 'remove the container; its root filesystem cannot be mounted');
       }
+      const mounts = (rec.spec as { options?: { mounts?: { type?: string; name?: string; target?: string }[] } } | undefined)?.options?.mounts;
+      for (const m of Array.isArray(mounts) ? mounts : []) {
+        if (m.type === 'volume' && (typeof m.name !== 'string' || !this.store.volumes.get(m.name))) {
+          this.add(subject, `its volume ${String(m.name)} (at ${String(m.target)}) is missing`, `create it again (hx volume create ${String(m.name)}) or remove the container`);
+        }
+      }
       if (typeof rec.name === 'string' && this.store.containers.nameOwner(rec.name) !== rec.id) {
         this.add(subject, `its name ${rec.name} is not reserved for it in container-names/`, 'rename it (hx rename) to reserve a name again');
       }
+    }
+  }
+
+  /** volumes/: each entry a volume with its record and data dir (.staging is a dead create's, replaced by the next). */
+  volumesPass(): void {
+    const dir = this.store.volumes.dir;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return; // no volume was ever made
+    }
+    for (const name of names) {
+      if (name === VOLUME_STAGING) continue;
+      const path = join(dir, name);
+      const subject = `volume ${name}`;
+      if (!VOLUME_DIR_NAME.test(name)) {
+        this.add(`volumes/${name}`, 'is not a volume (not a volume name)', removeByHand(path));
+        continue;
+      }
+      const rec = readRecord<{ Name?: unknown }>(join(path, 'volume.json'), subject, this.problems, removeByHand(path));
+      if (!rec) {
+        if (!lstatOrUndefined(join(path, 'volume.json'))) this.add(subject, 'the volume dir has no volume.json', removeByHand(path));
+        continue;
+      }
+      if (rec.Name !== name) this.add(subject, `its record says name ${String(rec.Name)}`, removeByHand(path));
+      if (!lstatOrUndefined(join(path, '_data'))?.isDirectory()) this.add(subject, 'its _data directory is missing', `remove it (hx volume rm ${name}) or make the directory again`);
     }
   }
 
@@ -295,6 +329,7 @@ export function verifyStore(store: Store, opts: VerifyOptions = {}): StoreCheck 
   v.linksPass();
   v.imagesPass();
   v.containersPass();
+  v.volumesPass();
   v.garbagePass();
   v.tempPass();
   return { problems: v.problems, checked: v.checked };

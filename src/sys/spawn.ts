@@ -17,6 +17,8 @@ interface HxnsAddon {
   getWinsize(fd: number): number;
   openInRoot(root: string, path: string): number;
   copyTree(srcRoot: string, srcPath: string, dstRoot: string, dstPath: string, flags: number, uid: number, gid: number): (number | string)[];
+  copyEntry(srcRoot: string, srcPath: string, follow: number, dstRoot: string, dstDir: string, dstName: string, flags: number, uid: number, gid: number): (number | string)[];
+  statInRoot(root: string, path: string, follow: number): (number | string)[];
 }
 
 let addon: HxnsAddon | undefined;
@@ -158,7 +160,41 @@ export interface CopyStats {
  * OWNER undefined keeps each file's owner.
  */
 export function copyTree(from: CopySide, to: CopySide, flags: number, owner?: { uid: number; gid: number }): CopyStats {
-  const r = native().copyTree(from.root, from.path, to.root, to.path, flags, owner?.uid ?? -1, owner?.gid ?? -1);
+  return copyStats(native().copyTree(from.root, from.path, to.root, to.path, flags, owner?.uid ?? -1, owner?.gid ?? -1));
+}
+
+/**
+ * Copy one entry (file, directory with its tree, symlink...) FROM.path as NAME into the
+ * directory TO.path, each side resolved inside its root. FOLLOW: a symlink at FROM.path
+ * is followed (inside its root), else copied as a symlink. OWNER as for copyTree.
+ */
+export function copyEntry(from: CopySide & { follow?: boolean }, to: CopySide & { name: string }, flags: number, owner?: { uid: number; gid: number }): CopyStats {
+  return copyStats(native().copyEntry(from.root, from.path, from.follow ? 1 : 0, to.root, to.path, to.name, flags, owner?.uid ?? -1, owner?.gid ?? -1));
+}
+
+export interface EntryStat {
+  /** st_mode: type and permission bits. */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  mtimeSec: number;
+  /** A symlink's target ('' for anything else). */
+  linkTarget: string;
+}
+
+/** What SIDE.path is, resolved inside SIDE.root (lstat unless FOLLOW); undefined when it
+ * does not exist (ENOENT). Other errors (ENOTDIR, EACCES...) throw. */
+export function statInRoot(side: CopySide, follow: boolean): EntryStat | undefined {
+  const r = native().statInRoot(side.root, side.path, follow ? 1 : 0);
+  const code = r[0] as number;
+  if (code === -2 /* ENOENT */) return undefined;
+  if (code < 0) throw new SysError('stat', -code, side.path);
+  const n = r as number[];
+  return { mode: n[1]!, size: n[2]!, uid: n[3]!, gid: n[4]!, mtimeSec: n[5]!, linkTarget: String(r[6]) };
+}
+
+function copyStats(r: (number | string)[]): CopyStats {
   const code = r[0] as number;
   if (code < 0) throw new SysError('copy', -code, String(r[1]));
   const n = r.slice(1) as number[];

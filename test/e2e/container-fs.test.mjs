@@ -87,7 +87,8 @@ function tarManifest(file) {
 function sameTrees(a, b) {
   const lines = (m, other) =>
     [...m.entries()]
-      .filter(([n]) => !/^(proc|sys|dev)(\/|$)/.test(n))
+      // the kernel's trees, and the network files bind-mounted over empty targets
+      .filter(([n]) => !/^(proc|sys|dev)(\/|$)/.test(n) && !/^etc\/(hosts|hostname|resolv\.conf)$/.test(n))
       .map(([n, e]) => {
         const o = other.get(n);
         const content = e.link || o?.link ? '' : `${e.size} ${e.sha ?? ''}`;
@@ -231,7 +232,7 @@ for (const driver of ['overlay', 'vfs']) {
     assert.match(bad.stderr, /invalid reference format/);
     const change = H(['commit', '-c', 'RUN echo hi', 'mod', 'fsimg:x']);
     assert.is(change.code, 1);
-    assert.match(change.stderr, /RUN/);
+    assert.match(change.stderr, /run is not a valid change command/);
     assert.is(H(['images', '-q', 'fsimg:x']).stdout, '');
   });
 }

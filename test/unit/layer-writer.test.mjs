@@ -57,7 +57,7 @@ test('a tree as tar: types, hardlinks, whiteouts and opaque markers, as GNU tar 
   writeFileSync(join(root, 'd/sub/big'), Buffer.alloc(3_000_001, 7));
   linkSync(join(root, 'd/a'), join(root, 'd/b'));
   symlinkSync('../d/a', join(root, 'd/link'));
-  const whole = await collect(treeTar(walkTree(root)));
+  const whole = await collect(treeTar(walkTree(root), { root }));
   const file = join(work, 'whole.tar');
   writeFileSync(file, whole);
   const list = spawnSync('tar', ['-tvf', file], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(5).join(' '));
@@ -66,7 +66,7 @@ test('a tree as tar: types, hardlinks, whiteouts and opaque markers, as GNU tar 
   mkdirSync(x);
   assert.is(spawnSync('tar', ['-C', x, '-xf', file]).status, 0);
   assert.ok(readFileSync(join(x, 'd/sub/big')).equals(readFileSync(join(root, 'd/sub/big'))));
-  assert.ok(whole.equals(await collect(treeTar(walkTree(root)))), 'the same tree gives the same bytes');
+  assert.ok(whole.equals(await collect(treeTar(walkTree(root), { root }))), 'the same tree gives the same bytes');
 
   const changes = [
     { path: '/d', kind: 'C', opaque: true },
@@ -75,9 +75,28 @@ test('a tree as tar: types, hardlinks, whiteouts and opaque markers, as GNU tar 
     { path: '/e', kind: 'D' },
   ];
   const layer = join(work, 'layer.tar');
-  writeFileSync(layer, await collect(treeTar(changeItems(changes, root))));
+  writeFileSync(layer, await collect(treeTar(changeItems(changes), { root })));
   const names = spawnSync('tar', ['-tf', layer], { encoding: 'utf8' }).stdout.trim().split('\n');
   assert.equal(names, ['d/', 'd/.wh..wh..opq', 'd/a', '.wh.e']);
+});
+
+test('entries are resolved inside the root: a symlink on the way is never followed', async () => {
+  const outside = join(work, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret'), 'canary');
+  const root = join(work, 'swapped');
+  mkdirSync(join(root, 'real'), { recursive: true });
+  writeFileSync(join(root, 'real/file'), 'mine');
+  symlinkSync(outside, join(root, 'link'));
+  symlinkSync('/', join(root, 'up'));
+  const stats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
+  const tar = await collect(treeTar([{ kind: 'entry', name: 'real/file' }, { kind: 'entry', name: 'link/secret' }, { kind: 'entry', name: 'up' + outside + '/secret' }, { kind: 'entry', name: 'link' }], { root }, stats));
+  assert.not.ok(tar.includes(Buffer.from('canary')), 'nothing read through a symlink');
+  assert.ok(tar.includes(Buffer.from('mine')));
+  assert.equal(stats.skipped, ['link/secret', `up${outside}/secret`]);
+  // the walk lists a symlink as an entry and never descends into it
+  const names = [...walkTree(root)].map((i) => i.name);
+  assert.equal(names, ['link', 'real', 'real/file', 'up']);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // `hx run` flag parsing: docker's (pflag) rules and the translation to ContainerOptions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { flagsToOptions, parseRunArgs, parseSecurityOpts, runUsage } from '../../dist/cli/run/flags.js';
+import { createSettings, flagsToOptions, parseRunArgs, parseSecurityOpts, runUsage } from '../../dist/cli/run/flags.js';
 
 const noFiles = { env: {}, readFile: (p) => { const e = new Error(`ENOENT: ${p}`); e.code = 'ENOENT'; throw e; } };
 
@@ -77,7 +77,11 @@ test('mount, security, ulimit and network flags become ContainerOptions', () => 
   assert.is(o.init, true);
   assert.is(o.readOnly, true);
   assert.is(o.hostname, 'h1');
-  assert.throws(() => flagsToOptions(parseRunArgs(['--network', 'bridge', '--rootfs', '/r', 'x']), noFiles), /not supported yet/);
+  // helpers and docker's "network X not found" are the engine's: the flags go there as given
+  const net = createSettings(parseRunArgs(['--network', 'pasta:-o,127.0.0.1', '-p', '127.0.0.1:8080:80', '-P', '--expose', '90', '--add-host', 'a:1.2.3.4', '--dns', '1.1.1.1',
+    '--dns-search', 'x.test', '--dns-option', 'ndots:2', 'img']), noFiles).network;
+  assert.equal(net, { network: 'pasta:-o,127.0.0.1', publish: ['127.0.0.1:8080:80'], publishAll: true, expose: ['90'], addHost: ['a:1.2.3.4'], dns: ['1.1.1.1'], dnsSearch: ['x.test'], dnsOption: ['ndots:2'] });
+  assert.is(flagsToOptions(parseRunArgs(['--network', 'pasta', 'img']), noFiles).network, 'none', 'the plan gets a new namespace; the engine picks the helper');
 });
 
 test('--security-opt forms', () => {

@@ -134,6 +134,33 @@ test('temp dirs: one without its lock file is reported; a live one is not; --qui
   assert.equal(problems(s, { quick: true }), []);
 });
 
+test('volumes: a container whose volume is gone, a dir without volume.json, a foreign entry, no _data; a dead staging dir is fine', async () => {
+  const { s, two } = await sound();
+  const rec = (name) => ({ Name: name, Driver: 'local', CreatedAt: '2026-01-01T00:00:00Z', Labels: {}, Options: null, Scope: 'local' });
+  assert.equal(s.volumes.create(rec('kept')).created, true);
+  assert.equal(s.volumes.create(rec('kept')), { record: rec('kept'), created: false }, 'a taken name gives the existing volume');
+  s.volumes.create(rec('nodata'));
+  rmSync(s.volumes.dataPath('nodata'), { recursive: true });
+  mkdirSync(join(s.volumes.dir, 'norecord'));
+  mkdirSync(join(s.volumes.dir, '-bad'));
+  mkdirSync(join(s.volumes.dir, '.staging', '_data'), { recursive: true });
+  const id = 'e'.repeat(64);
+  mkdirSync(s.containerDir(id));
+  const mounts = [{ type: 'volume', name: 'kept', target: '/k' }, { type: 'volume', name: 'gone', target: '/g' }];
+  s.putContainer({ id, image: two.id, layers: two.layers, driver: 'vfs', rootfs: '', created: new Date().toISOString(), spec: { options: { mounts } } });
+  const list = problems(s);
+  assert.equal(about(list, `container ${id}`), ['its volume gone (at /g) is missing']);
+  assert.equal(about(list, 'volume nodata'), ['its _data directory is missing']);
+  assert.equal(about(list, 'volume norecord'), ['the volume dir has no volume.json']);
+  assert.equal(about(list, 'volumes/-bad'), ['is not a volume (not a volume name)']);
+  assert.equal(about(list, 'volume kept'), []);
+  assert.equal(s.volumes.names(), ['kept', 'nodata', 'norecord'], '.staging and foreign names are not volumes');
+  // the next create replaces the dead staging dir; a dir without volume.json is replaced too
+  assert.equal(s.volumes.create(rec('norecord')).created, true);
+  assert.equal(readdirSync(s.volumes.dataPath('norecord')), []);
+  assert.throws(() => s.volumes.path('../x'), /invalid volume name/);
+});
+
 test.after(() => rmSync(base, { recursive: true, force: true }));
 
 test.run();

@@ -50,7 +50,7 @@ export function containerListRow(row: ContainerRow, o: ContainerRowOptions = {})
     // a method, as in docker: Intl's formatting costs ~0.2 ms a row, paid only when shown
     CreatedAt: () => goTimeString(Math.floor(created / 1000) * 1000, o.timeZone),
     RunningFor: timeAgo(created, o.now),
-    Ports: '',
+    Ports: row.ports,
     State: row.state,
     Status: row.status,
     Size: row.size ? `${humanSizeWithPrecision(row.size.rw, 3)} (virtual ${humanSizeWithPrecision(row.size.rootFs, 3)})` : '0B',

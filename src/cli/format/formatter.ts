@@ -72,6 +72,7 @@ const rowMethods = {
     for (const key of Object.keys(this)) {
       if (!/^\p{Lu}/u.test(key)) continue;
       const v = this[key];
+      if (typeof v === 'function' && v.length > 0) continue; // a method with arguments ({{.Label "k"}}) is not a field
       entries.push([key, typeof v === 'function' ? (v as () => unknown).call(this) : v]);
     }
     return goJson(goMap(entries), { escapeHTML: true });

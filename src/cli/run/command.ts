@@ -31,7 +31,7 @@ async function pull(ctx: CommandContext, flags: RunFlags, image: string): Promis
 
 /** The whole request of a run or create, from the flags. */
 function requestOf(ctx: CommandContext, flags: RunFlags): RunRequest {
-  const src = { env: ctx.env, readFile: (p: string) => readFileSync(p) };
+  const src = { env: ctx.env, readFile: (p: string) => readFileSync(p), cwd: process.cwd() };
   const options = flagsToOptions(flags, src);
   const req: RunRequest = { ...createSettings(flags, src), command: flags.command, options };
   if (flags.rootfs !== undefined) req.rootfs = flags.rootfs;

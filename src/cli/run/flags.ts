@@ -31,6 +31,7 @@ export interface RunFlags {
   groupAdd: string[];
   hostname?: string;
   volumes: string[];
+  volumesFrom: string[];
   mounts: string[];
   tmpfs: string[];
   readOnly: boolean;
@@ -41,6 +42,13 @@ export interface RunFlags {
   ulimits: string[];
   init: boolean;
   network?: string;
+  publish: string[];
+  publishAll: boolean;
+  expose: string[];
+  addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
   entrypoint?: string;
   name?: string;
   platform?: string;
@@ -118,6 +126,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     envFiles: list('env-file'),
     groupAdd: list('group-add'),
     volumes: list('volume'),
+    volumesFrom: list('volumes-from'),
     mounts: list('mount'),
     tmpfs: list('tmpfs'),
     readOnly: f['read-only'] === true,
@@ -136,6 +145,13 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     labelFiles: list('label-file'),
     health: { disable: f['no-healthcheck'] === true },
     resources: resourceFlagsOf(f),
+    publish: list('publish'),
+    publishAll: f['publish-all'] === true,
+    expose: list('expose'),
+    addHost: list('add-host'),
+    dns: list('dns'),
+    dnsSearch: list('dns-search'),
+    dnsOption: list('dns-option'),
   };
   const set = <K extends keyof RunFlags>(key: K, value: RunFlags[K] | undefined): void => {
     if (value !== undefined) flags[key] = value;
@@ -207,14 +223,14 @@ export interface OptionSources {
   env: Record<string, string | undefined>;
   /** The file's bytes (a string is taken as already-decoded text). */
   readFile(path: string): Uint8Array | string;
+  /** What `-v ./dir:/path` is relative to (docker's CLI makes it absolute). */
+  cwd?: string;
 }
 
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
 export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions {
-  const network = flags.network ?? 'none';
-  if (network !== 'none' && network !== 'host') {
-    throw new UsageError(`--network ${network} is not supported yet`, 'use --network none (the default) or --network host');
-  }
+  // the helpers (pasta, slirp4netns) and docker's errors are the engine's (createSettings' network)
+  const network = flags.network === 'host' ? 'host' : 'none';
   const fileEnv = flags.envFiles.map((path) => {
     let text: Uint8Array | string;
     try {
@@ -230,7 +246,7 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
     env: mergeEnv(...fileEnv, flagEnv),
     tty: flags.tty,
     readOnly: flags.readOnly,
-    mounts: [...flags.volumes.map(parseVolumeFlag), ...flags.mounts.map(parseMountFlag), ...flags.tmpfs.map(parseTmpfsFlag)],
+    mounts: [...flags.volumes.map((v) => parseVolumeFlag(v, src.cwd)), ...flags.mounts.map(parseMountFlag), ...flags.tmpfs.map(parseTmpfsFlag)],
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     privileged: flags.privileged,
@@ -307,7 +323,18 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
     ...(flags.stopTimeout !== undefined ? { stopTimeout: flags.stopTimeout } : {}),
     labels,
     health,
+    ...(flags.volumesFrom.length ? { volumesFrom: flags.volumesFrom } : {}),
     ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint } : {}),
+    network: {
+      network: flags.network,
+      publish: flags.publish,
+      publishAll: flags.publishAll,
+      expose: flags.expose,
+      addHost: flags.addHost,
+      dns: flags.dns,
+      dnsSearch: flags.dnsSearch,
+      dnsOption: flags.dnsOption,
+    },
   };
 }
 

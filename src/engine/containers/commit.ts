@@ -3,8 +3,8 @@
 // commit; the layer writer (layer/tree-tar.ts + layer/compress.ts) writes commit's layer
 // and export's archive.
 import { createReadStream, lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { withRootfs } from '../../container/rootfs-access.js';
 import { dirsFor, driverName } from '../../container/rootfs.js';
@@ -21,6 +21,7 @@ import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
 import { writeCompressed, type LayerCompression, type WrittenBlob } from '../../layer/compress.js';
 import type { Change } from '../../layer/drivers/driver.js';
+import { RootDirs } from '../../layer/root-dirs.js';
 import { changeItems, treeTar, walkTree, type TreeTarStats } from '../../layer/tree-tar.js';
 import type { ContainerRecord, ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -32,11 +33,15 @@ import { findContainer } from './lookup.js';
 // directory or an empty file.
 const RUNTIME_TARGETS = new Set(['/dev', '/proc', '/sys', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/etc/mtab', '/run/.containerenv']);
 
-function isRuntimeTarget(c: Change, root: string): boolean {
+/** Is C the runtime's own mount target, as the runtime made it? Looked up inside ROOT (a
+ * running container could have made /etc a symlink to anywhere). */
+function isRuntimeTarget(c: Change, root: RootDirs): boolean {
   if (c.kind !== 'A' || !RUNTIME_TARGETS.has(c.path)) return false;
+  const at = root.entry(c.path.slice(1));
+  if (at === undefined) return false;
   try {
-    const st = lstatSync(join(root, c.path));
-    return (st.isDirectory() && readdirSync(join(root, c.path)).length === 0) || (st.isFile() && st.size === 0);
+    const st = lstatSync(at);
+    return (st.isDirectory() && readdirSync(at).length === 0) || (st.isFile() && st.size === 0);
   } catch {
     return false;
   }
@@ -55,9 +60,28 @@ function changeView(ctx: EngineContext, rec: ContainerRecord): ChangeView {
   return { driver, dirs, root: driver.changesRoot(dirs) };
 }
 
-/** What the container changed, without the runtime's own mount targets. */
+/** What the container changed, without the runtime's own mount targets, nor a directory
+ * listed only as their parent (making /etc/hosts touches /etc). */
 function changesOf(v: ChangeView): Change[] {
-  return v.driver.changes(v.dirs).filter((c) => !isRuntimeTarget(c, v.root));
+  const all = v.driver.changes(v.dirs);
+  const candidates = all.filter((c) => c.kind === 'A' && RUNTIME_TARGETS.has(c.path));
+  if (candidates.length === 0) return all;
+  const root = new RootDirs(v.root);
+  let dropped: Change[];
+  try {
+    dropped = candidates.filter((c) => isRuntimeTarget(c, root));
+  } finally {
+    root.close();
+  }
+  if (dropped.length === 0) return all;
+  const kept = all.filter((c) => !dropped.includes(c));
+  const parentsOnly = new Set(
+    dropped
+      .map((c) => c.path.slice(0, c.path.lastIndexOf('/')))
+      .filter((p) => p !== '' && !kept.some((c) => c.path.startsWith(`${p}/`)))
+      .filter((p) => kept.some((c) => c.path === p && c.kind === 'C' && !c.opaque)),
+  );
+  return kept.filter((c) => !parentsOnly.has(c.path));
 }
 
 /** `hx diff`: what the container changed, docker's order (by path). Read from the upper dir
@@ -88,7 +112,7 @@ export interface CommitResult {
   tar: TreeTarStats;
 }
 
-/** moby's "empty layer" check: nothing changed, no layer (the config still changes). */
+/** The container's command as docker's history shows it (Entrypoint + Cmd). */
 function containerCommand(rec: ContainerRecord): string[] {
   const c = (rec.config ?? {}) as { Entrypoint?: string[] | null; Cmd?: string[] | null };
   return [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
@@ -124,7 +148,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
     const view = changeView(ctx, rec);
     const changes = changesOf(view);
-    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes, view.root), {}, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
+    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes), { root: view.root }, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
     const created = new Date().toISOString();
     const baseConfig: ImageConfig = base.config;
     const history: HistoryEntry[] = [...(baseConfig.history ?? [])];
@@ -153,6 +177,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
         uncompressedSize: layer.size,
         label: `the changes of container ${rec.id.slice(0, 12)}`,
         open: () => createReadStream(blobFile),
+        ownedFile: blobFile,
       });
     }
     const src = imageSource({ configBytes: Buffer.from(JSON.stringify(config)), layers, names: name ? [name] : [] });
@@ -169,7 +194,7 @@ export async function exportContainer(ctx: EngineContext, ref: string, out: Writ
   const rec = findContainer(ctx.store, ref);
   const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
   await withRootfs(ctx, rec, async (v) => {
-    await pipeline(Readable.from(treeTar(walkTree(v.root), {}, stats)), out);
+    await pipeline(Readable.from(treeTar(walkTree(v.root), { root: v.root }, stats)), out);
   });
   return stats;
 }

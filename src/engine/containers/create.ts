@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mergeRunConfig, type RunConfig } from '../../container/config.js';
 import { createContainer, type NewContainer } from '../../container/rootfs.js';
+import { prepareVolumes, removeUnusedVolumes } from '../../container/volumes.js';
 import { HxError, UsageError } from '../../errors.js';
 import type { HealthConfig } from '../../image/config.js';
 import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
@@ -17,6 +18,8 @@ import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
 import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
 import { cgroupSettingsOf, hostConfigResources, type CgroupRequest } from './resources.js';
+import { checkNetworkFlags, networkDocs, type NetworkFlags } from './network.js';
+import { containerMounts, mountsFrom } from './volumes.js';
 
 /** docker's process and security settings of a container (what `hx run`'s flags give). */
 export type RunOptions = Omit<ContainerOptions, 'rootfs' | 'args'>;
@@ -59,6 +62,10 @@ export interface CreateRequest {
   health?: HealthFlags;
   /** Limits (HostConfig's resource fields), --oom-score-adj, --cgroup-parent, --cgroups. */
   cgroup?: CgroupRequest;
+  /** --network, -p, -P, --expose, --add-host, --dns* as given. */
+  network?: NetworkFlags;
+  /** --volumes-from CTR[:ro|rw]: the volume and bind mounts of other containers. */
+  volumesFrom?: string[];
 }
 
 export interface CreatedContainer extends NewContainer {
@@ -98,8 +105,13 @@ function logSettings(driver: string | undefined, opts: string[] | undefined): Co
 }
 
 /** Create the record of a new container of REQ.image, owned by this command (release the
- * claim when the container is not started now). */
+ * claim when the container is not started now). Its volumes are made and the record written
+ * under one store lock, so no `volume rm` slips in between. */
 export async function createFromImage(ctx: EngineContext, req: CreateRequest): Promise<CreatedContainer> {
+  return ctx.store.locked(() => createLocked(ctx, req));
+}
+
+async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<CreatedContainer> {
   const store = ctx.store;
   const restart: RestartPolicy = restartPolicy(req.restart ?? 'no');
   checkAutoRemove(restart, req.autoRemove ?? false);
@@ -120,15 +132,20 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
   if (req.stopTimeout !== undefined && !Number.isInteger(req.stopTimeout)) throw new UsageError(`invalid --stop-timeout ${req.stopTimeout}`, 'give whole seconds');
   const health = healthOf(imageConfig.config?.Healthcheck, req.health);
   const id = randomBytes(32).toString('hex');
-  const hostname = req.options.hostname ?? (req.options.network === 'host' ? undefined : id.slice(0, 12));
+  const imageExposed = Object.keys(imageConfig.config?.ExposedPorts ?? {});
+  const network = checkNetworkFlags(ctx, { ...req.network, network: req.network?.network ?? req.options.network }, imageExposed);
+  // after every check that can refuse: prepareVolumes makes the volumes that do not exist yet
+  const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), config.volumes));
+  const hostname = req.options.hostname ?? (network.request.mode === 'host' ? undefined : id.slice(0, 12));
   const options: ContainerSpec['options'] = {
     ...req.options,
+    network: network.request.mode,
     ...(config.user ? { user: config.user } : {}),
     ...(hostname !== undefined ? { hostname } : {}),
     args: config.args,
     env: config.env,
     cwd: config.cwd,
-    mounts: req.options.mounts ?? [],
+    mounts: volumes.mounts,
   };
   const spec: ContainerSpec = {
     options,
@@ -141,6 +158,7 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     log,
     ...(health ? { health } : {}),
     cgroup: cgroup.settings,
+    network: network.request,
   };
   const labels = { ...config.labels, ...(req.labels ?? {}) };
   const docs = dockerDocs(spec, {
@@ -151,18 +169,28 @@ export async function createFromImage(ctx: EngineContext, req: CreateRequest): P
     entrypoint: config.entrypoint,
     cmd: config.cmd,
     healthcheck: health,
+    volumesFrom: req.volumesFrom,
   });
-  const created = await createContainer(ctx, image, {
-    id,
-    ...(explicitName !== undefined ? { name: explicitName } : {}),
-    pickName: (taken) => generateName(id, taken),
-    imageRef: req.image,
-    autoRemove: req.autoRemove ?? false,
-    spec: specToRecord(spec),
-    config: docs.config,
-    hostConfig: { ...docs.hostConfig, ...hostConfigResources(cgroup.settings) },
-  });
-  const warnings: string[] = [...cgroup.warnings];
+  const netDocs = networkDocs(network, req.network?.publishAll ?? false);
+  Object.assign(docs.config, netDocs.config);
+  Object.assign(docs.hostConfig, netDocs.hostConfig);
+  let created: NewContainer;
+  try {
+    created = await createContainer(ctx, image, {
+      id,
+      ...(explicitName !== undefined ? { name: explicitName } : {}),
+      pickName: (taken) => generateName(id, taken),
+      imageRef: req.image,
+      autoRemove: req.autoRemove ?? false,
+      spec: specToRecord(spec),
+      config: docs.config,
+      hostConfig: { ...docs.hostConfig, ...hostConfigResources(cgroup.settings) },
+    });
+  } catch (e) {
+    removeUnusedVolumes(store, volumes.created);
+    throw e;
+  }
+  const warnings: string[] = [...cgroup.warnings, ...network.warnings];
   if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
   return { ...created, spec, config, warnings };
 }

@@ -11,6 +11,8 @@ import type { EngineContext } from '../context.js';
 import { humanDuration } from '../docker-syntax/units.js';
 import { createdWithin, type Filters } from '../filters.js';
 import { containerSpecOf } from './create.js';
+import { activeForwards } from '../../container/network.js';
+import { describeForwards } from '../../net/ports.js';
 import { findContainer } from './lookup.js';
 import { labelsOf } from './remove.js';
 
@@ -32,6 +34,8 @@ export interface ContainerRow {
   mounts: string[];
   /** "none" or "host" until hx has networks. */
   networks: string[];
+  /** docker's PORTS text: "127.0.0.1:18080->8080/tcp" (running containers' published ports). */
+  ports: string;
   /** -s: bytes written by the container, and those plus its image's. */
   size?: { rw: number; rootFs: number };
 }
@@ -159,7 +163,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
     } catch {
       spec = undefined;
     }
-    if (filters?.contains('volume') && !(spec?.options.mounts ?? []).some((m) => filters.get('volume').some((v) => ('source' in m && m.source === v) || m.target === v))) continue;
+    if (filters?.contains('volume') && !(spec?.options.mounts ?? []).some((m) => filters.get('volume').some((v) => ('source' in m && m.source === v) || (m.type === 'volume' && m.name === v) || m.target === v))) continue;
     const network = spec?.options.network ?? 'none';
     if (filters?.contains('network') && !filters.exactMatch('network', network)) continue;
     const row: ContainerRow = {
@@ -173,8 +177,10 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
       status: statusText(st, now),
       exitCode: st.exitCode,
       labels: labelsOf(rec),
-      mounts: (spec?.options.mounts ?? []).map((m) => ('source' in m && m.type === 'bind' ? m.source : m.target)),
+      // docker's MountPoint.Name for volumes, the source for binds
+      mounts: (spec?.options.mounts ?? []).map((m) => (m.type === 'bind' ? m.source : m.type === 'volume' ? m.name : m.target)),
       networks: [network],
+      ports: isRunning(st) ? describeForwards(activeForwards(store.containerDir(rec.id))) : '',
     };
     if (o.size) row.size = containerSize(store, rec);
     rows.push(row);

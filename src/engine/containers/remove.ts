@@ -1,9 +1,10 @@
 // `hx rm [-f] [-v]`, `hx container prune`, and the monitor's exit command
-// (`hx container __cleanup ID`): a container goes with its mount, directories (its
-// anonymous volumes live in it), attach socket and name; its layers stay for image GC.
+// (`hx container __cleanup ID`): a container goes with its mount, directories, attach
+// socket and name (with -v and --rm its anonymous volumes too); its layers stay for image GC.
 import { rmSync } from 'node:fs';
 import { removeContainerCgroup } from '../../container/cgroup.js';
 import { removeContainer, unmountRootfs } from '../../container/rootfs.js';
+import { disconnectNetwork } from '../../container/network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import type { ContainerRecord } from '../../store/store.js';
@@ -16,13 +17,13 @@ import { containerRunDir } from './paths.js';
 export interface RemoveOptions {
   /** -f: kill it first when it runs. */
   force?: boolean;
-  /** -v: its anonymous volumes too (they live in its directory: always removed with it). */
+  /** -v: its anonymous volumes too (those no other container uses; named volumes stay). */
   volumes?: boolean;
 }
 
-async function discard(ctx: EngineContext, rec: ContainerRecord): Promise<void> {
+async function discard(ctx: EngineContext, rec: ContainerRecord, anonymousVolumes = false): Promise<void> {
   removeContainerCgroup(ctx.store.containerDir(rec.id));
-  await removeContainer(ctx, rec.id);
+  await removeContainer(ctx, rec.id, { anonymousVolumes });
   rmSync(containerRunDir(ctx, rec.id), { recursive: true, force: true });
 }
 
@@ -44,7 +45,7 @@ export async function removeContainerByRef(ctx: EngineContext, ref: string, o: R
     throw new HxError(`container ${rec.name} is busy: another hx command owns it`, { kind: 'conflict', hint: 'try again in a moment' });
   }
   try {
-    await discard(ctx, rec);
+    await discard(ctx, rec, o.volumes ?? false);
   } finally {
     claim.release();
   }
@@ -91,7 +92,8 @@ export async function cleanupAfterMonitor(ctx: EngineContext, id: string): Promi
     } catch {
       /* busy still: rm and the sweep retry */
     }
-    if (rec.autoRemove) await discard(ctx, rec);
+    await disconnectNetwork(ctx.store.containerDir(rec.id)); // pasta outlives its namespace
+    if (rec.autoRemove) await discard(ctx, rec, true);
     else {
       try {
         unmountRootfs(ctx, rec);

@@ -7,7 +7,9 @@ import { UsageError } from '../../errors.js';
 import { closeAll, makeContainerCgroup, oomKills, openSelfJoin, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
-import { imageVolumes } from '../../container/volumes.js';
+import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
+import { foregroundNetwork, prepareNetwork } from '../../container/network.js';
+import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
@@ -33,6 +35,12 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     const args = req.entrypoint !== undefined ? [...(req.entrypoint ? [req.entrypoint] : []), ...req.command] : req.command;
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
     if (cgroupRequested(req.cgroup)) throw new UsageError('resource limits and cgroup options need an image: a --rootfs run has no record to keep them', 'run an image (hx import can make one of DIR)');
+    const net = req.network?.network;
+    if (net !== undefined && net !== 'none' && net !== 'host') throw new UsageError(`--rootfs containers run with --network none or host only, not ${net}`, 'run an image to use pasta or slirp4netns');
+    // a volume is in use while a container record names it: a --rootfs run has none
+    const volume = (req.options.mounts ?? []).find((m) => m.type === 'volume');
+    if (volume) throw new UsageError(`--rootfs: the volume at ${volume.target} needs a container (--rootfs runs have no record)`, 'bind a host directory (-v /abs/dir:/path), or run an image');
+    if (req.volumesFrom?.length) throw new UsageError('--rootfs cannot take --volumes-from', 'bind the host directories instead, or run an image');
     return runForeground({ ...req.options, rootfs: req.rootfs, args }, host, io, withPhase);
   }
   if (!req.image) throw new UsageError('"hx run" requires an image (or --rootfs DIR) and a command', 'hx run [OPTIONS] IMAGE [COMMAND] [ARG...]');
@@ -44,6 +52,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   let startedAt = '';
   let failure: (Error & { exitCode?: number }) | undefined;
   const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
+  let network: ReturnType<typeof foregroundNetwork> | undefined;
   let cgroup: ContainerCgroup | undefined;
   let oomBefore = 0;
   const selfJoin: number[] = [];
@@ -55,26 +64,27 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     selfJoin.push(...openSelfJoin(cgroup));
     const cgroupOf = cgroup;
     const adj = spec.cgroup?.oomScoreAdj ?? 0;
-    const place = cgroupOf || adj
-      ? (c: { pid: number }): void => {
-          // in its cgroup before its command runs, so every byte and fork counts
-          if (cgroupOf && !selfJoin.length) cgroupOf.manager.add(cgroupOf.path, c.pid);
-          setOomScoreAdj(c.pid, adj);
-        }
-      : undefined;
-    const userMounts = spec.options.mounts ?? [];
+    const place = (c: { pid: number }): void => {
+      // in its cgroup before its command runs, so every byte and fork counts
+      if (cgroupOf && !selfJoin.length) cgroupOf.manager.add(cgroupOf.path, c.pid);
+      setOomScoreAdj(c.pid, adj);
+    };
+    const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
+    const dir = store.containerDir(record.id);
+    const prepared = spec.network
+      ? await prepareNetwork({ dir, runDir: containerRunDir(ctx, record.id), hostname: spec.options.hostname ?? '', name: record.name, mode: ctx.mode }, spec.network, userMounts)
+      : { mounts: [] };
+    network = foregroundNetwork(dir, prepared.plan);
+    const net = network;
     const cgroupFds = selfJoin.length ? { cgroupFds: selfJoin } : {};
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...userMounts], ...cgroupFds }, host, io, {
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds }, host, io, {
       ...withPhase,
-      ...(place
-        ? {
-            beforeStart: async (c: { pid: number }) => {
-              place(c);
-              await hooks.beforeStart?.(c);
-            },
-          }
-        : {}),
+      beforeStart: async (c) => {
+        place(c);
+        await net.beforeStart(c.pid);
+        await hooks.beforeStart?.(c);
+      },
       onStarted: (c) => {
         startedAt = new Date().toISOString();
         // what ps, exec and stop of other hx commands read: this process owns it
@@ -98,7 +108,8 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
           /* still busy: the sweep or rm retries */
         }
       }
-      if (req.autoRemove) await removeContainer(ctx, record.id);
+      await network?.stop();
+      if (req.autoRemove) await removeContainer(ctx, record.id, { anonymousVolumes: true });
       else {
         unmountRootfs(ctx, record);
         if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, oomKilled, startedAt, finishedAt: new Date().toISOString() });

@@ -3,6 +3,8 @@
 // documents as `docker inspect` shows them.
 import type { CgroupSettings } from '../../container/cgroup.js';
 import type { HealthConfig } from '../../image/config.js';
+import type { NetworkRequest } from '../../net/types.js';
+import type { VolumeMountRequest } from '../../runtime/mounts.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { RestartPolicy } from '../docker-syntax/restart.js';
 
@@ -21,6 +23,8 @@ export interface ContainerSpec {
   health?: HealthConfig;
   /** Limits and the cgroup choice (absent in records of hx before cgroups: no cgroup). */
   cgroup?: CgroupSettings;
+  /** --network, -p/-P, --add-host, --dns* (records made before networking have none). */
+  network?: NetworkRequest;
 }
 
 type Json = Record<string, unknown>;
@@ -54,9 +58,22 @@ export interface DockerDocs {
 }
 
 /** docker's Config and HostConfig (the fields docker fills from run's flags). */
-export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: string; labels: Record<string, string>; autoRemove: boolean; entrypoint: string[]; cmd: string[]; healthcheck?: Json | undefined }): DockerDocs {
+export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: string; labels: Record<string, string>; autoRemove: boolean; entrypoint: string[]; cmd: string[]; healthcheck?: Json | undefined; volumesFrom?: string[] | undefined }): DockerDocs {
   const opt = spec.options;
-  const binds = (opt.mounts ?? []).filter((m) => m.type === 'bind' && !spec.imageVolumes.includes(m.target)).map((m) => (m.type === 'bind' ? `${m.source}:${m.target}${m.readonly ? ':ro' : ''}` : ''));
+  const mounts = opt.mounts ?? [];
+  const volumes = mounts.filter((m): m is VolumeMountRequest => m.type === 'volume');
+  // -v NAME:/path is a Bind to docker, -v /path a Config.Volumes entry, --mount a HostConfig.Mounts entry
+  const binds = [
+    ...mounts.flatMap((m) => (m.type === 'bind' && !spec.imageVolumes.includes(m.target) ? [`${m.source}:${m.target}${m.readonly ? ':ro' : ''}`] : [])),
+    ...volumes.filter((v) => v.origin === 'bind-flag' && !v.anonymous).map((v) => `${v.name}:${v.target}${v.mode ? `:${v.mode}` : ''}`),
+  ];
+  const configVolumes = [...new Set([...spec.imageVolumes, ...volumes.filter((v) => v.origin === 'bind-flag' && v.anonymous).map((v) => v.target)])];
+  const mountDocs = volumes
+    .filter((v) => v.origin === 'mount-flag')
+    .map((v) => {
+      const options = { ...(v.nocopy ? { NoCopy: true } : {}), ...(v.labels ? { Labels: v.labels } : {}), ...(v.driverOptions ? { DriverConfig: { Name: 'local', Options: v.driverOptions } } : {}) };
+      return { Type: 'volume', ...(v.anonymous ? {} : { Source: v.name }), Target: v.target, ...(v.readonly ? { ReadOnly: true } : {}), ...(Object.keys(options).length ? { VolumeOptions: options } : {}) };
+    });
   const config: Json = {
     Hostname: o.hostname,
     Domainname: '',
@@ -70,7 +87,7 @@ export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: st
     Env: opt.env ?? [],
     Cmd: o.cmd,
     Image: o.image,
-    Volumes: spec.imageVolumes.length ? Object.fromEntries(spec.imageVolumes.map((v) => [v, {}])) : null,
+    Volumes: configVolumes.length ? Object.fromEntries(configVolumes.map((v) => [v, {}])) : null,
     WorkingDir: opt.cwd && opt.cwd !== '/' ? opt.cwd : '',
     Entrypoint: o.entrypoint.length ? o.entrypoint : null,
     OnBuild: null,
@@ -80,6 +97,8 @@ export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: st
   };
   const hostConfig: Json = {
     Binds: binds.length ? binds : null,
+    ...(mountDocs.length ? { Mounts: mountDocs } : {}),
+    VolumesFrom: o.volumesFrom?.length ? o.volumesFrom : null,
     LogConfig: { Type: spec.log.driver, Config: { ...(spec.log.maxSize ? { 'max-size': String(spec.log.maxSize) } : {}), ...(spec.log.maxFiles > 1 ? { 'max-file': String(spec.log.maxFiles) } : {}) } },
     NetworkMode: opt.network ?? 'none',
     RestartPolicy: spec.restart,

@@ -5,12 +5,15 @@
 // `hx container __cleanup ID` (unmount, --rm).
 import { makeContainerCgroup, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
 import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
-import { imageVolumes } from '../../container/volumes.js';
+import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { planContainer } from '../../container/plan.js';
+import { prepareNetwork } from '../../container/network.js';
+import { networkStartError } from './network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import { FD_NULL } from '../../runtime/plan.js';
+import { NETWORK_HOOK_FAILED } from '../../runtime/exit.js';
 import type { Claim } from '../../store/owners.js';
 import type { ContainerRecord } from '../../store/store.js';
 import { launcherPath } from '../../sys/install.js';
@@ -94,13 +97,18 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     const rootfs = mountRootfs(ctx, rec);
     mounted = true;
     cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
-    const userMounts = spec.options.mounts ?? [];
+    const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
-    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
+    const runDir = containerRunDir(ctx, rec.id);
+    const network = spec.network
+      ? await prepareNetwork({ dir: store.containerDir(rec.id), runDir, hostname: spec.options.hostname ?? '', name: rec.name, mode: ctx.mode }, spec.network, userMounts)
+      : { mounts: [] };
+    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...network.mounts, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
     const started = await startMonitor(plan, {
+      ...(network.plan ? { networkHook: true } : {}),
       id: rec.id,
       dir: store.containerDir(rec.id),
-      runDir: containerRunDir(ctx, rec.id),
+      runDir,
       tty: spec.tty,
       openStdin: spec.openStdin,
       restart: { name: spec.restart.Name || 'no', max: spec.restart.MaximumRetryCount },
@@ -116,7 +124,10 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     });
     claim.handOver();
     return { record: rec, started: true, pid: started.pid, ...(attachment ? { attachment } : {}) };
-  } catch (e) {
+  } catch (caught) {
+    // the monitor's network hook left its reason (and hint) beside the record
+    const netError = networkStartError(store.containerDir(rec.id));
+    const e = (caught as Error).message === NETWORK_HOOK_FAILED && netError ? netError : caught;
     if (cgroup) {
       try {
         removeContainerCgroup(store.containerDir(rec.id));
@@ -134,7 +145,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     const code = (e as { exitCode?: number }).exitCode ?? 125;
     if (rec.autoRemove) {
       claim.release();
-      await removeContainer(ctx, rec.id);
+      await removeContainer(ctx, rec.id, { anonymousVolumes: true });
       throw e;
     }
     store.containers.putState(rec.id, {

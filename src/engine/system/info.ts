@@ -1,6 +1,7 @@
 // `hx info`: what hx will do on this host and, for every problem found, one line saying
 // how to fix it. The recurring rootless complaints behind these checks are in
 // docs/ARCHITECTURE.md ("hx info").
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { launcherPath } from '../../sys/install.js';
@@ -218,6 +219,11 @@ export function hostInfo(ctx: EngineContext): HostInfo {
 
   // Network
   const pasta = tool('pasta', ['--version']);
+  // Debian's passt builds print "pasta unknown version": the package says which it is
+  if (pasta.path && (!pasta.version || /unknown version/.test(pasta.version))) {
+    const pkg = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'passt'], { encoding: 'utf8', timeout: 5000 });
+    if (pkg.status === 0 && pkg.stdout.trim()) pasta.version = `passt ${pkg.stdout.trim()} (Debian package)`;
+  }
   const slirp = tool('slirp4netns', ['--version']);
   const devNetTun = canOpenDevice('/dev/net/tun');
   if (!rootful) {

@@ -2,6 +2,7 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unmountAll } from '../../container/rootfs.js';
+import { volumeUsers } from '../../container/volumes.js';
 import { displayName } from '../../image/resolve.js';
 import { verifyStore, type StoreCheck, type VerifyOptions } from '../../store/verify.js';
 import type { EngineContext } from '../context.js';
@@ -31,10 +32,12 @@ export interface DiskUsage {
   containers: { total: number; active: number; size: number; reclaimable: number };
   layers: { count: number; size: number };
   blobs: { count: number; size: number };
+  /** docker's "Local Volumes": active = used by a container; reclaimable = the unused ones' bytes. */
+  volumes: { total: number; active: number; size: number; reclaimable: number; each: { name: string; links: number; size: number }[] };
 }
 
-function duBytes(path: string): number {
-  // Sum of file sizes, not following symlinks (no hardlink dedup: an upper bound).
+/** Sum of file sizes under PATH, not following symlinks (no hardlink dedup: an upper bound). */
+export function treeBytes(path: string): number {
   let total = 0;
   const stack = [path];
   while (stack.length) {
@@ -74,11 +77,21 @@ export function diskUsage(ctx: EngineContext): DiskUsage {
     if (!usedLayers.has(l.chainId)) reclaimable += l.size;
   }
   let cSize = 0;
-  for (const c of containers) if (c.upper) cSize += duBytes(c.upper);
+  for (const c of containers) if (c.upper) cSize += treeBytes(c.upper);
   const blobs = store.listBlobs();
   let blobSize = 0;
   for (const b of blobs) blobSize += statSync(store.blobPath(b)).size;
+  const users = volumeUsers(store);
+  const each = store.volumes.list().map((v) => ({ name: v.Name, links: users.get(v.Name)?.length ?? 0, size: treeBytes(store.volumes.dataPath(v.Name)) }));
+  const volumes = {
+    total: each.length,
+    active: each.filter((v) => v.links > 0).length,
+    size: each.reduce((n, v) => n + v.size, 0),
+    reclaimable: each.filter((v) => v.links === 0).reduce((n, v) => n + v.size, 0),
+    each,
+  };
   return {
+    volumes,
     images: { total: images.length, active: images.filter((i) => usedImages.has(i.id)).length, size, reclaimable },
     containers: { total: containers.length, active: containers.length, size: cSize, reclaimable: 0 },
     layers: { count: layers.length, size },
@@ -86,12 +99,12 @@ export function diskUsage(ctx: EngineContext): DiskUsage {
   };
 }
 
-/** `hx system reset`: delete every image, layer, blob and container of the store. */
+/** `hx system reset`: delete every image, layer, blob, container and volume of the store. */
 export async function resetStore(ctx: EngineContext): Promise<void> {
   const store = ctx.store;
   await store.locked(async () => {
     unmountAll(ctx);
-    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs')]) store.discard(dir);
+    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs'), store.volumes.dir]) store.discard(dir);
     store.init();
   });
 }

@@ -1,5 +1,4 @@
 // `hx wait`, `hx rename`, `hx top`, `hx port`: the small container commands.
-import { UsageError } from '../../../errors.js';
 import { alignTable } from '../../format/tabwriter.js';
 import type { CommandRun } from '../../spec.js';
 import { formatError } from '../../errors.js';
@@ -30,12 +29,9 @@ export const top: CommandRun = async (ctx, inv) => {
   ctx.stdout.write(alignTable([r.Titles.join('\t'), ...r.Processes.map((p) => p.join('\t'))].join('\n') + '\n'));
 };
 
-/** Published ports: hx has no port publishing yet, so there is none to list. */
+/** docker port CTR [PORT[/PROTO]]: "80/tcp -> 0.0.0.0:32768" lines, or the host sides of PORT. */
 export const port: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();
-  engine.containers.inspect(inv.args[0]!); // the container must exist
-  if (inv.args[1] !== undefined) {
-    const key = inv.args[1].includes('/') ? inv.args[1] : `${inv.args[1]}/tcp`;
-    throw new UsageError(`No public port '${key}' published for ${inv.args[0]}`, 'hx does not publish ports yet (-p is not supported)');
-  }
+  const ports = await engine.containers.ports(inv.args[0]!, inv.args[1]);
+  for (const p of ports) ctx.stdout.write(inv.args[1] !== undefined ? `${p.host}\n` : `${p.key} -> ${p.host}\n`);
 };

@@ -1,4 +1,4 @@
-// `hx __complete images|containers`: names for the shell completion scripts (quiet on any error).
+// `hx __complete images|containers|volumes`: names for the shell completion scripts (quiet on any error).
 import type { CommandRun } from '../../spec.js';
 
 export const run: CommandRun = async (ctx, inv) => {
@@ -10,6 +10,9 @@ export const run: CommandRun = async (ctx, inv) => {
       ctx.stdout.write([...names].sort().join('\n') + (names.size ? '\n' : ''));
     } else if (inv.args[0] === 'containers') {
       const names = engine.containers.list({ all: true }).map((r) => r.name).sort();
+      ctx.stdout.write(names.join('\n') + (names.length ? '\n' : ''));
+    } else if (inv.args[0] === 'volumes') {
+      const names = engine.volumes.list().map((v) => v.Name);
       ctx.stdout.write(names.join('\n') + (names.length ? '\n' : ''));
     }
   } catch {

@@ -38,6 +38,7 @@ function generate(COMMANDS: CommandSpec[], GROUPS: GroupSpec[]): { bash: () => s
     if (c === undefined || c === 'none') return '';
     if (c === 'images') return '$(hx __complete images 2>/dev/null)';
     if (c === 'containers') return '$(hx __complete containers 2>/dev/null)';
+    if (c === 'volumes') return '$(hx __complete volumes 2>/dev/null)';
     if (c === 'files' || c === 'dirs') return `@${c}`;
     return c.values.join(' ');
   }
@@ -127,6 +128,7 @@ function generate(COMMANDS: CommandSpec[], GROUPS: GroupSpec[]): { bash: () => s
     if (c === undefined || c === 'none') return ' -f';
     if (c === 'images') return " -f -a '(hx __complete images 2>/dev/null)'";
     if (c === 'containers') return " -f -a '(hx __complete containers 2>/dev/null)'";
+    if (c === 'volumes') return " -f -a '(hx __complete volumes 2>/dev/null)'";
     if (c === 'files') return ' -F';
     if (c === 'dirs') return " -f -a '(__fish_complete_directories)'";
     return ` -f -a '${c.values.join(' ')}'`;

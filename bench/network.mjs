@@ -1,0 +1,126 @@
+// Rootless networking (issue 14), hx against rootless podman (runc, cgroupfs) with the same
+// helper, as the same user, in one run:
+//   - TCP throughput through a published port: a 256 MiB file served by busybox httpd in the
+//     container, fetched by node over the host's loopback (127.0.0.1 only);
+//   - start-to-exit time of `run --rm IMAGE true` per network mode (none, slirp4netns,
+//     pasta), and the cost of each mode over none.
+// podman 4.3 has no pasta mode: pasta is measured for hx alone. podman's slirp4netns runs
+// with port_handler=slirp4netns, so both forward through slirp4netns' own hostfwd.
+// Run as the unprivileged user: node bench/network.mjs [DIR] (default /dev/shm).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { machine, must, peers } from './lib.mjs';
+
+const root = join(new URL('.', import.meta.url).pathname, '..');
+const hxBin = join(root, 'build', 'hx');
+const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-net-'));
+const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
+const BIG_MIB = 256;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median wall time in ms of F over N runs (after one warm-up). */
+function time(n, f) {
+  f();
+  const t = [];
+  for (let i = 0; i < n; i++) {
+    const s = process.hrtime.bigint();
+    f();
+    t.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  return median(t);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET the big file from 127.0.0.1:PORT; MB/s (10^6 bytes), or undefined on error. */
+function fetchRate(port) {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    let bytes = 0;
+    const req = request({ host: '127.0.0.1', port, path: '/big' }, (res) => {
+      res.on('data', (c) => (bytes += c.length));
+      res.on('end', () => {
+        const s = Number(process.hrtime.bigint() - start) / 1e9;
+        resolve(bytes === BIG_MIB << 20 ? bytes / 1e6 / s : undefined);
+      });
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+async function throughput(start, stop) {
+  const port = await freePort();
+  const id = start(port);
+  try {
+    let rate;
+    for (let i = 0; i < 100 && rate === undefined; i++) {
+      rate = await fetchRate(port);
+      if (rate === undefined) await sleep(100);
+    }
+    const rates = [rate];
+    for (let i = 0; i < 4; i++) rates.push(await fetchRate(port));
+    return median(rates.filter((r) => r !== undefined));
+  } finally {
+    stop(id);
+  }
+}
+
+// a busybox root filesystem with a big file, imported into both
+const fs = join(base, 'rootfs');
+must('sh', ['-c', `mkdir -p ${fs}/bin ${fs}/etc ${fs}/tmp ${fs}/www && cp /bin/busybox ${fs}/bin/ && for a in sh true httpd; do ln -s busybox ${fs}/bin/$a; done && ` +
+  `head -c ${BIG_MIB}M /dev/urandom > ${fs}/www/big && printf 'hosts: files\\n' > ${fs}/etc/nsswitch.conf && tar -C ${fs} -cf ${base}/bb.tar .`]);
+hx('import', `${base}/bb.tar`, 'bb');
+podman('import', `${base}/bb.tar`, 'bb');
+rmSync(fs, { recursive: true, force: true });
+
+const httpd = ['bb', 'httpd', '-f', '-p', '8080', '-h', '/www'];
+const tput = [];
+for (const helper of ['slirp4netns', 'pasta']) {
+  const h = await throughput((p) => hx('run', '-d', '--network', helper, '-p', `127.0.0.1:${p}:8080`, ...httpd).trim(), (id) => hx('rm', '-f', id));
+  const pm = helper === 'pasta' ? undefined : await throughput(
+    (p) => podman('run', '-d', '--network', 'slirp4netns:port_handler=slirp4netns', '-p', `127.0.0.1:${p}:8080`, ...httpd).trim(),
+    (id) => podman('rm', '-f', '-t', '0', id));
+  tput.push({ helper, hx: h, podman: pm });
+}
+
+const starts = [];
+for (const mode of ['none', 'slirp4netns', 'pasta']) {
+  const h = time(10, () => hx('run', '--rm', '--network', mode, 'bb', 'true'));
+  const pm = mode === 'pasta' ? undefined : time(10, () => podman('run', '--rm', '--network', mode, 'bb', 'true'));
+  starts.push({ mode, hx: h, podman: pm });
+}
+const none = starts[0];
+
+const f1 = (x) => (x === undefined ? 'n/a' : x.toFixed(1));
+const lines = [];
+lines.push(`machine: ${machine()}`);
+lines.push('', '| TCP through a published port (256 MiB GET, loopback) | hx MB/s | podman MB/s | hx / podman |', '|---|---:|---:|---:|');
+for (const t of tput) lines.push(`| ${t.helper} | ${f1(t.hx)} | ${f1(t.podman)} | ${t.podman ? (t.hx / t.podman).toFixed(2) + 'x' : 'n/a'} |`);
+lines.push('', '| run --rm IMAGE true | hx ms | podman ms | hx cost over none | podman cost over none |', '|---|---:|---:|---:|---:|');
+for (const s of starts) {
+  const hc = s.mode === 'none' ? '' : f1(s.hx - none.hx);
+  const pc = s.mode === 'none' || s.podman === undefined ? '' : f1(s.podman - none.podman);
+  lines.push(`| --network ${s.mode} | ${f1(s.hx)} | ${f1(s.podman)} | ${hc} | ${pc} |`);
+}
+console.log(lines.join('\n'));
+try {
+  podman('rm', '-a', '-f');
+} catch {}
+cleanup();

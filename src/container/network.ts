@@ -1,0 +1,152 @@
+// A container's network around its start: before the clone, the /etc files it gets
+// (hosts, hostname, resolv.conf in containers/<id>, bound over the image's unless the
+// user binds their own) and the published ports fixed and checked (DIR/network-plan.json);
+// between the clone and the go-ahead, the helper connected to /proc/PID/ns/net
+// (connectNetwork: in-process for a foreground run, `hx container __network ID PID`
+// called by the monitor for a detached one, at every restart); at the end, the helper
+// stopped (disconnectNetwork; slirp4netns also quits when its exit fd closes).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HxError } from '../errors.js';
+import type { HostMode } from '../host/mode.js';
+import { readSysctl } from '../host/probes.js';
+import { hostGatewayAddress, hostsFile, resolvConf } from '../net/etc-files.js';
+import { HELPER_ADDRESSES, type HelperRecord, type NetworkRequest, type PortForward } from '../net/types.js';
+import type { MountRequest } from '../runtime/mounts.js';
+import { helperAlive, killHelperNow, readHelperRecord } from '../net/helper.js';
+
+export const NETWORK_PLAN = 'network-plan.json';
+
+/** What the helper is to do at the next start (written by prepareNetwork). */
+export interface NetworkPlan {
+  helper: 'pasta' | 'slirp4netns';
+  options: string[];
+  forwards: PortForward[];
+  runDir: string;
+}
+
+export interface NetworkContainer {
+  /** containers/<id> in the store. */
+  dir: string;
+  /** RUNTIME/containers/<id>. */
+  runDir: string;
+  hostname: string;
+  name: string;
+  mode: HostMode;
+}
+
+export interface PreparedNetwork {
+  /** Binds of the generated /etc files (none where the user binds the path). */
+  mounts: MountRequest[];
+  /** The helper to connect once the container's namespace exists (undefined: none). */
+  plan?: NetworkPlan;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const ETC_FILES = [
+  ['/etc/hosts', 'hosts'],
+  ['/etc/hostname', 'hostname'],
+  ['/etc/resolv.conf', 'resolv.conf'],
+] as const;
+
+/** The files and port forwards of a container about to start. */
+export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, userMounts: readonly MountRequest[]): Promise<PreparedNetwork> {
+  const helper = req.mode === 'pasta' || req.mode === 'slirp4netns' ? req.mode : undefined;
+  const addresses = helper ? HELPER_ADDRESSES : undefined;
+  const gateway = hostGatewayAddress(req.mode, addresses);
+  const extraHosts = req.extraHosts.map((h) => {
+    if (h.address !== 'host-gateway') return h;
+    if (!gateway) throw new HxError(`--add-host ${h.name}:host-gateway: the container has no route to the host with --network ${req.mode}`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns, or give an address' });
+    return { name: h.name, address: gateway };
+  });
+  const files: Record<(typeof ETC_FILES)[number][1], string> = {
+    hosts: hostsFile({ mode: req.mode, hostname: c.hostname, name: c.name, extraHosts, ...(addresses ? { addresses } : {}), ...(req.mode === 'host' ? { hostHosts: readText('/etc/hosts') } : {}) }),
+    hostname: `${c.hostname}\n`,
+    'resolv.conf': resolvConf({ mode: req.mode, hostResolv: readText('/etc/resolv.conf'), dns: req.dns, dnsSearch: req.dnsSearch, dnsOptions: req.dnsOptions, ...(addresses ? { forwarder: addresses.dns } : {}) }),
+  };
+  const bound = new Set(userMounts.map((m) => m.target));
+  const mounts: MountRequest[] = [];
+  for (const [target, file] of ETC_FILES) {
+    if (bound.has(target)) continue; // the user's own file wins, as with docker
+    const source = join(c.dir, file);
+    writeFileSync(source, files[file], { mode: 0o644 });
+    mounts.push({ type: 'bind', source, target, readonly: false, propagation: 'rprivate', recursive: false });
+  }
+  const ports = Object.keys(req.portBindings).length;
+  if (!helper) {
+    if (ports) throw new HxError(`published ports need a network helper: --network ${req.mode} has none`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns (or drop -p/-P)' });
+    return { mounts };
+  }
+  const { checkTun } = await import('../net/helper.js');
+  checkTun();
+  const { resolveForwards } = await import('../net/ports.js');
+  const start = Number(readSysctl('/proc/sys/net/ipv4/ip_unprivileged_port_start') ?? '1024');
+  const forwards = await resolveForwards(req.portBindings, { rootless: c.mode.rootless, unprivilegedPortStart: Number.isFinite(start) ? start : 1024 });
+  const plan: NetworkPlan = { helper, options: req.helperOptions, forwards, runDir: c.runDir };
+  writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
+  return { mounts, plan };
+}
+
+export function readNetworkPlan(dir: string): NetworkPlan | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, NETWORK_PLAN), 'utf8')) as NetworkPlan;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Connect the namespace of PID as PLAN says (a helper left by an earlier start is stopped
+ * first: it holds the host ports). EXITFD: slirp4netns' --exit-fd. */
+export async function connectNetwork(dir: string, plan: NetworkPlan, pid: number, exitFd?: number): Promise<{ end(): void } | undefined> {
+  const { startHelper, stopHelper } = await import('../net/helper.js');
+  await stopHelper(dir);
+  mkdirSync(plan.runDir, { recursive: true, mode: 0o700 });
+  const started = await startHelper({ helper: plan.helper, pid, forwards: plan.forwards, options: plan.options, dir, runDir: plan.runDir, ...(exitFd !== undefined ? { exitFd } : {}) });
+  return started.lifetime;
+}
+
+/** Stop the container's helper (if one runs). */
+export async function disconnectNetwork(dir: string): Promise<void> {
+  if (!existsSync(join(dir, 'network.json'))) return; // no helper: load nothing
+  const { stopHelper } = await import('../net/helper.js');
+  await stopHelper(dir);
+}
+
+/** A foreground run's network: the helper connected in beforeStart, stopped by stop(). */
+export function foregroundNetwork(dir: string, plan: NetworkPlan | undefined): { beforeStart(pid: number): Promise<void>; stop(): Promise<void> } {
+  let lifetime: { end(): void } | undefined;
+  return {
+    async beforeStart(pid) {
+      if (plan) lifetime = await connectNetwork(dir, plan, pid);
+    },
+    async stop() {
+      lifetime?.end();
+      await disconnectNetwork(dir);
+    },
+  };
+}
+
+/** The sweep's stop of a dead owner's helper (synchronous: SIGKILL, no wait). */
+export function stopHelperOf(dir: string): void {
+  if (!existsSync(join(dir, 'network.json'))) return;
+  killHelperNow(dir);
+}
+
+/** The helper of a container, while it runs. */
+export function activeHelper(dir: string): HelperRecord | undefined {
+  if (!existsSync(join(dir, 'network.json'))) return undefined;
+  const rec = readHelperRecord(dir);
+  return rec && helperAlive(rec) ? rec : undefined;
+}
+
+/** The published ports of a container whose helper runs (none otherwise, as in docker). */
+export function activeForwards(dir: string): PortForward[] {
+  return activeHelper(dir)?.forwards ?? [];
+}

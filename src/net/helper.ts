@@ -1,0 +1,120 @@
+// A container's network helper from start to stop: /dev/net/tun checked first (both
+// helpers need it, and a 0600 node on hosts without udev makes them fail cryptically),
+// the helper started against /proc/PID/ns/net, its pid and ports recorded in
+// DIR/network.json, and stopped by pid + start time (never a recycled pid).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HxError } from '../errors.js';
+import { canOpenDevice } from '../host/probes.js';
+import { findInPath } from '../host/which.js';
+import { processAlive } from '../host/procstat.js';
+import { signalPid } from '../sys/spawn.js';
+import { HELPER_ADDRESSES, type HelperRecord, type PortForward } from './types.js';
+
+export const NETWORK_RECORD = 'network.json';
+
+/** /dev/net/tun must be usable by this user, or no helper can make the container's interface. */
+export function checkTun(path = '/dev/net/tun'): void {
+  const d = canOpenDevice(path);
+  if (d.usable) return;
+  throw new HxError(`${path} is ${d.exists ? `mode ${d.mode}, not usable by you` : 'missing'}: pasta and slirp4netns cannot create the container's interface`, {
+    kind: 'host-setup',
+    hint: d.exists
+      ? `sudo chmod 0666 ${path} (hosts without udev leave it 0600; a udev rule makes it last: KERNEL=="tun", MODE="0666")`
+      : 'sudo modprobe tun',
+  });
+}
+
+export function helperBinary(helper: 'pasta' | 'slirp4netns'): string {
+  const path = findInPath(helper);
+  if (!path) throw new HxError(`${helper} is not installed`, { kind: 'host-setup', hint: helper === 'pasta' ? 'sudo apt-get install passt' : 'sudo apt-get install slirp4netns' });
+  return path;
+}
+
+export interface HelperStart {
+  helper: 'pasta' | 'slirp4netns';
+  /** The container's pid 1 (its /proc/PID/ns/net is the namespace to connect). */
+  pid: number;
+  forwards: readonly PortForward[];
+  options: readonly string[];
+  /** containers/<id>: network.json, the helper's log. */
+  dir: string;
+  /** RUNTIME/containers/<id>: pid file, API socket. */
+  runDir: string;
+  /** slirp4netns' --exit-fd: an inherited fd (the monitor holds its other end), or 'pipe'. */
+  exitFd?: number | 'pipe';
+}
+
+export interface StartedHelper {
+  record: HelperRecord;
+  /** Ends a slirp4netns started with exitFd 'pipe'. */
+  lifetime?: { end(): void };
+}
+
+export async function startHelper(s: HelperStart): Promise<StartedHelper> {
+  checkTun();
+  const binary = helperBinary(s.helper);
+  const logFile = join(s.dir, `${s.helper}.log`);
+  let started: StartedHelper;
+  if (s.helper === 'pasta') {
+    const { startPasta } = await import('./pasta.js');
+    const pidFile = join(s.runDir, 'pasta.pid');
+    rmSync(pidFile, { force: true });
+    started = { record: await startPasta(binary, { pid: s.pid, forwards: s.forwards, addresses: HELPER_ADDRESSES, options: s.options, pidFile, logFile }) };
+  } else {
+    const { startSlirp } = await import('./slirp4netns.js');
+    started = await startSlirp(binary, { pid: s.pid, forwards: s.forwards, options: s.options, runDir: s.runDir, logFile, exitFd: s.exitFd ?? 'pipe' });
+  }
+  writeFileSync(join(s.dir, NETWORK_RECORD), JSON.stringify(started.record), { mode: 0o600 });
+  return started;
+}
+
+export function readHelperRecord(dir: string): HelperRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, NETWORK_RECORD), 'utf8')) as HelperRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is the helper recorded in DIR still running? */
+export function helperAlive(rec: HelperRecord | undefined): boolean {
+  return rec !== undefined && processAlive(rec.pid, rec.startTime);
+}
+
+/** Stop the helper DIR records (if it still runs) and wait up to a second for it to go,
+ * so the host ports it held are free again. */
+export async function stopHelper(dir: string): Promise<void> {
+  const kill = signalPid;
+  const rec = readHelperRecord(dir);
+  if (rec && processAlive(rec.pid, rec.startTime)) {
+    try {
+      kill(rec.pid, rec.startTime, 15);
+    } catch {
+      /* gone meanwhile */
+    }
+    for (let i = 0; i < 100 && processAlive(rec.pid, rec.startTime); i++) await new Promise((r) => setTimeout(r, 10));
+    if (processAlive(rec.pid, rec.startTime)) {
+      try {
+        kill(rec.pid, rec.startTime, 9);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  // a stopped container publishes nothing (docker shows no ports for it either)
+  rmSync(join(dir, NETWORK_RECORD), { force: true });
+}
+
+/** The sweep's stop (it cannot wait): SIGKILL to the recorded helper, if it still runs. */
+export function killHelperNow(dir: string): void {
+  const rec = readHelperRecord(dir);
+  if (rec && processAlive(rec.pid, rec.startTime)) {
+    try {
+      signalPid(rec.pid, rec.startTime, 9);
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(join(dir, NETWORK_RECORD), { force: true });
+}

@@ -1,0 +1,86 @@
+// pasta (Debian's passt package) as a container's network helper: told the addresses
+// (so both helpers give the container the same view: 10.0.2.100, gateway 10.0.2.2 mapped
+// to the host's loopback, DNS forwarder 10.0.2.3), the published ports as -t/-u specs,
+// and nothing else forwarded (-T none -U none: the container cannot reach the host's
+// other loopback ports but through the gateway). pasta daemonizes once its ports are
+// bound and the interface is configured; the pid file names the daemon. It does not quit
+// when a /proc/PID/ns/net namespace goes away (checked with 2023-03), so whoever ends
+// the container stops it (helper.ts stopHelper). The namespace is passed as an fd.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { HxError } from '../errors.js';
+import { readProcStat } from '../host/procstat.js';
+import type { HelperRecord, NetworkAddresses, PortForward } from './types.js';
+
+export interface PastaArgsInput {
+  netnsPath: string;
+  forwards: readonly PortForward[];
+  addresses: NetworkAddresses;
+  /** --network pasta:OPTIONS, appended as given (podman does the same). */
+  options: readonly string[];
+  pidFile: string;
+  logFile: string;
+}
+
+function spec(f: PortForward): string {
+  return `${f.hostIp ? `${f.hostIp}/` : ''}${f.hostPort}:${f.containerPort}`;
+}
+
+export function pastaArgs(inp: PastaArgsInput): string[] {
+  const a = inp.addresses;
+  const args = ['--config-net', '--quiet', '--pid', inp.pidFile, '--log-file', inp.logFile];
+  args.push('--address', a.container, '--netmask', String(a.prefixLength), '--gateway', a.gateway, '--dns-forward', a.dns);
+  for (const proto of ['tcp', 'udp'] as const) {
+    const flag = proto === 'tcp' ? '-t' : '-u';
+    const list = inp.forwards.filter((f) => f.proto === proto);
+    if (list.length === 0) args.push(flag, 'none');
+    for (const f of list) args.push(flag, spec(f));
+  }
+  args.push('-T', 'none', '-U', 'none', ...inp.options, '--no-netns-quit', '--netns', inp.netnsPath);
+  return args;
+}
+
+/** Start pasta for the namespace of PID; resolves once it is up (ports bound). */
+export async function startPasta(binary: string, inp: Omit<PastaArgsInput, 'netnsPath'> & { pid: number }): Promise<HelperRecord> {
+  // pasta drops its capabilities before it opens the namespace, and then may not open
+  // /proc/PID/ns/net of a container in its own user namespace (the ptrace rule: the
+  // container holds capabilities pasta no longer has). Its own fd it may always open.
+  const args = pastaArgs({ ...inp, netnsPath: '/proc/self/fd/3' });
+  let nsFd: number;
+  try {
+    nsFd = openSync(`/proc/${inp.pid}/ns/net`, 'r');
+  } catch (e) {
+    throw new HxError(`cannot open the container's network namespace: ${(e as Error).message}`, { kind: 'unavailable' });
+  }
+  let child;
+  try {
+    child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe', nsFd] });
+  } finally {
+    closeSync(nsFd);
+  }
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  // it forks into the background once set up; one that stays (--foreground, --debug) is stopped
+  const code = await new Promise<number>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      stderr += 'it did not go into the background within 30 s (options that keep it in the foreground cannot be used)';
+    }, 30_000);
+    child.once('error', () => resolve(-1));
+    child.once('close', (c) => {
+      clearTimeout(timer);
+      resolve(c ?? -1);
+    });
+  });
+  const why = stderr.split('\n').filter((l) => l && !l.startsWith('Failed to send') && !/unknown version/.test(l)).join('; ');
+  if (code !== 0) {
+    throw new HxError(`pasta failed to set up the container's network${why ? `: ${why}` : ` (exit ${code})`}`, {
+      kind: 'unavailable',
+      hint: `its command line: ${binary} ${args.join(' ')}`,
+    });
+  }
+  const pid = Number(readFileSync(inp.pidFile, 'utf8').trim());
+  const st = Number.isInteger(pid) && pid > 0 ? readProcStat(pid) : undefined;
+  if (!st) throw new HxError('pasta started but is gone', { kind: 'unavailable', hint: `read ${inp.logFile}` });
+  return { helper: 'pasta', pid, startTime: st.startTime, forwards: [...inp.forwards], addresses: inp.addresses };
+}

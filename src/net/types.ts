@@ -1,0 +1,58 @@
+// What a container asks of the network, as the record keeps it, and what a started
+// network helper is. Shared by the helpers (pasta.ts, slirp4netns.ts), the port
+// resolution (ports.ts) and the generated /etc files (etc-files.ts).
+
+/** --network as hx runs it: a helper per container (rootless), or no helper at all. */
+export type NetworkMode = 'none' | 'host' | 'pasta' | 'slirp4netns';
+
+/** docker's HostConfig.PortBindings entry (the same shape as docker-syntax/publish.ts). */
+export interface PortBindingRequest {
+  HostIp: string;
+  /** "" (any free port), "8080", or a range "8000-8010" to pick a free one from. */
+  HostPort: string;
+}
+
+/** What `hx create`/`run` recorded about the container's network. */
+export interface NetworkRequest {
+  mode: NetworkMode;
+  /** After "pasta:" or "slirp4netns:" in --network (podman's syntax), split at commas. */
+  helperOptions: string[];
+  /** "8080/tcp" -> host bindings (-p; -P added those of the exposed ports). */
+  portBindings: Record<string, PortBindingRequest[]>;
+  /** --add-host NAME:IP (IP may be host-gateway). */
+  extraHosts: { name: string; address: string }[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+}
+
+/** One published port, with the host port fixed. */
+export interface PortForward {
+  proto: 'tcp' | 'udp';
+  /** "" for every address. */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
+
+/** The addresses both helpers give the container (slirp4netns' defaults; pasta is told them). */
+export interface NetworkAddresses {
+  container: string;
+  prefixLength: number;
+  /** The gateway: the helper maps it to the host's loopback (host.containers.internal). */
+  gateway: string;
+  /** The helper's DNS forwarder. */
+  dns: string;
+}
+
+export const HELPER_ADDRESSES: NetworkAddresses = { container: '10.0.2.100', prefixLength: 24, gateway: '10.0.2.2', dns: '10.0.2.3' };
+
+/** A running helper, as containers/<id>/network.json records it (to stop it later). */
+export interface HelperRecord {
+  helper: 'pasta' | 'slirp4netns';
+  pid: number;
+  /** /proc/PID/stat's start time: a recycled pid is never signalled. */
+  startTime: string;
+  forwards: PortForward[];
+  addresses: NetworkAddresses;
+}
