@@ -713,6 +713,13 @@ joined:
     while (r == -ERRNO_EINTR);
     if (r != 1) c_exit(1); /* the parent went away or aborted */
 
+    /* Into its cgroups (v1): a task moving itself ("0" in `tasks`) skips the kernel's
+     * threadgroup lock and its RCU grace period, which a parent's write of our pid waits for. */
+    for (uint32_t i = 0; i < p->n_cgroup_fds; i++) {
+        r = SYS3(SYS_write, p->cgroup_fds[i], "0", 1);
+        if (r < 0) c_fail(p, HX_STEP_START, r, "(join its cgroup)");
+    }
+
     if (p->options & HX_OPT_NO_NEW_PRIVS) {
         r = SYS5(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         if (r < 0) c_fail(p, HX_STEP_NO_NEW_PRIVS, r, 0);

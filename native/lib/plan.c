@@ -172,6 +172,11 @@ int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
             case HX_TAG_TTYGID:
                 if (rd_u32(&r, &p->tty_gid)) return -EINVAL;
                 break;
+            case HX_TAG_CGROUP:
+                if (rd_u32(&r, &p->n_cgroup_fds) || p->n_cgroup_fds > 16) return -EINVAL;
+                for (uint32_t i = 0; i < p->n_cgroup_fds; i++)
+                    if (rd_u32(&r, (uint32_t *)&p->cgroup_fds[i])) return -EINVAL;
+                break;
             default:
                 return -EINVAL; /* an unknown record: TS and C are out of step */
             }

@@ -26,6 +26,8 @@ enum hx_plan_tag {
     HX_TAG_INIT = 13,    /* string: path inside the container of the init to exec as pid 1 */
     HX_TAG_TTYGID = 14,  /* u32 group of the terminal's slave (5 when mapped) */
     HX_TAG_JOIN = 15,    /* u32 pid, u32 zero, u64 start time: run in that container's namespaces (exec) */
+    HX_TAG_CGROUP = 16,  /* u32 count, i32 fds[count]: cgroup v1 `tasks` files the child writes "0" to after
+                          * the go-ahead (joining its cgroups itself skips the kernel's grace-period wait) */
 };
 
 #define HX_FD_NULL (-1)
@@ -163,6 +165,9 @@ struct hx_plan {
     uint32_t join_pid;
     uint64_t join_start;
     int join_pidfd;
+    /* cgroup v1 `tasks` files (fds the parent opened) the child joins before exec */
+    int32_t cgroup_fds[16];
+    uint32_t n_cgroup_fds;
     /* channel fds as the child sees them */
     int report_fd;
     int start_fd;

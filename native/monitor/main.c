@@ -11,7 +11,11 @@
  * the end runs the exit command (hx's cleanup: unmount, --rm) and exits.
  *
  * Options: --tty  --stdin  --log-max-size BYTES  --log-max-files N
- *          --restart no|always|unless-stopped|on-failure  --restart-max N */
+ *          --restart no|always|unless-stopped|on-failure  --restart-max N
+ *          --cgroup-procs FILE (repeated: each cgroup.procs the container's first process
+ *          is written to before its go-ahead, on every start)  --cgroup-tasks FILE
+ *          (repeated, v1: opened for the child, which joins by writing "0" to each)  --oom-file FILE (its
+ *          oom_kill counter, read at each exit for OOMKilled)  --oom-score-adj N */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +60,13 @@ struct mon {
     enum restart_policy restart;
     int restart_max;
     char **exit_command;
+    const char *cgroup_procs[16];
+    int n_cgroup_procs;
+    const char *cgroup_tasks[16]; /* v1: the child joins through these itself */
+    int n_cgroup_tasks;
+    const char *oom_file;
+    int has_oom_score_adj, oom_score_adj;
+    unsigned long long oom_before;
 
     struct hx_log log;
     struct hx_attach att;
@@ -222,6 +233,60 @@ struct start_error {
     char detail[244];
 };
 
+/* The oom_kill counter of memory.oom_control (v1) or memory.events (v2): same key. */
+static unsigned long long oom_kills(void) {
+    if (!M.oom_file) return 0;
+    char buf[4096];
+    int fd = open(M.oom_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, "oom_kill ", 9) == 0) return strtoull(l + 9, NULL, 10);
+    return 0;
+}
+
+static int write_text(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    ssize_t w = write(fd, text, strlen(text));
+    int err = w < 0 ? errno : 0;
+    close(fd);
+    return w < 0 ? -err : 0;
+}
+
+/* Put the container's first process in its cgroup (and set its OOM score) while it
+ * waits for the go-ahead: every byte and fork of its command counts. */
+static int place_container(pid_t pid, struct start_error *e) {
+    char text[32];
+    snprintf(text, sizeof text, "%d", pid);
+    for (int i = 0; i < M.n_cgroup_procs; i++) {
+        int r = write_text(M.cgroup_procs[i], text);
+        if (r < 0) {
+            e->step = HX_STEP_START;
+            e->err = -r;
+            snprintf(e->detail, sizeof e->detail, "(join the cgroup %s)", M.cgroup_procs[i]);
+            return -1;
+        }
+    }
+    if (M.has_oom_score_adj) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/oom_score_adj", pid);
+        snprintf(text, sizeof text, "%d", M.oom_score_adj);
+        int r = write_text(path, text);
+        if (r < 0) {
+            e->step = HX_STEP_START;
+            e->err = -r;
+            snprintf(e->detail, sizeof e->detail, "(set oom_score_adj)");
+            return -1;
+        }
+    }
+    M.oom_before = oom_kills();
+    return 0;
+}
+
 /* Start the container from the plan; 0, or -1 with E filled. */
 static int spawn_container(struct start_error *e) {
     char path[4200];
@@ -244,6 +309,18 @@ static int spawn_container(struct start_error *e) {
         return -1;
     }
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, sv[2] = {-1, -1}, sp[2] = {-1, -1};
+    /* cgroup v1 `tasks` files, open for the child to write "0" to after the go-ahead */
+    int ncg = 0;
+    for (; ncg < M.n_cgroup_tasks; ncg++) {
+        plan->cgroup_fds[ncg] = open(M.cgroup_tasks[ncg], O_WRONLY | O_CLOEXEC);
+        if (plan->cgroup_fds[ncg] < 0) {
+            e->err = errno;
+            e->step = HX_STEP_START;
+            snprintf(e->detail, sizeof e->detail, "(open the cgroup %s)", M.cgroup_tasks[ncg]);
+            goto sys_fail_set;
+        }
+    }
+    plan->n_cgroup_fds = (uint32_t)ncg;
     if (!M.tty) {
         if ((M.open_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) goto sys_fail;
         plan->stdio[0] = M.open_stdin ? in[0] : HX_FD_NULL;
@@ -274,6 +351,7 @@ static int spawn_container(struct start_error *e) {
     int clone_errno = errno;
     close(sv[1]);
     close(sp[0]);
+    for (; ncg > 0; ncg--) close(plan->cgroup_fds[ncg - 1]);
     if (in[0] >= 0) close(in[0]);
     if (out[1] >= 0) close(out[1]);
     if (err[1] >= 0) close(err[1]);
@@ -287,6 +365,13 @@ static int spawn_container(struct start_error *e) {
     int master = -1, failed = 0, net_failed = 0;
     for (int phase = 0; phase < 2; phase++) {
         if (phase == 1) {
+            if (place_container(pid, e) < 0) {
+                kill(pid, SIGKILL);
+                failed = 1;
+                close(sp[1]);
+                sp[1] = -1;
+                break;
+            }
             if (M.wait_attach) {
                 M.wait_attach = 0;
                 M.in_fd = in[1];
@@ -366,6 +451,7 @@ static int spawn_container(struct start_error *e) {
     M.st.pid = pid;
     M.st.pid_start = hx_start_time(pid);
     M.st.exit_code = 0;
+    M.st.oom_killed = 0;
     M.st.error[0] = 0;
     hx_rfc3339nano(M.st.started_at, sizeof M.st.started_at);
     M.st.finished_at[0] = 0;
@@ -377,6 +463,7 @@ sys_fail:
     e->err = errno;
     snprintf(e->detail, sizeof e->detail, "pipe");
 sys_fail_set:
+    for (; ncg > 0; ncg--) close(plan->cgroup_fds[ncg - 1]);
     hx_plan_free(plan);
 closing:
     if (sv[0] >= 0) close(sv[0]);
@@ -459,6 +546,7 @@ static void container_exited(const siginfo_t *si) {
     if (M.timer == T_KILL) disarm();
     hx_health_container_stopped(&M.health);
     M.st.exit_code = code;
+    M.st.oom_killed = oom_kills() > M.oom_before;
     M.st.pid = 0;
     M.st.pid_start = 0;
     hx_rfc3339nano(M.st.finished_at, sizeof M.st.finished_at);
@@ -697,6 +785,16 @@ int hx_monitor_main(int argc, char **argv) {
                 M.health.retries = re;
             }
         }
+        else if (strcmp(a, "--cgroup-procs") == 0 && i + 1 < argc) {
+            if (M.n_cgroup_procs < (int)(sizeof M.cgroup_procs / sizeof M.cgroup_procs[0])) M.cgroup_procs[M.n_cgroup_procs++] = argv[++i];
+            else i++;
+        }
+        else if (strcmp(a, "--cgroup-tasks") == 0 && i + 1 < argc) {
+            if (M.n_cgroup_tasks < (int)(sizeof M.cgroup_tasks / sizeof M.cgroup_tasks[0])) M.cgroup_tasks[M.n_cgroup_tasks++] = argv[++i];
+            else i++;
+        }
+        else if (strcmp(a, "--oom-file") == 0 && i + 1 < argc) M.oom_file = argv[++i];
+        else if (strcmp(a, "--oom-score-adj") == 0 && i + 1 < argc) M.has_oom_score_adj = 1, M.oom_score_adj = atoi(argv[++i]);
         else if (strcmp(a, "--log-max-size") == 0 && i + 1 < argc) M.log_max_size = strtoull(argv[++i], NULL, 10);
         else if (strcmp(a, "--log-max-files") == 0 && i + 1 < argc) M.log_max_files = atoi(argv[++i]);
         else if (strcmp(a, "--restart-max") == 0 && i + 1 < argc) M.restart_max = atoi(argv[++i]);

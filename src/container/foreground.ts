@@ -45,6 +45,8 @@ export interface RunHooks {
   onWarning?(message: string): void;
   /** The command runs (pid in hx's pid namespace): record it, for exec, ps, stop. */
   onStarted?(container: { pid: number }): void;
+  /** docker's warnings about the request (a discarded limit...), before it starts. */
+  onWarning?(message: string): void;
 }
 
 export type { PlanHost as ForegroundHost };

@@ -50,6 +50,10 @@ export interface MonitorOptions {
   networkHook?: boolean;
   /** Health checks: the monitor runs the exit command with __healthcheck for __cleanup. */
   health?: { intervalMs: number; timeoutMs: number; startPeriodMs: number; startIntervalMs: number; retries: number };
+  /** The container's cgroup: the monitor puts each start's first process there before its go-ahead. */
+  cgroup?: { procs: string[]; tasks?: string[]; oomFile?: string };
+  /** --oom-score-adj (0: unset). */
+  oomScoreAdj?: number;
 }
 
 
@@ -67,6 +71,11 @@ export async function startMonitor(plan: SpawnPlan, o: MonitorOptions): Promise<
     const h = o.health;
     args.push('--health', [h.intervalMs, h.timeoutMs, h.startPeriodMs, h.startIntervalMs, h.retries].map((n) => Math.max(0, Math.round(n))).join(','));
   }
+  // v1: the child joins through `tasks` itself (fast); else the monitor writes its pid
+  if (o.cgroup?.tasks?.length) for (const f of o.cgroup.tasks) args.push('--cgroup-tasks', f);
+  else for (const f of o.cgroup?.procs ?? []) args.push('--cgroup-procs', f);
+  if (o.cgroup?.oomFile) args.push('--oom-file', o.cgroup.oomFile);
+  if (o.oomScoreAdj) args.push('--oom-score-adj', String(o.oomScoreAdj));
   if (o.log.maxSize > 0) args.push('--log-max-size', String(o.log.maxSize));
   if (o.log.maxFiles > 1) args.push('--log-max-files', String(o.log.maxFiles));
   if (o.restart.name !== 'no') args.push('--restart', o.restart.name, '--restart-max', String(o.restart.max));

@@ -6,6 +6,7 @@ import type { HostMode } from '../host/mode.js';
 import { storageDriver } from '../layer/drivers/index.js';
 import type { Store } from '../store/store.js';
 import { signalPid } from '../sys/spawn.js';
+import { removeContainerCgroup } from './cgroup.js';
 import { dirsFor, driverName } from './rootfs.js';
 import { containerAlive } from './state.js';
 import { stopHelperOf } from './network.js';
@@ -25,6 +26,11 @@ export function sweepOrphans(store: Store, mode: HostMode): string[] {
           storageDriver(driverName(rec)).unmount(dirsFor(store, mode, rec));
         } catch {
           /* its layers are gone: nothing can be mounted over them */
+        }
+        try {
+          removeContainerCgroup(store.containerDir(rec.id));
+        } catch {
+          /* its last processes are still exiting: the next sweep or rm gets it */
         }
         if (rec.autoRemove) {
           store.containers.releaseName(rec.name, rec.id);

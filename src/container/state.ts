@@ -2,6 +2,7 @@
 // processes it names (pid + start time, so a reused pid never looks alive). A container
 // whose owner died shows as exited, never as a stale "running".
 import { processAlive } from '../host/procstat.js';
+import { recordedFrozen } from './cgroup.js';
 import type { ContainerRecord, ContainerState, ContainerOwner, Store } from '../store/store.js';
 
 const LIVE = new Set(['running', 'paused', 'restarting']);
@@ -18,7 +19,10 @@ export function containerAlive(st: ContainerState): boolean {
 export function currentState(store: Store, rec: ContainerRecord): ContainerState {
   const st = store.containers.state(rec.id);
   if (!LIVE.has(st.status)) return st;
-  if (ownerAlive(st.owner)) return st;
+  if (ownerAlive(st.owner)) {
+    // `hx pause` is recorded nowhere but in the freezer: the owner keeps writing "running"
+    return st.status === 'running' && recordedFrozen(store.containerDir(rec.id)) ? { ...st, status: 'paused' } : st;
+  }
   // Its owner is gone (killed, or the machine restarted): the container died with it,
   // or the next sweep kills it; it is not supervised any more either way.
   return {

@@ -30,6 +30,9 @@ import { copyFromContainer, copyToContainer, type CopyOptions, type CopyReport }
 import { commitContainer, containerChanges, exportContainer, type CommitRequest, type CommitResult } from './containers/commit.js';
 import type { Change } from '../layer/drivers/driver.js';
 import type { TreeTarStats } from '../layer/tree-tar.js';
+import { pauseContainer, unpauseContainer, updateContainer } from './containers/cgroup-verbs.js';
+import { statsSampler, type StatsEntry, type StatsOptions } from './containers/stats.js';
+import type { Resources } from './docker-syntax/resources.js';
 import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
@@ -58,6 +61,7 @@ export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats };
+export type { StatsEntry, StatsOptions, Resources };
 export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
@@ -116,6 +120,13 @@ export class Engine {
     cleanup(id: string): Promise<void>;
     /** The monitor's health probe: the HEALTHCHECK's exit code. */
     healthcheck(id: string): Promise<number>;
+    /** Freeze / thaw every process of a running container (its cgroup's freezer). */
+    pause(ref: string): Promise<ContainerRecord>;
+    unpause(ref: string): Promise<ContainerRecord>;
+    /** New limits (HostConfig's resource fields) for a container, running or not. */
+    update(ref: string, resources: Partial<Resources>): Promise<{ record: ContainerRecord; warnings: string[] }>;
+    /** Resource usage: call next() about once a second (CPU % is since the last call). */
+    stats(refs: string[], o?: StatsOptions): { next(): StatsEntry[] };
     /** The monitor's network hook: connect the namespace of PID (FD: the helper's lifetime pipe). */
     connectNetwork(id: string, pid: number, fd?: number): Promise<void>;
     /** `hx port`: the published ports of a running container ("80/tcp" -> "0.0.0.0:32768"). */
@@ -206,6 +217,10 @@ export class Engine {
       export: bind(ctx, exportContainer),
       cleanup: bind(ctx, cleanupAfterMonitor),
       healthcheck: bind(ctx, runHealthcheck),
+      pause: bind(ctx, pauseContainer),
+      unpause: bind(ctx, unpauseContainer),
+      update: bind(ctx, updateContainer),
+      stats: bind(ctx, statsSampler),
       connectNetwork: bind(ctx, networkHook),
       ports: bind(ctx, containerPorts),
     };

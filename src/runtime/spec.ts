@@ -42,6 +42,10 @@ export interface ContainerOptions {
   /** host: the host's network namespace; anything else a new one with lo up (pasta and
    * slirp4netns connect it before the command runs). */
   network?: 'none' | 'host' | 'pasta' | 'slirp4netns';
+  /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
+  cgroupns?: 'host' | 'private';
+  /** Open cgroup v1 `tasks` files: the child joins those cgroups itself before it execs. */
+  cgroupFds?: number[];
 }
 
 /** What the host allows, found out by the engine. */
@@ -101,7 +105,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
   if (cwd !== '/') mounts.push({ kind: MountKind.MKDIR, flags: 0, bits: 0, source: '', target: cwd, fstype: '', data: '' });
   mounts.push(...protectionMounts(privileged));
 
-  let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWCGROUP;
+  let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | (o.cgroupns === 'host' ? 0 : CLONE.NEWCGROUP);
   let options = PlanOption.PDEATHSIG;
   if ((o.network ?? 'none') !== 'host') {
     namespaces |= CLONE.NEWNET;
@@ -132,6 +136,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
     stdio,
     init: o.init ? INIT_PATH : undefined,
     ttyGid: inp.facts.ttyGroupMapped ? 5 : 0,
+    ...(o.cgroupFds?.length ? { cgroupFds: o.cgroupFds } : {}),
   };
 }
 

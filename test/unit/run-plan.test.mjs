@@ -85,4 +85,24 @@ test('the wire format: magic, then tag/length records', () => {
   assert.throws(() => encodePlan({ ...p, args: ['a\0b'] }), /NUL/);
 });
 
+test('cgroup v1 tasks fds: one CGROUP record (count, fds), absent without; --cgroupns host keeps the namespace', () => {
+  const records = (buf) => {
+    const out = new Map();
+    for (let off = 8; off < buf.length; ) {
+      const len = buf.readUInt32LE(off + 4);
+      out.set(buf.readUInt16LE(off), buf.subarray(off + 8, off + 8 + len));
+      off += 8 + len;
+    }
+    return out;
+  };
+  const withFds = plan({ cgroupFds: [17, 18, 19] });
+  assert.equal(withFds.cgroupFds, [17, 18, 19]);
+  const rec = records(encodePlan(withFds)).get(16);
+  assert.ok(rec, 'tag 16');
+  assert.equal([0, 1, 2, 3].map((i) => rec.readInt32LE(i * 4)), [3, 17, 18, 19]);
+  assert.not.ok(records(encodePlan(plan({}))).has(16));
+  assert.ok(plan({}).namespaces & CLONE.NEWCGROUP);
+  assert.not.ok(plan({ cgroupns: 'host' }).namespaces & CLONE.NEWCGROUP);
+});
+
 test.run();

@@ -7,6 +7,8 @@ import { parseDetachKeys } from '../../engine/docker-syntax/detach-keys.js';
 import { parseDuration } from '../../engine/docker-syntax/duration.js';
 import { invalidFlagArgument } from '../../engine/docker-syntax/flag-error.js';
 import type { CreateRequest, HealthFlags } from '../../engine/containers/create.js';
+import type { CgroupRequest } from '../../engine/containers/resources.js';
+import { parseResourceFlags, type ResourceFlags } from '../../engine/docker-syntax/resources.js';
 import { expandEnvFlag, mergeEnv, parseMountFlag, parseTmpfsFlag, parseUlimit, parseVolumeFlag, type RunOptions } from '../../engine/run-options.js';
 import { commandHelp } from '../help.js';
 import { parseInvocation } from '../parser.js';
@@ -67,6 +69,41 @@ export interface RunFlags {
   labels: string[];
   labelFiles: string[];
   health: { cmd?: string; interval?: string; retries?: number; startInterval?: string; startPeriod?: string; timeout?: string; disable: boolean };
+  resources: ResourceFlags;
+  oomScoreAdj?: number;
+  cgroupParent?: string;
+  cgroups?: string;
+  cgroupns?: string;
+}
+
+/** --memory, --cpus, ... as typed (shared with `hx update`). */
+export function resourceFlagsOf(f: Invocation['flags']): ResourceFlags {
+  const r: ResourceFlags = {};
+  const str = (k: string): string | undefined => f[k] as string | undefined;
+  const int = (k: string): number | undefined => (typeof f[k] === 'number' ? (f[k] as number) : undefined);
+  const set = <K extends keyof ResourceFlags>(key: K, value: ResourceFlags[K] | undefined): void => {
+    if (value !== undefined) r[key] = value;
+  };
+  set('memory', str('memory'));
+  set('memoryReservation', str('memory-reservation'));
+  set('memorySwap', str('memory-swap'));
+  set('memorySwappiness', int('memory-swappiness'));
+  set('kernelMemory', str('kernel-memory'));
+  if (f['oom-kill-disable'] === true) r.oomKillDisable = true;
+  set('cpus', str('cpus'));
+  set('cpuShares', str('cpu-shares'));
+  set('cpuQuota', int('cpu-quota'));
+  set('cpuPeriod', int('cpu-period'));
+  set('cpusetCpus', str('cpuset-cpus'));
+  set('cpusetMems', str('cpuset-mems'));
+  set('pidsLimit', int('pids-limit'));
+  set('blkioWeight', str('blkio-weight'));
+  const list = (k: string): string[] | undefined => ((f[k] as string[] | undefined)?.length ? (f[k] as string[]) : undefined);
+  set('deviceReadBps', list('device-read-bps'));
+  set('deviceWriteBps', list('device-write-bps'));
+  set('deviceReadIOps', list('device-read-iops'));
+  set('deviceWriteIOps', list('device-write-iops'));
+  return r;
 }
 
 /** The parsed flags as the run path uses them (the table's flag names, in camelCase). */
@@ -107,6 +144,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     labels: list('label'),
     labelFiles: list('label-file'),
     health: { disable: f['no-healthcheck'] === true },
+    resources: resourceFlagsOf(f),
     publish: list('publish'),
     publishAll: f['publish-all'] === true,
     expose: list('expose'),
@@ -132,6 +170,10 @@ export function runFlagsOf(inv: Invocation): RunFlags {
   set('logDriver', str('log-driver'));
   set('stopSignal', str('stop-signal'));
   if (typeof f['stop-timeout'] === 'number') flags.stopTimeout = f['stop-timeout'];
+  if (typeof f['oom-score-adj'] === 'number') flags.oomScoreAdj = f['oom-score-adj'];
+  set('cgroupParent', str('cgroup-parent'));
+  set('cgroups', str('cgroups'));
+  set('cgroupns', str('cgroupns'));
   const h = flags.health;
   if (str('health-cmd') !== undefined) h.cmd = str('health-cmd')!;
   if (str('health-interval') !== undefined) h.interval = str('health-interval')!;
@@ -215,6 +257,11 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
     groupAdd: flags.groupAdd,
   };
   if (security.seccomp) o.seccomp = security.seccomp;
+  if (flags.cgroupns !== undefined) {
+    // docker CLI: only host and private are valid
+    if (flags.cgroupns !== 'host' && flags.cgroupns !== 'private') throw new UsageError('--cgroupns: invalid CGROUP mode', 'use --cgroupns host or --cgroupns private');
+    o.cgroupns = flags.cgroupns;
+  }
   if (flags.workdir !== undefined) o.cwd = flags.workdir;
   if (flags.user !== undefined) o.user = flags.user;
   if (flags.hostname !== undefined) o.hostname = flags.hostname;
@@ -260,7 +307,12 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
   set('startInterval', duration(h.startInterval, '--health-start-interval'));
   set('retries', h.retries);
   if (flags.detachKeys !== undefined) parseDetachKeys(flags.detachKeys);
+  const cgroup: CgroupRequest = { resources: parseResourceFlags(flags.resources) };
+  if (flags.oomScoreAdj !== undefined) cgroup.oomScoreAdj = flags.oomScoreAdj;
+  if (flags.cgroupParent !== undefined) cgroup.parent = flags.cgroupParent;
+  if (flags.cgroups !== undefined) cgroup.mode = flags.cgroups;
   return {
+    cgroup,
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     autoRemove: flags.rm,
     openStdin: flags.interactive,

@@ -10,6 +10,7 @@ import type { ContainerRecord, ContainerState } from '../../store/store.js';
 import { signalPid } from '../../sys/spawn.js';
 import type { EngineContext } from '../context.js';
 import { containerRunDir } from './paths.js';
+import { thawForSignal } from './cgroup-verbs.js';
 
 const SIGKILL = 9;
 
@@ -38,6 +39,8 @@ async function pidGone(st: ContainerState, ms: number): Promise<boolean> {
 export async function signalContainer(ctx: EngineContext, rec: ContainerRecord, signal: number, fatal: boolean): Promise<boolean> {
   const st = currentState(ctx.store, rec);
   if (!isRunning(st)) return false;
+  // a frozen process gets no signal until it thaws: let a fatal one through (docker's kill)
+  if (st.status === 'paused' && (fatal || signal === SIGKILL)) thawForSignal(ctx, rec);
   if (st.owner?.kind === 'monitor') {
     const client = await monitorOf(ctx, rec);
     if (!client) return false;
@@ -55,6 +58,7 @@ export async function signalContainer(ctx: EngineContext, rec: ContainerRecord, 
 export async function stopRunning(ctx: EngineContext, rec: ContainerRecord, signal: number, timeoutSec: number): Promise<boolean> {
   const st = currentState(ctx.store, rec);
   if (!isRunning(st)) return false;
+  if (st.status === 'paused') thawForSignal(ctx, rec);
   if (st.owner?.kind === 'monitor') {
     const client = await monitorOf(ctx, rec);
     if (!client) return false;

@@ -17,6 +17,7 @@ import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-sy
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
 import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
+import { cgroupSettingsOf, hostConfigResources, type CgroupRequest } from './resources.js';
 import { checkNetworkFlags, networkDocs, type NetworkFlags } from './network.js';
 import { containerMounts, mountsFrom } from './volumes.js';
 
@@ -59,6 +60,8 @@ export interface CreateRequest {
   /** --label, merged over the image's labels. */
   labels?: Record<string, string>;
   health?: HealthFlags;
+  /** Limits (HostConfig's resource fields), --oom-score-adj, --cgroup-parent, --cgroups. */
+  cgroup?: CgroupRequest;
   /** --network, -p, -P, --expose, --add-host, --dns* as given. */
   network?: NetworkFlags;
   /** --volumes-from CTR[:ro|rw]: the volume and bind mounts of other containers. */
@@ -113,6 +116,7 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   const restart: RestartPolicy = restartPolicy(req.restart ?? 'no');
   checkAutoRemove(restart, req.autoRemove ?? false);
   const log = logSettings(req.logDriver, req.logOpts);
+  const cgroup = cgroupSettingsOf(ctx.mode, req.cgroup);
   const explicitName = req.name !== undefined && req.name !== '' ? validateName(req.name) : undefined;
   if (isHelloWorld(req.image)) await ensureHelloWorld(store, ctx.layerContext());
   const image = resolveImage(store, req.image);
@@ -153,6 +157,7 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
     restart,
     log,
     ...(health ? { health } : {}),
+    cgroup: cgroup.settings,
     network: network.request,
   };
   const labels = { ...config.labels, ...(req.labels ?? {}) };
@@ -179,13 +184,13 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
       autoRemove: req.autoRemove ?? false,
       spec: specToRecord(spec),
       config: docs.config,
-      hostConfig: docs.hostConfig,
+      hostConfig: { ...docs.hostConfig, ...hostConfigResources(cgroup.settings) },
     });
   } catch (e) {
     removeUnusedVolumes(store, volumes.created);
     throw e;
   }
-  const warnings: string[] = [...network.warnings];
+  const warnings: string[] = [...cgroup.warnings, ...network.warnings];
   if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
   return { ...created, spec, config, warnings };
 }

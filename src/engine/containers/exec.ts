@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerCgroup } from '../../container/cgroup.js';
 import { execForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { startMonitor } from '../../container/monitor.js';
 import { planExec } from '../../container/plan.js';
@@ -48,8 +49,19 @@ function execInputs(req: ExecRequest): Parameters<typeof planExec>[1] {
 
 /** Run the command in the container; resolves with docker's exit code (126/127 too). */
 export async function execInContainer(ctx: EngineContext, ref: string, req: ExecRequest, io: RunIO, hooks: RunHooks = {}): Promise<number> {
-  const { st, container } = running(ctx, ref);
-  return execForeground(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, io, hooks);
+  const { rec, st, container } = running(ctx, ref);
+  // an exec'd process counts against the container's limits, as docker's does
+  const cg = containerCgroup(ctx.mode, ctx.store.containerDir(rec.id));
+  const placed: RunHooks = cg
+    ? {
+        ...hooks,
+        beforeStart: async (c) => {
+          cg.manager.add(cg.path, c.pid);
+          await hooks.beforeStart?.(c);
+        },
+      }
+    : hooks;
+  return execForeground(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, io, placed);
 }
 
 /** `exec -d`: started under a monitor of its own (state in containers/<id>/exec/<exec-id>). */
@@ -59,6 +71,7 @@ export async function execDetached(ctx: EngineContext, ref: string, req: ExecReq
   const dir = join(ctx.store.containerDir(rec.id), 'exec', execId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { plan } = await planExec(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
+  const cg = containerCgroup(ctx.mode, ctx.store.containerDir(rec.id));
   await startMonitor(plan, {
     id: execId,
     dir,
@@ -70,6 +83,7 @@ export async function execDetached(ctx: EngineContext, ref: string, req: ExecReq
     noLog: true,
     exitCommand: [],
     env: ctx.env,
+    ...(cg ? { cgroup: { procs: cg.procs } } : {}),
   });
   return execId;
 }

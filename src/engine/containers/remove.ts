@@ -2,6 +2,7 @@
 // (`hx container __cleanup ID`): a container goes with its mount, directories, attach
 // socket and name (with -v and --rm its anonymous volumes too); its layers stay for image GC.
 import { rmSync } from 'node:fs';
+import { removeContainerCgroup } from '../../container/cgroup.js';
 import { removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { disconnectNetwork } from '../../container/network.js';
 import { currentState, isRunning } from '../../container/state.js';
@@ -21,6 +22,7 @@ export interface RemoveOptions {
 }
 
 async function discard(ctx: EngineContext, rec: ContainerRecord, anonymousVolumes = false): Promise<void> {
+  removeContainerCgroup(ctx.store.containerDir(rec.id));
   await removeContainer(ctx, rec.id, { anonymousVolumes });
   rmSync(containerRunDir(ctx, rec.id), { recursive: true, force: true });
 }
@@ -85,6 +87,11 @@ export function labelsOf(rec: ContainerRecord): Record<string, string> {
 export async function cleanupAfterMonitor(ctx: EngineContext, id: string): Promise<void> {
   const rec = lookupContainer(ctx.store, id);
   if (rec && rec.id === id) {
+    try {
+      removeContainerCgroup(ctx.store.containerDir(rec.id));
+    } catch {
+      /* busy still: rm and the sweep retry */
+    }
     await disconnectNetwork(ctx.store.containerDir(rec.id)); // pasta outlives its namespace
     if (rec.autoRemove) await discard(ctx, rec, true);
     else {

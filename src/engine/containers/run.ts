@@ -4,6 +4,7 @@
 // create.ts (record, config merge), container/rootfs (driver mount), container/volumes
 // (the image's VOLUMEs), container/foreground (spawn, stdio, exit).
 import { UsageError } from '../../errors.js';
+import { closeAll, makeContainerCgroup, oomKills, openSelfJoin, removeContainerCgroup, setOomScoreAdj, type ContainerCgroup } from '../../container/cgroup.js';
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
@@ -15,6 +16,7 @@ import type { EngineContext } from '../context.js';
 import { createFromImage, type CreateRequest, type RunOptions } from './create.js';
 import type { Attachment } from './attach.js';
 import { startContainer, type StartOptions } from './start.js';
+import { cgroupRequested } from './resources.js';
 
 export type { RunHooks, RunIO, RunOptions };
 
@@ -32,6 +34,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   if (req.rootfs !== undefined) {
     const args = req.entrypoint !== undefined ? [...(req.entrypoint ? [req.entrypoint] : []), ...req.command] : req.command;
     if (args.length === 0) throw new UsageError('no command specified', 'hx run [OPTIONS] --rootfs DIR COMMAND [ARG...]');
+    if (cgroupRequested(req.cgroup)) throw new UsageError('resource limits and cgroup options need an image: a --rootfs run has no record to keep them', 'run an image (hx import can make one of DIR)');
     const net = req.network?.network;
     if (net !== undefined && net !== 'none' && net !== 'host') throw new UsageError(`--rootfs containers run with --network none or host only, not ${net}`, 'run an image to use pasta or slirp4netns');
     // a volume is in use while a container record names it: a --rootfs run has none
@@ -50,9 +53,22 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
   let failure: (Error & { exitCode?: number }) | undefined;
   const owner: ContainerOwner = { kind: 'foreground', pid: process.pid, start: ownStartTime() };
   let network: ReturnType<typeof foregroundNetwork> | undefined;
+  let cgroup: ContainerCgroup | undefined;
+  let oomBefore = 0;
+  const selfJoin: number[] = [];
   try {
     const rootfs = mountRootfs(ctx, record);
     phase?.('rootfs');
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, record.id, store.containerDir(record.id));
+    oomBefore = oomKills(cgroup);
+    selfJoin.push(...openSelfJoin(cgroup));
+    const cgroupOf = cgroup;
+    const adj = spec.cgroup?.oomScoreAdj ?? 0;
+    const place = (c: { pid: number }): void => {
+      // in its cgroup before its command runs, so every byte and fork counts
+      if (cgroupOf && !selfJoin.length) cgroupOf.manager.add(cgroupOf.path, c.pid);
+      setOomScoreAdj(c.pid, adj);
+    };
     const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const dir = store.containerDir(record.id);
@@ -61,9 +77,11 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
       : { mounts: [] };
     network = foregroundNetwork(dir, prepared.plan);
     const net = network;
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts] }, host, io, {
+    const cgroupFds = selfJoin.length ? { cgroupFds: selfJoin } : {};
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds }, host, io, {
       ...withPhase,
       beforeStart: async (c) => {
+        place(c);
         await net.beforeStart(c.pid);
         await hooks.beforeStart?.(c);
       },
@@ -79,12 +97,22 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     failure = e as Error & { exitCode?: number };
     throw e;
   } finally {
+    closeAll(selfJoin);
     try {
+      // read before the cgroup goes: the counter is all that tells an OOM kill apart
+      const oomKilled = oomKills(cgroup) > oomBefore;
+      if (cgroup) {
+        try {
+          removeContainerCgroup(store.containerDir(record.id));
+        } catch {
+          /* still busy: the sweep or rm retries */
+        }
+      }
       await network?.stop();
       if (req.autoRemove) await removeContainer(ctx, record.id, { anonymousVolumes: true });
       else {
         unmountRootfs(ctx, record);
-        if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, startedAt, finishedAt: new Date().toISOString() });
+        if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, oomKilled, startedAt, finishedAt: new Date().toISOString() });
         else if (failure) store.containers.putState(record.id, { ...EMPTY_STATE, exitCode: failure.exitCode ?? 125, error: failure.message });
       }
     } finally {

@@ -1,6 +1,7 @@
 // A container's settings as the record keeps them: what hx needs to start it again (the
 // runtime options, with their bigints as strings), and docker's Config and HostConfig
 // documents as `docker inspect` shows them.
+import type { CgroupSettings } from '../../container/cgroup.js';
 import type { HealthConfig } from '../../image/config.js';
 import type { NetworkRequest } from '../../net/types.js';
 import type { VolumeMountRequest } from '../../runtime/mounts.js';
@@ -20,6 +21,8 @@ export interface ContainerSpec {
   log: { driver: string; maxSize: number; maxFiles: number };
   /** The image's HEALTHCHECK with the --health-* flags over it (Test ["NONE"]: disabled). */
   health?: HealthConfig;
+  /** Limits and the cgroup choice (absent in records of hx before cgroups: no cgroup). */
+  cgroup?: CgroupSettings;
   /** --network, -p/-P, --add-host, --dns* (records made before networking have none). */
   network?: NetworkRequest;
 }
@@ -110,6 +113,7 @@ export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: st
       ...(opt.noNewPrivileges ? ['no-new-privileges'] : []),
     ],
     Init: opt.init ?? false,
+    CgroupnsMode: opt.cgroupns ?? 'private',
     Ulimits: (opt.ulimits ?? []).map((u) => ({ Name: u.name, Soft: Number(u.soft), Hard: Number(u.hard) })),
     Tmpfs: Object.fromEntries((opt.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.type === 'tmpfs' ? m.data : ''])),
   };

@@ -3,6 +3,7 @@
 // supervise it. The monitor takes over this command's ownership of the container (the
 // lock's fd is handed to it) and, once the container is gone for good, runs
 // `hx container __cleanup ID` (unmount, --rm).
+import { makeContainerCgroup, removeContainerCgroup, type ContainerCgroup } from '../../container/cgroup.js';
 import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
 import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
@@ -91,9 +92,11 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
   const attach = opts.attach;
   let attachment: Attachment | undefined;
   let mounted = false;
+  let cgroup: ContainerCgroup | undefined;
   try {
     const rootfs = mountRootfs(ctx, rec);
     mounted = true;
+    cgroup = makeContainerCgroup(ctx.mode, spec.cgroup, rec.id, store.containerDir(rec.id));
     const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const runDir = containerRunDir(ctx, rec.id);
@@ -115,6 +118,8 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
       lockFd: claim.fd,
       env: ctx.env,
       ...(healthSettings(spec) ? { health: healthSettings(spec)! } : {}),
+      ...(cgroup ? { cgroup: { procs: cgroup.procs, ...(cgroup.tasks ? { tasks: cgroup.tasks } : {}), ...(cgroup.oomFile ? { oomFile: cgroup.oomFile } : {}) } } : {}),
+      ...(spec.cgroup?.oomScoreAdj ? { oomScoreAdj: spec.cgroup.oomScoreAdj } : {}),
       ...(attach ? { attach: async () => void (attachment = await connectAttach(ctx, rec, attach.streams, attach.options)) } : {}),
     });
     claim.handOver();
@@ -123,6 +128,13 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     // the monitor's network hook left its reason (and hint) beside the record
     const netError = networkStartError(store.containerDir(rec.id));
     const e = (caught as Error).message === NETWORK_HOOK_FAILED && netError ? netError : caught;
+    if (cgroup) {
+      try {
+        removeContainerCgroup(store.containerDir(rec.id));
+      } catch {
+        /* the sweep retries */
+      }
+    }
     if (mounted) {
       try {
         unmountRootfs(ctx, rec);

@@ -17,3 +17,4 @@ export * from './hosts.js';
 export * from './envfile.js';
 export { invalidFlagArgument } from './flag-error.js';
 export { formatIP, parseIP, type IPBytes } from './ip.js';
+export * from './resources.js';
