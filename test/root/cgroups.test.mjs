@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hx, need, removeTree, run, tempDir } from '../lib/hx.mjs';
+import { hx, hxAsync, need, removeTree, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from '../e2e/run-rootfs.mjs';
 
 need(process.getuid() === 0, 'root suites run as root');
@@ -79,8 +79,8 @@ test('--cpus 0.5 holds a busy loop near half a CPU (cpuacct.usage over 2 s)', as
   const u0 = usage();
   await sleep(2000);
   const share = (usage() - u0) / Number(process.hrtime.bigint() - t0);
-  // the quota caps it at 0.5; a loaded 2-CPU machine may give it less
-  assert.ok(share > 0.25 && share < 0.6, `share ${share.toFixed(3)}`);
+  // the quota caps it at 0.5 (+ one period's slack); a loaded machine may give it much less
+  assert.ok(share > 0.1 && share < 0.6, `share ${share.toFixed(3)}`);
   assert.is(H(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'cpu-half']).stdout.trim(), 'cpu-half 1');
   assert.is(H(['rm', '-f', 'cpu-half']).code, 0);
   assert.not.ok(existsSync(cg('cpu', id)), 'rm -f removed its cgroup');
@@ -227,6 +227,34 @@ test('--device-write-bps throttles direct writes to the store\'s disk (blkio.thr
   const missing = H(['run', '--rm', '--device-read-bps', '/dev/nosuch:1mb', 'bb', 'true']);
   assert.is(missing.code, 125);
   assert.match(missing.stderr, /--device-read-bps \/dev\/nosuch: no such file or directory/);
+});
+
+test('commit --pause freezes a running container while its changes are read, and thaws it', async () => {
+  // 64 MiB of changes: reading them takes long enough for the sampler below to see the freeze
+  const id = detached('busy-writer', [], 'head -c 67108864 /dev/zero > /big; i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.02; done');
+  for (let i = 0; H(['exec', 'busy-writer', 'test', '-e', '/count']).code !== 0; i++) {
+    assert.ok(i < 100, 'the container wrote its changes');
+    await sleep(100);
+  }
+  const frozen = cg('freezer', id, 'freezer.state');
+  // watch the freezer while commit runs: it must be FROZEN at some point, THAWED after
+  const states = new Set();
+  const watch = setInterval(() => states.add(readFileSync(frozen, 'utf8').trim()), 1);
+  const c = await hxAsync(['commit', 'busy-writer', 'bb:busy'], { env });
+  clearInterval(watch);
+  assert.is(c.code, 0, c.stderr);
+  assert.is(readFileSync(frozen, 'utf8').trim(), 'THAWED');
+  assert.is(H(['inspect', '-f', '{{.State.Status}}', 'busy-writer']).stdout.trim(), 'running');
+  assert.ok(states.has('FROZEN'), `freezer states seen during commit: ${[...states].join(',')}`);
+  const p = H(['commit', '--pause=false', 'busy-writer', 'bb:busy2']);
+  assert.is(p.code, 0, p.stderr);
+  // a container the user paused stays paused through a commit
+  assert.is(H(['pause', 'busy-writer']).code, 0);
+  assert.is(H(['commit', 'busy-writer', 'bb:busy3']).code, 0);
+  assert.is(readFileSync(frozen, 'utf8').trim(), 'FROZEN');
+  assert.is(H(['unpause', 'busy-writer']).code, 0);
+  assert.match(H(['run', '--rm', 'bb:busy', 'cat', '/count']).stdout, /^\d+\n$/);
+  assert.is(H(['rm', '-f', 'busy-writer']).code, 0);
 });
 
 test.after(() => {

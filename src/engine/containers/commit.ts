@@ -6,7 +6,9 @@ import { createReadStream, lstatSync, readdirSync } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { containerCgroup } from '../../container/cgroup.js';
 import { withRootfs } from '../../container/rootfs-access.js';
+import { currentState } from '../../container/state.js';
 import { dirsFor, driverName } from '../../container/rootfs.js';
 import { storageDriver } from '../../layer/drivers/index.js';
 import type { StorageDriver } from '../../layer/drivers/driver.js';
@@ -102,6 +104,9 @@ export interface CommitRequest {
    * layer, compressed when it is pushed (bench/RESULTS.md "commit": gzip of 500 MB would
    * double the time for nothing a local image needs). */
   compression?: LayerCompression | undefined;
+  /** Freeze a running container while its changes are read (docker's default, true); only
+   * where it has a freezer of its own (a cgroup: rootful, or a delegated v2 subtree). */
+  pause?: boolean | undefined;
 }
 
 export interface CommitResult {
@@ -129,6 +134,17 @@ function committedConfig(base: ContainerConfig, rec: ContainerRecord, changes: s
   return applyChanges(merged, changes);
 }
 
+/** docker commit --pause: freeze a running container that is not paused already; the thaw,
+ * or undefined where there is nothing to freeze (stopped, paused, or no freezer of its own:
+ * rootless without delegation, where the changes are read as they are). */
+function freezeWhileRead(ctx: EngineContext, rec: ContainerRecord): (() => void) | undefined {
+  if (currentState(ctx.store, rec).status !== 'running') return undefined;
+  const cg = containerCgroup(ctx.mode, ctx.store.containerDir(rec.id));
+  if (!cg || cg.manager.frozen(cg.path) !== false) return undefined;
+  cg.manager.setFrozen(cg.path, true);
+  return () => cg.manager.setFrozen(cg.path, false);
+}
+
 export async function commitContainer(ctx: EngineContext, req: CommitRequest): Promise<CommitResult> {
   const store = ctx.store;
   const name = req.reference === undefined || req.reference === '' ? undefined : normalizedName(req.reference);
@@ -147,8 +163,14 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     const blobFile = join(t.path, 'layer');
     const stats: TreeTarStats = { entries: 0, files: 0, bytes: 0, hardlinks: 0, skipped: [] };
     const view = changeView(ctx, rec);
-    const changes = changesOf(view);
-    const layer = changes.length ? await writeCompressed(treeTar(changeItems(changes), { root: view.root }, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
+    const thaw = req.pause === false ? undefined : freezeWhileRead(ctx, rec);
+    let layer: WrittenBlob | undefined;
+    try {
+      const changes = changesOf(view);
+      layer = changes.length ? await writeCompressed(treeTar(changeItems(changes), { root: view.root }, stats), blobFile, { compression: req.compression ?? 'none' }) : undefined;
+    } finally {
+      thaw?.();
+    }
     const created = new Date().toISOString();
     const baseConfig: ImageConfig = base.config;
     const history: HistoryEntry[] = [...(baseConfig.history ?? [])];

@@ -19,6 +19,7 @@ export const commit: CommandRun = async (ctx, inv) => {
     author: inv.flags.author as string | undefined,
     message: inv.flags.message as string | undefined,
     changes: (inv.flags.change as string[] | undefined) ?? [],
+    pause: inv.flags.pause as boolean | undefined,
   });
   ctx.stdout.write(`${r.id}\n`);
 };
