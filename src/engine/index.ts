@@ -36,6 +36,7 @@ import type { Resources } from './docker-syntax/resources.js';
 import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
+import { buildImage, type BuildIO, type BuildRequest } from './build/build.js';
 import { imageHistory, inspectImage, type HistoryRow } from './images/inspect.js';
 import { listImages, type ImageRow, type ListImagesOptions } from './images/list.js';
 import { loadImages, type ArchiveInput, type LoadEvent, type StoreImageEvent } from './images/load.js';
@@ -60,7 +61,7 @@ export type { BenchHooks, BenchLayersOptions, BenchLayersResult, BenchRunOptions
 export type { CreateRequest, HealthFlags, StartOptions, StartResult, StopOptions, RemoveOptions, ContainerRow, ListContainersOptions, LogSink, LogsOptions };
 export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, ContainerRecord };
 export type { CopyOptions, CopyReport };
-export type { CommitRequest, CommitResult, Change, TreeTarStats };
+export type { CommitRequest, CommitResult, Change, TreeTarStats, BuildRequest, BuildIO };
 export type { StatsEntry, StatsOptions, Resources };
 export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
@@ -78,6 +79,8 @@ export class Engine {
     /** docker-archive or OCI archive/layout (a path or a stream), all or nothing. */
     load(input: ArchiveInput, onEvent?: (e: LoadEvent | StoreImageEvent) => void): Promise<ImageRecord[]>;
     save(refs: string[], output: string | Writable, format?: SaveFormat): Promise<void>;
+    /** `hx build`: a Dockerfile executed into an image (engine/build/build.ts for what it does yet). */
+    build(req: BuildRequest, io: BuildIO): Promise<ImageRecord>;
     /** A root filesystem tarball as a one-layer image. */
     import(input: string | Readable, ref: string | undefined, changes: string[], message?: string): Promise<ImageRecord>;
     list(opts?: ListImagesOptions): ImageRow[];
@@ -185,6 +188,7 @@ export class Engine {
     this.images = {
       load: bind(ctx, loadImages),
       save: bind(ctx, saveImages),
+      build: bind(ctx, buildImage),
       import: bind(ctx, importImage),
       list: bind(ctx, listImages),
       tag: bind(ctx, tagImage),

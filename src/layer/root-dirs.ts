@@ -3,7 +3,7 @@
 // by openat2 from the root's fd with RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS (a symlink on
 // the way fails with ELOOP instead of being followed), then used as /proc/self/fd/N/NAME,
 // where only NAME is looked up (lstat, O_NOFOLLOW opens, readdir of the pinned directory).
-import { closeSync, constants as C, openSync } from 'node:fs';
+import { closeSync, constants as C, lchownSync, mkdirSync, openSync } from 'node:fs';
 import { openat2, RESOLVE } from '../sys/libc.js';
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | 0o2000000; /* O_CLOEXEC */
@@ -53,5 +53,32 @@ export class RootDirs {
     for (const fd of this.open.values()) closeSync(fd);
     this.open.clear();
     closeSync(this.rootFd);
+  }
+}
+
+/** mkdir -p of DIR (absolute inside ROOT) with every component resolved inside ROOT: a
+ * directory that is there is kept, a missing one made (mode 0755, OWNER's), anything else
+ * on the way (a file, a symlink) is an error, never followed. */
+export function mkdirInRoot(root: string, dir: string, owner?: { uid: number; gid: number }): void {
+  const dirs = new RootDirs(root);
+  try {
+    let at = '';
+    for (const part of dir.split('/').filter((p) => p !== '' && p !== '.')) {
+      if (part === '..') throw new Error(`"${dir}" leaves the root`);
+      const next = at ? `${at}/${part}` : part;
+      if (dirs.dir(next) === undefined) {
+        const parent = dirs.dir(at);
+        if (parent === undefined) throw new Error(`cannot make ${dir}: ${at} is not a directory`);
+        try {
+          mkdirSync(`${parent}/${part}`, 0o755);
+        } catch (e) {
+          throw new Error(`cannot make ${dir}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? `${next} exists and is not a directory` : (e as Error).message}`);
+        }
+        if (owner) lchownSync(`${parent}/${part}`, owner.uid, owner.gid);
+      }
+      at = next;
+    }
+  } finally {
+    dirs.close();
   }
 }

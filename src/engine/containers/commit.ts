@@ -107,6 +107,11 @@ export interface CommitRequest {
   /** Freeze a running container while its changes are read (docker's default, true); only
    * where it has a freezer of its own (a cgroup: rootful, or a delegated v2 subtree). */
   pause?: boolean | undefined;
+  /** The builder's: the image config to commit over (history and diff_ids appended to
+   * its own), used as it is instead of the container's config merged with --change... */
+  imageConfig?: ImageConfig | undefined;
+  /** ...and the history entry's created_by (default: the container's command). */
+  createdBy?: string | undefined;
 }
 
 export interface CommitResult {
@@ -172,9 +177,12 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
       thaw?.();
     }
     const created = new Date().toISOString();
-    const baseConfig: ImageConfig = base.config;
+    const baseConfig: ImageConfig = req.imageConfig ?? base.config;
+    if (baseConfig.rootfs.diff_ids.join() !== base.config.rootfs.diff_ids.join()) {
+      throw new HxError('the config given to commit does not describe the container\'s image layers', { kind: 'internal' });
+    }
     const history: HistoryEntry[] = [...(baseConfig.history ?? [])];
-    const entry: HistoryEntry = { created, created_by: containerCommand(rec).join(' ') };
+    const entry: HistoryEntry = { created, created_by: req.createdBy ?? containerCommand(rec).join(' ') };
     if (req.author) entry.author = req.author;
     if (req.message) entry.comment = req.message;
     if (!layer) entry.empty_layer = true;
@@ -182,13 +190,13 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     const config: ImageConfig = {
       ...baseConfig,
       created,
-      config: committedConfig(baseConfig.config ?? {}, rec, req.changes ?? []),
+      config: req.imageConfig ? (req.imageConfig.config ?? {}) : committedConfig(baseConfig.config ?? {}, rec, req.changes ?? []),
       rootfs: { type: 'layers', diff_ids: [...baseConfig.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])] },
       history,
-      container: rec.id,
+      ...(req.imageConfig ? {} : { container: rec.id }),
     };
     if (req.author) config.author = req.author;
-    else delete config.author;
+    else if (!req.imageConfig) delete config.author;
     const layers: LayerSource[] = [...base.layers];
     if (layer) {
       layers.push({

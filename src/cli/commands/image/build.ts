@@ -1,0 +1,48 @@
+// `hx build [OPTIONS] PATH`: docker build's flags that the builder takes; the image ID is
+// printed last (alone with -q), as docker does.
+import { writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { UsageError } from '../../../errors.js';
+import type { CommandRun } from '../../spec.js';
+
+function pairs(list: string[] | undefined, flag: string, fromEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw new UsageError(`invalid ${flag} "${item}"`, `use ${flag} KEY=VALUE`);
+    if (eq < 0) {
+      // docker: --build-arg KEY takes KEY's value from the environment, if it has one
+      if (flag === '--build-arg' && fromEnv[item] !== undefined) out[item] = fromEnv[item]!;
+      else if (flag !== '--build-arg') out[item] = '';
+      continue;
+    }
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+export const run: CommandRun = async (ctx, inv) => {
+  const engine = await ctx.engine();
+  const f = inv.flags;
+  const context = inv.args[0]!;
+  if (context === '-' || /^[a-z]+:\/\//.test(context)) throw new UsageError(`hx build takes a directory as its context, not "${context}" (yet)`, 'give the path of the context directory');
+  const quiet = f.quiet === true;
+  // -q: the steps and RUN's output go nowhere, only the ID is printed
+  const out = quiet ? new PassThrough().resume() : process.stdout;
+  const err = quiet ? out : process.stderr;
+  const image = await engine.images.build(
+    {
+      context,
+      dockerfile: f.file as string | undefined,
+      tags: (f.tag as string[] | undefined) ?? [],
+      buildArgs: pairs(f['build-arg'] as string[] | undefined, '--build-arg', process.env),
+      target: f.target as string | undefined,
+      labels: pairs(f.label as string[] | undefined, '--label', process.env),
+      network: f.network as string | undefined,
+    },
+    { stdout: out, stderr: err },
+  );
+  if (quiet) ctx.stdout.write(`${image.id}\n`);
+  const iid = f.iidfile as string | undefined;
+  if (iid) writeFileSync(iid, image.id);
+};

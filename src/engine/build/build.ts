@@ -1,0 +1,397 @@
+// `hx build`: a Dockerfile executed with the engine's own parts. The front end
+// (src/build/dockerfile: parse, stages, ARG/ENV scope, buildkit's history texts) says what
+// each instruction means; here each one changes the stage's image config in memory, and
+// the two that change files make a layer: RUN runs a container of the stage's image and
+// commits what it changed, COPY copies into a created container's root (resolved inside it
+// by libhxns, the source inside the context) and commits that. Intermediate images are
+// removed at the end; what stays is the target stage's image, tagged.
+//
+// Not built yet (each refused with a clear error, never ignored): a build cache, ADD of
+// URLs and archives, COPY wildcards, --chmod, heredoc RUN/COPY, RUN --mount, FROM of an
+// image that is not in the store (pull it first).
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import {
+  buildkitCreatedBy,
+  buildkitRunArgs,
+  DEFAULT_SHELL,
+  loadDockerfile,
+  resolveMetaArgs,
+  resolveWorkdir,
+  StageScope,
+  stageGraph,
+  stagesForTarget,
+  type CopyInstruction,
+  type Instruction,
+  type Stage,
+} from '../../build/dockerfile/index.js';
+import { loadDockerIgnore, type DockerIgnore } from '../../build/dockerignore.js';
+import { withRootfs } from '../../container/rootfs-access.js';
+import { HxError } from '../../errors.js';
+import type { ContainerConfig, ImageConfig } from '../../image/config.js';
+import { imageConfigOf, resolveImage } from '../../image/resolve.js';
+import { imageSource } from '../../image/source.js';
+import { StoreImage } from '../../image/store-source.js';
+import { storeImage } from '../../image/store-image.js';
+import { mkdirInRoot } from '../../layer/root-dirs.js';
+import type { ImageRecord } from '../../store/store.js';
+import { copyEntry, copyTree, CopyFlag, statInRoot } from '../../sys/spawn.js';
+import { commitContainer } from '../containers/commit.js';
+import { createContainerRecord } from '../containers/create.js';
+import { findContainer } from '../containers/lookup.js';
+import { removeContainerByRef } from '../containers/remove.js';
+import { runContainer } from '../containers/run.js';
+import type { EngineContext } from '../context.js';
+import { removeImages, tagImage } from '../images/tag.js';
+
+export interface BuildRequest {
+  /** The context directory. */
+  context: string;
+  /** The Dockerfile (default CONTEXT/Dockerfile). */
+  dockerfile?: string | undefined;
+  tags?: string[] | undefined;
+  buildArgs?: Record<string, string> | undefined;
+  target?: string | undefined;
+  /** --label: set on the final image. */
+  labels?: Record<string, string> | undefined;
+  /** RUN's network (default: the engine's default for containers). */
+  network?: string | undefined;
+}
+
+export interface BuildIO {
+  /** Step lines and RUN's output. */
+  stdout: Writable;
+  stderr: Writable;
+}
+
+interface StageState {
+  image: ImageRecord;
+  config: ImageConfig;
+  scope: StageScope;
+  shell: string[];
+}
+
+function unsupported(what: string, inst: { location: { file: string; line: number } }): HxError {
+  return new HxError(`${inst.location.file}:${inst.location.line}: ${what} is not supported by hx build yet`, {
+    kind: 'invalid-argument',
+    hint: 'see docs/ARCHITECTURE.md "hx build" for what the builder does today',
+  });
+}
+
+function cloneConfig(c: ImageConfig): ImageConfig {
+  return JSON.parse(JSON.stringify(c)) as ImageConfig;
+}
+
+function emptyHistory(state: StageState, createdBy: string | undefined): void {
+  if (createdBy === undefined) return;
+  state.config.history = [...(state.config.history ?? []), { created: new Date().toISOString(), created_by: createdBy, comment: 'buildkit.dockerfile.v0', empty_layer: true }];
+}
+
+/** The context as COPY reads it: the directory itself, or (with a .dockerignore) a private
+ * copy without what it excludes. */
+function filteredContext(context: string, ignore: DockerIgnore, into: string): string {
+  if (ignore.patterns.length === 0) return context;
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(join(context, rel)).sort()) {
+      const path = rel ? `${rel}/${name}` : name;
+      const src = join(context, path);
+      const st = lstatSync(src);
+      if (ignore.excludes(path)) {
+        if (!st.isDirectory() || ignore.canSkipDirectory(path)) continue;
+      }
+      const dest = join(into, path);
+      if (st.isDirectory()) {
+        mkdirSync(dest, { mode: st.mode & 0o7777 });
+        walk(path);
+      } else if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dest);
+      else if (st.isFile() && !ignore.excludes(path)) copyFileSync(src, dest);
+    }
+  };
+  walk('');
+  return into;
+}
+
+/** docker's COPY destination: relative to WORKDIR; a directory when it ends in "/" or
+ * several sources are copied. */
+function copyTarget(inst: CopyInstruction, workdir: string): { dir: string; name?: string } {
+  const abs = inst.destination.startsWith('/') ? inst.destination : `${workdir.replace(/\/$/, '')}/${inst.destination}`;
+  const asDir = inst.destination.endsWith('/') || inst.destination.endsWith('/.') || inst.sources.length > 1;
+  const clean = resolveWorkdir('/', abs);
+  if (asDir || clean === '/') return { dir: clean };
+  const i = clean.lastIndexOf('/');
+  return { dir: clean.slice(0, i) || '/', name: clean.slice(i + 1) };
+}
+
+function parseChown(chown: string | undefined, inst: CopyInstruction): { uid: number; gid: number } | undefined {
+  if (chown === undefined) return undefined;
+  const m = /^(\d+)(?::(\d+))?$/.exec(chown);
+  if (!m) throw unsupported(`COPY --chown with names (${chown}); give numeric ids`, inst);
+  const uid = Number(m[1]);
+  return { uid, gid: m[2] === undefined ? uid : Number(m[2]) };
+}
+
+export async function buildImage(ctx: EngineContext, req: BuildRequest, io: BuildIO): Promise<ImageRecord> {
+  const dockerfile = req.dockerfile ?? join(req.context, 'Dockerfile');
+  let text: string;
+  try {
+    text = readFileSync(dockerfile, 'utf8');
+  } catch (e) {
+    throw new HxError(`failed to read dockerfile: open ${dockerfile}: no such file or directory`, { kind: 'not-found', cause: e, hint: 'give the Dockerfile with -f, or put one in the context directory' });
+  }
+  const buildArgs = req.buildArgs ?? {};
+  const df = loadDockerfile(text, { file: 'Dockerfile' });
+  const graph = stageGraph(df, { buildArgs });
+  const plan = stagesForTarget(graph, req.target);
+  const globals = resolveMetaArgs(df.metaArgs, buildArgs);
+  const ignore = (await loadDockerIgnore(req.context, dockerfile)).matcher;
+  const temp = ctx.store.tempDir('build');
+  const made: string[] = []; // intermediate images, removed at the end
+  const results = new Map<number, StageState>();
+  const say = (line: string): void => void io.stdout.write(`${line}\n`);
+  try {
+    const context = filteredContext(req.context, ignore, (mkdirSync(join(temp.path, 'context')), join(temp.path, 'context')));
+    let step = 0;
+    const total = plan.order.reduce((n, i) => n + 1 + df.stages[i]!.instructions.length, 0);
+    for (const index of plan.order) {
+      const stage = df.stages[index]!;
+      const node = graph.stages[index]!;
+      say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
+      const state = startStage(ctx, node.base, results, globals, buildArgs, stage);
+      for (const raw of stage.instructions) {
+        say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
+        const inst = state.scope.dispatch(raw);
+        await execute(ctx, state, inst, { context, results, stages: df.stages, network: req.network, io, made });
+      }
+      results.set(index, state);
+    }
+    const final = results.get(plan.target)!;
+    if (req.labels && Object.keys(req.labels).length) {
+      final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
+    }
+    const image = await storeConfig(ctx, final);
+    for (const tag of req.tags ?? []) await tagImage(ctx, image.id, tag);
+    say(`COMMIT ${req.tags?.[0] ?? ''}`.trim());
+    say(image.id);
+    const stale = made.filter((id) => id !== image.id);
+    if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
+    return image;
+  } finally {
+    temp.release(true);
+  }
+}
+
+function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage): StageState {
+  if (base.kind === 'stage') {
+    const from = results.get(base.index);
+    if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
+    return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell] };
+  }
+  if (base.name === 'scratch') throw unsupported('FROM scratch', stage.from);
+  let image: ImageRecord;
+  try {
+    image = resolveImage(ctx.store, base.name);
+  } catch (e) {
+    throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: ${(e as Error).message}`, { kind: 'not-found', cause: e, hint: `hx build does not pull yet: hx pull ${base.name} (or hx load it) first` });
+  }
+  const config = cloneConfig(imageConfigOf(ctx.store, image));
+  const scope = new StageScope({ globals, buildArgs, imageEnv: config.config?.Env ?? [] });
+  return { image, config, scope, shell: [...(config.config?.Shell ?? DEFAULT_SHELL)] };
+}
+
+/** Store the stage's config over its image's layers when they differ (config-only steps). */
+async function storeConfig(ctx: EngineContext, state: StageState): Promise<ImageRecord> {
+  const bytes = Buffer.from(JSON.stringify(state.config));
+  const base = await StoreImage.open(ctx.store, state.image);
+  try {
+    if (bytes.equals(base.configBytes)) return state.image;
+    state.image = await storeImage(ctx.store, imageSource({ configBytes: bytes, layers: [...base.layers] }), ctx.layerContext());
+    return state.image;
+  } finally {
+    base.release();
+  }
+}
+
+interface ExecContext {
+  context: string;
+  results: Map<number, StageState>;
+  stages: Stage[];
+  network: string | undefined;
+  io: BuildIO;
+  made: string[];
+}
+
+function setConfig(state: StageState, f: (c: ContainerConfig) => void): void {
+  const c = { ...(state.config.config ?? {}) };
+  f(c);
+  state.config.config = c;
+}
+
+async function execute(ctx: EngineContext, state: StageState, inst: Instruction, x: ExecContext): Promise<void> {
+  const workdir = state.config.config?.WorkingDir || '/';
+  const history = buildkitCreatedBy(inst, { shell: state.shell, runArgs: state.scope.runArgs(), workdir });
+  switch (inst.kind) {
+    case 'ENV':
+      setConfig(state, (c) => (c.Env = state.scope.configEnv()));
+      return emptyHistory(state, history);
+    case 'ARG':
+      return emptyHistory(state, history);
+    case 'LABEL':
+      setConfig(state, (c) => (c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(inst.pairs.map((p) => [p.key, p.value])) }));
+      return emptyHistory(state, history);
+    case 'WORKDIR':
+      setConfig(state, (c) => (c.WorkingDir = resolveWorkdir(workdir, inst.path)));
+      return emptyHistory(state, history);
+    case 'USER':
+      setConfig(state, (c) => (c.User = inst.user));
+      return emptyHistory(state, history);
+    case 'CMD':
+      setConfig(state, (c) => (c.Cmd = inst.prependShell ? [...state.shell, inst.command.join(' ')] : inst.command));
+      return emptyHistory(state, history);
+    case 'ENTRYPOINT':
+      // docker: a new ENTRYPOINT drops the CMD the base image had
+      setConfig(state, (c) => {
+        c.Entrypoint = inst.command === null ? null : inst.prependShell ? [...state.shell, inst.command.join(' ')] : inst.command;
+        c.Cmd = null;
+      });
+      return emptyHistory(state, history);
+    case 'EXPOSE':
+      setConfig(state, (c) => (c.ExposedPorts = { ...(c.ExposedPorts ?? {}), ...Object.fromEntries(inst.ports.map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])) }));
+      return emptyHistory(state, history);
+    case 'VOLUME':
+      setConfig(state, (c) => (c.Volumes = { ...(c.Volumes ?? {}), ...Object.fromEntries(inst.paths.map((p) => [p, {}])) }));
+      return emptyHistory(state, history);
+    case 'STOPSIGNAL':
+      setConfig(state, (c) => (c.StopSignal = inst.signal));
+      return emptyHistory(state, history);
+    case 'SHELL':
+      state.shell = inst.shell;
+      setConfig(state, (c) => (c.Shell = inst.shell));
+      return emptyHistory(state, history);
+    case 'ONBUILD':
+      setConfig(state, (c) => (c.OnBuild = [...(c.OnBuild ?? []), inst.expression]));
+      return emptyHistory(state, history);
+    case 'MAINTAINER':
+      state.config.author = inst.maintainer;
+      return emptyHistory(state, history);
+    case 'HEALTHCHECK':
+      setConfig(state, (c) => {
+        c.Healthcheck = {
+          Test: inst.test,
+          ...(inst.interval ? { Interval: inst.interval } : {}),
+          ...(inst.timeout ? { Timeout: inst.timeout } : {}),
+          ...(inst.startPeriod ? { StartPeriod: inst.startPeriod } : {}),
+          ...(inst.startInterval ? { StartInterval: inst.startInterval } : {}),
+          ...(inst.retries ? { Retries: inst.retries } : {}),
+        };
+      });
+      return emptyHistory(state, history);
+    case 'RUN':
+      if (inst.files.length) throw unsupported('RUN with a heredoc', inst);
+      if (inst.mounts.length) throw unsupported('RUN --mount', inst);
+      return runStep(ctx, state, buildkitRunArgs(inst, state.shell), history, x, inst.network === 'none' ? 'none' : inst.network === 'host' ? 'host' : x.network);
+    case 'COPY':
+      return copyStep(ctx, state, inst, history, x);
+    case 'ADD':
+      throw unsupported('ADD', inst);
+  }
+}
+
+/** A container of the stage's image with the stage's user, environment and working dir. */
+function containerOptions(state: StageState, extraEnv: string[] = []): { env: string[]; user?: string; cwd: string } {
+  const c = state.config.config ?? {};
+  return { env: [...state.scope.configEnv(), ...extraEnv], ...(c.User ? { user: c.User } : {}), cwd: c.WorkingDir || '/' };
+}
+
+async function commitStep(ctx: EngineContext, state: StageState, name: string, createdBy: string | undefined, x: ExecContext): Promise<void> {
+  try {
+    // the stage's config, with the image it ran on described (config-only steps since)
+    const base = imageConfigOf(ctx.store, state.image);
+    const config: ImageConfig = { ...cloneConfig(state.config), rootfs: base.rootfs };
+    const r = await commitContainer(ctx, { container: name, imageConfig: config, createdBy, message: 'buildkit.dockerfile.v0', pause: false });
+    state.image = r.image;
+    state.config = cloneConfig(imageConfigOf(ctx.store, r.image));
+    x.made.push(r.image.id);
+  } finally {
+    await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+  }
+}
+
+async function runStep(ctx: EngineContext, state: StageState, argv: string[], createdBy: string | undefined, x: ExecContext, network: string | undefined): Promise<void> {
+  const name = `hx-build-${randomBytes(6).toString('hex')}`;
+  // ARGs are the RUN's environment, not the image's
+  const env = new Set(state.scope.configEnv().map((e) => e.slice(0, e.indexOf('='))));
+  const args = state.scope.runArgs().filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`);
+  const opts = containerOptions(state, args);
+  const code = await runContainer(
+    ctx,
+    {
+      image: state.image.id,
+      command: argv,
+      entrypoint: '',
+      name,
+      options: opts,
+      ...(network ? { network: { network } } : {}),
+    },
+    { stdin: null, stdout: x.io.stdout, stderr: x.io.stderr },
+  );
+  if (code !== 0) {
+    await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+    throw new HxError(`process "${argv.join(' ')}" did not complete successfully: exit code: ${code}`, { kind: 'invalid-argument', hint: 'the RUN command failed: its output is above' });
+  }
+  await commitStep(ctx, state, name, createdBy, x);
+}
+
+async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruction, createdBy: string | undefined, x: ExecContext): Promise<void> {
+  if (inst.inline.length) throw unsupported('COPY with a heredoc', inst);
+  if (inst.chmod !== undefined) throw unsupported('COPY --chmod', inst);
+  if (inst.sources.some((s) => /[*?[]/.test(s))) throw unsupported('a wildcard in COPY sources', inst);
+  const owner = parseChown(inst.chown, inst) ?? { uid: 0, gid: 0 };
+  const target = copyTarget(inst, state.config.config?.WorkingDir || '/');
+  let from: StageState | undefined;
+  if (inst.from !== undefined) {
+    const i = x.stages.findIndex((s, n) => s.name === inst.from!.toLowerCase() || String(n) === inst.from);
+    from = i >= 0 ? x.results.get(i) : undefined;
+    if (!from) throw unsupported(`COPY --from=${inst.from} (an image rather than an earlier stage)`, inst);
+  }
+  const name = `hx-build-${randomBytes(6).toString('hex')}`;
+  await createContainerRecord(ctx, { image: state.image.id, command: ['true'], entrypoint: '', name, options: {}, network: { network: 'none' } });
+  try {
+    const rec = findContainer(ctx.store, name);
+    await withRootfs(ctx, rec, async (dest) => {
+      mkdirInRoot(dest.root, target.dir, owner);
+      const copy = (srcRoot: string): void => {
+        for (const src of inst.sources) {
+          const path = resolveWorkdir('/', src.startsWith('/') ? src : `/${src}`);
+          const st = statInRoot({ root: srcRoot, path }, false);
+          if (!st) throw new HxError(`${inst.location.file}:${inst.location.line}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
+          const isDir = (st.mode & 0o170000) === 0o040000;
+          const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
+          // a directory's contents go into the target dir; a file under its own or the given name
+          if (isDir) {
+            const into = target.name ? `${target.dir.replace(/\/$/, '')}/${target.name}` : target.dir;
+            mkdirInRoot(dest.root, into, owner);
+            copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, owner);
+          } else {
+            copyEntry({ root: srcRoot, path }, { root: dest.root, path: target.dir, name: target.name ?? path.slice(path.lastIndexOf('/') + 1) }, flags, owner);
+          }
+        }
+      };
+      if (from) {
+        const src = `hx-build-${randomBytes(6).toString('hex')}`;
+        await createContainerRecord(ctx, { image: from.image.id, command: ['true'], entrypoint: '', name: src, options: {}, network: { network: 'none' } });
+        try {
+          await withRootfs(ctx, findContainer(ctx.store, src), (v) => copy(v.root));
+        } finally {
+          await removeContainerByRef(ctx, src, { force: true, volumes: true }).catch(() => undefined);
+        }
+      } else copy(x.context);
+    });
+  } catch (e) {
+    await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+    throw e;
+  }
+  await commitStep(ctx, state, name, createdBy, x);
+}
+

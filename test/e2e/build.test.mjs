@@ -1,0 +1,114 @@
+// `hx build` as the unprivileged user: a two-stage Dockerfile with ARG/ENV/WORKDIR/RUN/
+// COPY (context files and directories, --from a stage, --chown), LABEL/USER/CMD; the image
+// runs with exactly what the file says, history names each step, --target and --build-arg,
+// .dockerignore, nothing left behind (intermediate images and containers), and docker's
+// errors for a failing RUN, a bad Dockerfile, a missing source and what is not built yet.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hx, need, removeTree, run, tempDir } from '../lib/hx.mjs';
+import { makeBusyboxRootfs } from './run-rootfs.mjs';
+
+need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
+const work = tempDir('hx-build-');
+const env = { HX_STORAGE_ROOT: join(work, 'store'), HX_RUNTIME_DIR: join(work, 'run') };
+const H = (args) => hx(args, { env });
+const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
+assert.is(run('tar', ['-C', rootfs, '-cf', join(work, 'bb.tar'), '.']).code, 0);
+assert.is(H(['import', join(work, 'bb.tar'), 'bb']).code, 0);
+
+const ctxDir = join(work, 'context');
+mkdirSync(join(ctxDir, 'dir/sub'), { recursive: true });
+writeFileSync(join(ctxDir, 'a.txt'), 'hello\n');
+writeFileSync(join(ctxDir, 'dir/sub/f'), 'inner\n');
+writeFileSync(join(ctxDir, 'secret.txt'), 'canary\n');
+writeFileSync(join(ctxDir, '.dockerignore'), 'secret.txt\n');
+writeFileSync(
+  join(ctxDir, 'Dockerfile'),
+  `ARG BASE=bb
+FROM \${BASE} AS builder
+ARG GREETING=hi
+ENV APP=/app
+WORKDIR $APP
+RUN echo "$GREETING from build" > made.txt && rm /bin/yes
+COPY a.txt dir /app/in/
+COPY . /ctx/
+RUN ls /app/in /app/in/sub > /app/listing
+
+FROM bb
+LABEL tier=web
+COPY --from=builder /app/made.txt /made.txt
+COPY --chown=1000:1000 a.txt /home/
+USER 1000
+CMD ["cat", "/made.txt"]
+`,
+);
+const build = (args) => H(['build', '--network', 'none', ...args]);
+
+test('a two-stage build: the image has what the Dockerfile says, and only that is left', () => {
+  const r = build(['-t', 'app:1', ctxDir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^STEP 1\/14: FROM \$\{BASE\} AS builder$/m);
+  assert.match(r.stdout, /^STEP 14\/14: CMD \["cat", "\/made.txt"\]$/m);
+  const id = r.stdout.trim().split('\n').pop();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.is(H(['images', '-q', '--no-trunc', 'app:1']).stdout.trim(), id);
+  assert.is(H(['run', '--rm', '--network', 'none', 'app:1']).stdout, 'hi from build\n');
+  const inside = H(['run', '--rm', '--network', 'none', 'app:1', 'sh', '-c', 'id -u; stat -c "%u:%g %n" /home/a.txt; cat /home/a.txt; test -e /bin/yes && echo yes-kept']);
+  assert.is(inside.stdout, '1000\n1000:1000 /home/a.txt\nhello\nyes-kept\n', 'the second stage starts from bb again');
+  const conf = JSON.parse(H(['image', 'inspect', '-f', '{{json .Config}}', 'app:1']).stdout);
+  assert.equal(conf.Labels, { tier: 'web' });
+  assert.is(conf.User, '1000');
+  assert.equal(conf.Cmd, ['cat', '/made.txt']);
+  const history = H(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'app:1']).stdout.trim().split('\n');
+  assert.equal(history.slice(0, 5), ['CMD ["cat" "/made.txt"]', 'USER 1000', 'COPY --chown=1000:1000 a.txt /home/ # buildkit', 'COPY /app/made.txt /made.txt # buildkit', 'LABEL tier=web']);
+  // no intermediate image or container stays
+  assert.equal(H(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.trim().split('\n').sort(), ['app:1', 'bb:latest']);
+  assert.is(H(['ps', '-a', '-q']).stdout, '');
+});
+
+test('--target and --build-arg; COPY of directories and of the context without what .dockerignore excludes', () => {
+  const r = build(['--target', 'builder', '--build-arg', 'GREETING=yo', '-t', 'app:builder', '-q', ctxDir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/, '-q prints the ID only');
+  const out = H(['run', '--rm', '--network', 'none', 'app:builder', 'sh', '-c', 'pwd; cat made.txt; cat listing; ls -A /ctx; echo $APP; test -e /bin/yes || echo yes-gone']);
+  assert.is(out.code, 0, out.stderr);
+  assert.is(out.stdout, '/app\nyo from build\n/app/in:\na.txt\nsub\n\n/app/in/sub:\nf\n.dockerignore\nDockerfile\na.txt\ndir\n/app\nyes-gone\n');
+  // ARGs are the RUN's environment, not the image's
+  assert.not.match(H(['image', 'inspect', '-f', '{{json .Config.Env}}', 'app:builder']).stdout, /GREETING/);
+});
+
+test('bad input: a failing RUN, a bad Dockerfile, a missing source, what is not built yet; nothing left', () => {
+  const bad = join(work, 'bad');
+  mkdirSync(bad);
+  const attempt = (text) => {
+    writeFileSync(join(bad, 'Dockerfile'), text);
+    return build(['-t', 'never:1', bad]);
+  };
+  const failing = attempt('FROM bb\nRUN echo before; exit 3\n');
+  assert.is(failing.code, 1);
+  assert.match(failing.stdout, /before/);
+  assert.match(failing.stderr, /process "\/bin\/sh -c echo before; exit 3" did not complete successfully: exit code: 3/);
+  const syntax = attempt('FROM bb\nFORM x\n');
+  assert.is(syntax.code, 1);
+  assert.match(syntax.stderr, /Dockerfile:2/);
+  assert.match(syntax.stderr, /unknown instruction: FORM/i);
+  const missing = attempt('FROM bb\nCOPY nope.txt /x\n');
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /"nope.txt": not found/);
+  const add = attempt('FROM bb\nADD a.tar /x\n');
+  assert.is(add.code, 1);
+  assert.match(add.stderr, /ADD is not supported by hx build yet/);
+  const noImage = attempt('FROM nosuch:1\n');
+  assert.is(noImage.code, 1);
+  assert.match(noImage.stderr, /hx pull nosuch:1/);
+  const noFile = H(['build', '-f', join(bad, 'Nope'), bad]);
+  assert.is(noFile.code, 1);
+  assert.match(noFile.stderr, /failed to read dockerfile/);
+  assert.is(H(['images', '-q', 'never:1']).stdout, '');
+  assert.is(H(['ps', '-a', '-q']).stdout, '');
+});
+
+test.after(() => removeTree(work));
+test.run();
