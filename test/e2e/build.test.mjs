@@ -79,6 +79,17 @@ test('--target and --build-arg; COPY of directories and of the context without w
   assert.not.match(H(['image', 'inspect', '-f', '{{json .Config.Env}}', 'app:builder']).stdout, /GREETING/);
 });
 
+test('FROM scratch: a static binary and a file copied from a stage make the whole image', () => {
+  const dir = join(work, 'scratch');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM bb AS tools\nRUN echo static > /payload\nFROM scratch\nCOPY --from=tools /bin/busybox /bin/busybox\nCOPY --from=tools /payload /payload\nENTRYPOINT ["/bin/busybox"]\nCMD ["cat", "/payload"]\n');
+  const r = build(['-t', 'scratchy:1', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(H(['run', '--rm', '--network', 'none', 'scratchy:1']).stdout, 'static\n');
+  assert.is(JSON.parse(H(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'scratchy:1']).stdout).length, 2, 'two COPY layers, nothing of bb');
+  assert.is(H(['images', '-q', '--filter', 'dangling=true']).stdout, '', 'the scratch base and the intermediates are gone');
+});
+
 test('bad input: a failing RUN, a bad Dockerfile, a missing source, what is not built yet; nothing left', () => {
   const bad = join(work, 'bad');
   mkdirSync(bad);

@@ -8,7 +8,7 @@
 //
 // Not built yet (each refused with a clear error, never ignored): a build cache, ADD of
 // URLs and archives, COPY wildcards, --chmod, heredoc RUN/COPY, RUN --mount, FROM of an
-// image that is not in the store (pull it first).
+// image that is not in the store (pull it first). FROM scratch is an image of no layers.
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,7 +158,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
       const stage = df.stages[index]!;
       const node = graph.stages[index]!;
       say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
-      const state = startStage(ctx, node.base, results, globals, buildArgs, stage);
+      const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made);
       for (const raw of stage.instructions) {
         say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
         const inst = state.scope.dispatch(raw);
@@ -182,16 +182,24 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
   }
 }
 
-function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage): StageState {
+/** FROM scratch: an image with no layers (the build's own; removed with the intermediates). */
+async function scratchImage(ctx: EngineContext, made: string[]): Promise<ImageRecord> {
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const config: ImageConfig = { architecture: arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  const image = await storeImage(ctx.store, imageSource({ configBytes: Buffer.from(JSON.stringify(config)), layers: [] }), ctx.layerContext());
+  made.push(image.id);
+  return image;
+}
+
+async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[]): Promise<StageState> {
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
     return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell] };
   }
-  if (base.name === 'scratch') throw unsupported('FROM scratch', stage.from);
   let image: ImageRecord;
   try {
-    image = resolveImage(ctx.store, base.name);
+    image = base.name === 'scratch' ? await scratchImage(ctx, made) : resolveImage(ctx.store, base.name);
   } catch (e) {
     throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: ${(e as Error).message}`, { kind: 'not-found', cause: e, hint: `hx build does not pull yet: hx pull ${base.name} (or hx load it) first` });
   }
