@@ -90,6 +90,29 @@ test('FROM scratch: a static binary and a file copied from a stage make the whol
   assert.is(H(['images', '-q', '--filter', 'dangling=true']).stdout, '', 'the scratch base and the intermediates are gone');
 });
 
+test('ONBUILD triggers run in the child build and are not inherited; HEALTHCHECK, EXPOSE, VOLUME and ENTRYPOINT in the config', () => {
+  const dir = join(work, 'onbuild');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM bb\nONBUILD RUN echo fired > /fired\nEXPOSE 8080 53/udp\nVOLUME /data\nHEALTHCHECK --interval=5s --retries=2 CMD true\nENTRYPOINT ["echo", "entry"]\n');
+  assert.is(build(['-t', 'parent:1', dir]).code, 0);
+  const conf = JSON.parse(H(['image', 'inspect', '-f', '{{json .Config}}', 'parent:1']).stdout);
+  assert.equal(conf.OnBuild, ['RUN echo fired > /fired']);
+  assert.equal(Object.keys(conf.ExposedPorts).sort(), ['53/udp', '8080/tcp']);
+  assert.equal(Object.keys(conf.Volumes), ['/data']);
+  assert.equal(conf.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Retries: 2 }, 'shell form: CMD-SHELL, as docker stores it');
+  assert.equal(conf.Entrypoint, ['echo', 'entry']);
+  assert.is(conf.Cmd, null, 'ENTRYPOINT drops the base image\'s CMD');
+  const child = join(work, 'child');
+  mkdirSync(child);
+  writeFileSync(join(child, 'Dockerfile'), 'FROM parent:1\nCMD ["x"]\n');
+  const r = build(['-t', 'child:1', child]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ONBUILD RUN echo fired > \/fired/);
+  assert.is(H(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', 'child:1', '/fired']).stdout, 'fired\n');
+  assert.is(JSON.parse(H(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'child:1']).stdout), null);
+  assert.is(H(['run', '--rm', '--network', 'none', 'child:1']).stdout, 'entry x\n');
+});
+
 test('bad input: a failing RUN, a bad Dockerfile, a missing source, what is not built yet; nothing left', () => {
   const bad = join(work, 'bad');
   mkdirSync(bad);

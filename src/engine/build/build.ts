@@ -159,6 +159,15 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
       const node = graph.stages[index]!;
       say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
       const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made);
+      // docker: the base image's ONBUILD triggers run first, and the new image has none
+      const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
+      if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
+      for (const trigger of triggers) {
+        say(`ONBUILD ${trigger}`);
+        const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
+        if (!parsed) continue;
+        await execute(ctx, state, state.scope.dispatch(parsed), { context, results, stages: df.stages, network: req.network, io, made });
+      }
       for (const raw of stage.instructions) {
         say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
         const inst = state.scope.dispatch(raw);
