@@ -7,10 +7,11 @@
 // removed at the end; what stays is the target stage's image, tagged.
 //
 // Not built yet (each refused with a clear error, never ignored): a build cache, ADD of
-// URLs and archives, COPY wildcards, --chmod, heredoc RUN/COPY, RUN --mount, FROM of an
-// image that is not in the store (pull it first). FROM scratch is an image of no layers.
+// URLs, git and bzip2 archives, --chmod, heredoc RUN/COPY, RUN --mount, COPY --from an
+// image, FROM of an image that is not in the store (pull it first). FROM scratch is an
+// image of no layers; ADD unpacks local tar archives (plain, gzip, zstd).
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -23,6 +24,9 @@ import {
   StageScope,
   stageGraph,
   stagesForTarget,
+  isGitSource,
+  isHTTPSource,
+  type AddInstruction,
   type CopyInstruction,
   type Instruction,
   type Stage,
@@ -35,9 +39,12 @@ import { imageConfigOf, resolveImage } from '../../image/resolve.js';
 import { imageSource } from '../../image/source.js';
 import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
-import { mkdirInRoot } from '../../layer/root-dirs.js';
+import { unpackTar } from '../../container/copy-tar.js';
+import { decompressor, detectCompression } from '../../layer/decompress.js';
+import { mkdirInRoot, RootDirs } from '../../layer/root-dirs.js';
+import { parseGroup, parsePasswd } from '../../runtime/user.js';
 import type { ImageRecord } from '../../store/store.js';
-import { copyEntry, copyTree, CopyFlag, statInRoot } from '../../sys/spawn.js';
+import { copyEntry, copyTree, CopyFlag, openInRoot, statInRoot } from '../../sys/spawn.js';
 import { commitContainer } from '../containers/commit.js';
 import { createContainerRecord } from '../containers/create.js';
 import { findContainer } from '../containers/lookup.js';
@@ -115,7 +122,9 @@ function filteredContext(context: string, ignore: DockerIgnore, into: string): s
 
 /** docker's COPY destination: relative to WORKDIR; a directory when it ends in "/" or
  * several sources are copied. */
-function copyTarget(inst: CopyInstruction, workdir: string): { dir: string; name?: string } {
+type CopyLike = CopyInstruction | AddInstruction;
+
+function copyTarget(inst: CopyLike, workdir: string): { dir: string; name?: string } {
   const abs = inst.destination.startsWith('/') ? inst.destination : `${workdir.replace(/\/$/, '')}/${inst.destination}`;
   const asDir = inst.destination.endsWith('/') || inst.destination.endsWith('/.') || inst.sources.length > 1;
   const clean = resolveWorkdir('/', abs);
@@ -124,12 +133,102 @@ function copyTarget(inst: CopyInstruction, workdir: string): { dir: string; name
   return { dir: clean.slice(0, i) || '/', name: clean.slice(i + 1) };
 }
 
-function parseChown(chown: string | undefined, inst: CopyInstruction): { uid: number; gid: number } | undefined {
+/** docker's --chown: USER[:GROUP], names looked up in the destination's /etc/passwd and
+ * /etc/group (read inside its root); a user alone gives its uid as the gid too. */
+function parseChown(chown: string | undefined, root: string, inst: CopyLike): { uid: number; gid: number } | undefined {
   if (chown === undefined) return undefined;
-  const m = /^(\d+)(?::(\d+))?$/.exec(chown);
-  if (!m) throw unsupported(`COPY --chown with names (${chown}); give numeric ids`, inst);
-  const uid = Number(m[1]);
-  return { uid, gid: m[2] === undefined ? uid : Number(m[2]) };
+  const [user = '', group] = chown.split(':', 2) as [string, string | undefined];
+  const read = (path: string): string => {
+    let fd: number;
+    try {
+      fd = openInRoot(root, path);
+    } catch {
+      return '';
+    }
+    try {
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const id = (v: string, file: string, kind: string): number => {
+    if (/^\d+$/.test(v)) return Number(v);
+    const text = read(file);
+    const found = (kind === 'user' ? parsePasswd(text).find((u) => u.name === v)?.uid : parseGroup(text).find((g) => g.name === v)?.gid);
+    if (found === undefined) throw new HxError(`${inst.location.file}:${inst.location.line}: unable to convert ${kind} ${v} to an id: no such ${kind} in the image's ${file}`, { kind: 'invalid-argument', hint: `give a numeric id, or a ${kind} that ${file} of the image defines` });
+    return found;
+  };
+  const uid = id(user, '/etc/passwd', 'user');
+  return { uid, gid: group === undefined ? uid : id(group, '/etc/group', 'group') };
+}
+
+/** Go's filepath.Match for one path segment: * ? [class] (^ or ! negates), \\ escapes. */
+function segmentPattern(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const ch = seg[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const end = seg.indexOf(']', i + 2);
+      if (end < 0) throw new HxError(`syntax error in pattern: ${seg}`, { kind: 'invalid-argument' });
+      let cls = seg.slice(i + 1, end);
+      if (cls.startsWith('^') || cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+      re += `[${cls.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else if (ch === '\\' && i + 1 < seg.length) re += `\\${seg[++i]!}`;
+    else re += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The paths SOURCE names under ROOT: itself, or what its wildcards match (sorted), each
+ * directory listed inside the root (no symlink followed on the way). */
+function expandSource(root: string, source: string): string[] {
+  const clean = resolveWorkdir('/', source.startsWith('/') ? source : `/${source}`);
+  if (!/[*?[]/.test(clean)) return [clean];
+  const dirs = new RootDirs(root);
+  try {
+    let found = [''];
+    for (const seg of clean.split('/').filter(Boolean)) {
+      const next: string[] = [];
+      for (const base of found) {
+        if (!/[*?[]/.test(seg)) {
+          next.push(`${base}/${seg}`);
+          continue;
+        }
+        const listing = dirs.dir(base.slice(1));
+        if (listing === undefined) continue;
+        const re = segmentPattern(seg);
+        for (const name of readdirSync(listing).sort()) if (re.test(name)) next.push(`${base}/${name}`);
+      }
+      found = next;
+    }
+    return found;
+  } finally {
+    dirs.close();
+  }
+}
+
+/** A local archive ADD unpacks: tar, plain or gzip-, bzip2-, xz- or zstd-compressed (by magic). */
+function isArchive(root: string, path: string): boolean {
+  let fd: number;
+  try {
+    fd = openInRoot(root, path);
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, 512, 0);
+    if (n >= 3 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    if (n >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return true;
+    if (n >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
+    if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true;
+    return n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function buildImage(ctx: EngineContext, req: BuildRequest, io: BuildIO): Promise<ImageRecord> {
@@ -311,7 +410,7 @@ async function execute(ctx: EngineContext, state: StageState, inst: Instruction,
     case 'COPY':
       return copyStep(ctx, state, inst, history, x);
     case 'ADD':
-      throw unsupported('ADD', inst);
+      return copyStep(ctx, state, inst, history, x);
   }
 }
 
@@ -360,15 +459,14 @@ async function runStep(ctx: EngineContext, state: StageState, argv: string[], cr
   await commitStep(ctx, state, name, createdBy, x);
 }
 
-async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruction, createdBy: string | undefined, x: ExecContext): Promise<void> {
-  if (inst.inline.length) throw unsupported('COPY with a heredoc', inst);
-  if (inst.chmod !== undefined) throw unsupported('COPY --chmod', inst);
-  if (inst.sources.some((s) => /[*?[]/.test(s))) throw unsupported('a wildcard in COPY sources', inst);
-  const owner = parseChown(inst.chown, inst) ?? { uid: 0, gid: 0 };
+async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruction | AddInstruction, createdBy: string | undefined, x: ExecContext): Promise<void> {
+  if (inst.inline.length) throw unsupported(`${inst.kind} with a heredoc`, inst);
+  if (inst.chmod !== undefined) throw unsupported(`${inst.kind} --chmod`, inst);
+  if (inst.kind === 'ADD' && inst.sources.some((src) => isHTTPSource(src) || isGitSource(src))) throw unsupported('ADD from a URL or git', inst);
   const target = copyTarget(inst, state.config.config?.WorkingDir || '/');
   let from: StageState | undefined;
-  if (inst.from !== undefined) {
-    const i = x.stages.findIndex((s, n) => s.name === inst.from!.toLowerCase() || String(n) === inst.from);
+  if (inst.kind === 'COPY' && inst.from !== undefined) {
+    const i = x.stages.findIndex((st, n) => st.name === inst.from!.toLowerCase() || String(n) === inst.from);
     from = i >= 0 ? x.results.get(i) : undefined;
     if (!from) throw unsupported(`COPY --from=${inst.from} (an image rather than an earlier stage)`, inst);
   }
@@ -377,21 +475,30 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
   try {
     const rec = findContainer(ctx.store, name);
     await withRootfs(ctx, rec, async (dest) => {
-      mkdirInRoot(dest.root, target.dir, owner);
-      const copy = (srcRoot: string): void => {
+      const owner = parseChown(inst.chown, dest.root, inst);
+      // docker: what COPY and ADD write is root's unless --chown says otherwise
+      const fileOwner = owner ?? { uid: 0, gid: 0 };
+      mkdirInRoot(dest.root, target.dir, fileOwner);
+      const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
+      const copy = async (srcRoot: string): Promise<void> => {
         for (const src of inst.sources) {
-          const path = resolveWorkdir('/', src.startsWith('/') ? src : `/${src}`);
-          const st = statInRoot({ root: srcRoot, path }, false);
-          if (!st) throw new HxError(`${inst.location.file}:${inst.location.line}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
-          const isDir = (st.mode & 0o170000) === 0o040000;
-          const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
-          // a directory's contents go into the target dir; a file under its own or the given name
-          if (isDir) {
+          const paths = expandSource(srcRoot, src);
+          if (paths.length === 0) throw new HxError(`${inst.location.file}:${inst.location.line}: lstat ${src}: no source files were specified`, { kind: 'not-found', hint: 'nothing in the context matches the pattern' });
+          for (const path of paths) {
+            const st = statInRoot({ root: srcRoot, path }, false);
+            if (!st) throw new HxError(`${inst.location.file}:${inst.location.line}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
+            const isDir = (st.mode & 0o170000) === 0o040000;
             const into = target.name ? `${target.dir.replace(/\/$/, '')}/${target.name}` : target.dir;
-            mkdirInRoot(dest.root, into, owner);
-            copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, owner);
-          } else {
-            copyEntry({ root: srcRoot, path }, { root: dest.root, path: target.dir, name: target.name ?? path.slice(path.lastIndexOf('/') + 1) }, flags, owner);
+            if (inst.kind === 'ADD' && !isDir && inst.unpack !== false && isArchive(srcRoot, path)) {
+              await unpackInto(ctx, srcRoot, path, dest.root, target.dir, owner, inst);
+            } else if (isDir) {
+              // a directory's contents go into the target dir
+              mkdirInRoot(dest.root, into, fileOwner);
+              copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, fileOwner);
+            } else {
+              // a file under its own name in the target dir, or under the name given
+              copyEntry({ root: srcRoot, path }, { root: dest.root, path: target.dir, name: target.name ?? path.slice(path.lastIndexOf('/') + 1) }, flags, fileOwner);
+            }
           }
         }
       };
@@ -403,12 +510,33 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
         } finally {
           await removeContainerByRef(ctx, src, { force: true, volumes: true }).catch(() => undefined);
         }
-      } else copy(x.context);
+      } else await copy(x.context);
     });
   } catch (e) {
     await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
     throw e;
   }
   await commitStep(ctx, state, name, createdBy, x);
+}
+
+/** ADD of a local archive: unpacked (layer rules: no entry through a symlink, none leaving
+ * the directory) into a private dir, then copied into DIR inside the container root. */
+async function unpackInto(ctx: EngineContext, srcRoot: string, path: string, destRoot: string, dir: string, owner: { uid: number; gid: number } | undefined, inst: AddInstruction): Promise<void> {
+  const fd = openInRoot(srcRoot, path);
+  const head = Buffer.alloc(6);
+  readSync(fd, head, 0, 6, 0);
+  const kind = detectCompression(head);
+  if (kind === 'none' && head.subarray(0, 3).toString('latin1') === 'BZh') throw unsupported('ADD of a bzip2 archive', inst);
+  const t = ctx.store.tempDir('build-add');
+  try {
+    const out = join(t.path, 'x');
+    mkdirSync(out);
+    const input = createReadStream('', { fd, autoClose: true });
+    await unpackTar(kind === 'none' ? input : input.pipe(decompressor(kind).stream), out, ctx.layerContext());
+    mkdirInRoot(destRoot, dir, owner ?? { uid: 0, gid: 0 });
+    copyTree({ root: '', path: out }, { root: destRoot, path: dir }, CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE, owner);
+  } finally {
+    t.release(true);
+  }
 }
 
