@@ -120,12 +120,14 @@ test('ADD unpacks a local tar.gz, copies a plain file; COPY wildcards; --chown b
   writeFileSync(join(dir, 'payload/inner/two.txt'), '2\n');
   assert.is(run('tar', ['-C', join(dir, 'payload'), '-czf', join(dir, 'payload.tar.gz'), '.']).code, 0);
   for (const n of ['a.conf', 'b.conf', 'c.txt']) writeFileSync(join(dir, n), `${n}\n`);
-  writeFileSync(join(dir, 'Dockerfile'), 'FROM bb\nADD payload.tar.gz /opt/\nADD c.txt /plain/\nCOPY --chown=alice:audio *.conf /etc/app/\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM bb\nADD payload.tar.gz /opt/\nADD c.txt /plain/\nCOPY --chown=alice:audio *.conf /etc/app/\nWORKDIR /srv/made\nCMD ["pwd"]\n');
   const r = build(['-t', 'added:1', dir]);
   assert.is(r.code, 0, r.stderr);
   const out = H(['run', '--rm', '--network', 'none', 'added:1', 'sh', '-c', 'cat /opt/one.txt /opt/inner/two.txt /plain/c.txt; ls /etc/app; stat -c "%u:%g" /etc/app/a.conf']);
   assert.is(out.code, 0, out.stderr);
   assert.is(out.stdout, '1\n2\nc.txt\na.conf\nb.conf\n1000:29\n');
+  // WORKDIR made its directory, in the image (not only when a container starts there)
+  assert.is(H(['run', '--rm', '--network', 'none', '-w', '/', 'added:1', 'stat', '-c', '%F', '/srv/made']).stdout, 'directory\n');
   const none = join(work, 'nomatch');
   mkdirSync(none);
   writeFileSync(join(none, 'Dockerfile'), 'FROM bb\nCOPY *.nothing /x/\n');

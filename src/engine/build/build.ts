@@ -358,7 +358,7 @@ async function execute(ctx: EngineContext, state: StageState, inst: Instruction,
       return emptyHistory(state, history);
     case 'WORKDIR':
       setConfig(state, (c) => (c.WorkingDir = resolveWorkdir(workdir, inst.path)));
-      return emptyHistory(state, history);
+      return workdirStep(ctx, state, history, x);
     case 'USER':
       setConfig(state, (c) => (c.User = inst.user));
       return emptyHistory(state, history);
@@ -412,6 +412,27 @@ async function execute(ctx: EngineContext, state: StageState, inst: Instruction,
     case 'ADD':
       return copyStep(ctx, state, inst, history, x);
   }
+}
+
+/** docker: WORKDIR makes its directory when the image lacks it (a layer then, else none). */
+async function workdirStep(ctx: EngineContext, state: StageState, createdBy: string | undefined, x: ExecContext): Promise<void> {
+  const dir = state.config.config?.WorkingDir || '/';
+  const name = `hx-build-${randomBytes(6).toString('hex')}`;
+  await createContainerRecord(ctx, { image: state.image.id, command: ['true'], entrypoint: '', name, options: {}, network: { network: 'none' } });
+  let made = false;
+  try {
+    await withRootfs(ctx, findContainer(ctx.store, name), (v) => {
+      if (statInRoot({ root: v.root, path: dir }, true)) return;
+      mkdirInRoot(v.root, dir, { uid: 0, gid: 0 });
+      made = true;
+    });
+  } catch (e) {
+    await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+    throw e;
+  }
+  if (made) return commitStep(ctx, state, name, createdBy, x);
+  await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+  emptyHistory(state, createdBy);
 }
 
 /** A container of the stage's image with the stage's user, environment and working dir. */
