@@ -132,6 +132,15 @@ test('run pulls an image that is only in the registry (progress on a terminal); 
     assert.match(r.output, /Status: Downloaded newer image for/);
     assert.match(r.output, /hello from the registry/);
     assert.is(H(['run', '--rm', ref]).stdout, 'hello from the registry\n', 'the second run does not pull');
+    // hx build pulls a FROM image it does not have, as docker build does
+    assert.is(H(['rmi', ref]).code, 0);
+    const ctxDir = join(world.base, 'build-pull');
+    spawnSync('mkdir', ['-p', ctxDir]);
+    spawnSync('sh', ['-c', `printf 'FROM ${ref}\\nRUN echo built >> /etc/hello\\n' > ${ctxDir}/Dockerfile`]);
+    const b = H(['build', '--network', 'none', '-t', 'pulled:1', ctxDir]);
+    assert.is(b.code, 0, b.stderr);
+    assert.match(b.stdout, new RegExp(`Pulling ${ref.replace(/[.]/g, '\\.')}`));
+    assert.is(H(['run', '--rm', '--network', 'none', 'pulled:1']).stdout, 'hello from the registry\nbuilt\n');
   } finally {
     await registry.stop();
   }

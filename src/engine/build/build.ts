@@ -8,7 +8,7 @@
 //
 // Not built yet (each refused with a clear error, never ignored): a build cache, ADD of
 // URLs, git and bzip2 archives, --chmod, heredoc RUN/COPY, RUN --mount, COPY --from an
-// image, FROM of an image that is not in the store (pull it first). FROM scratch is an
+// image. A FROM image not in the store is pulled (--pull: always). FROM scratch is an
 // image of no layers; ADD unpacks local tar archives (plain, gzip, zstd).
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync } from 'node:fs';
@@ -33,9 +33,9 @@ import {
 } from '../../build/dockerfile/index.js';
 import { loadDockerIgnore, type DockerIgnore } from '../../build/dockerignore.js';
 import { withRootfs } from '../../container/rootfs-access.js';
-import { HxError } from '../../errors.js';
+import { HxError, wrap } from '../../errors.js';
 import type { ContainerConfig, ImageConfig } from '../../image/config.js';
-import { imageConfigOf, resolveImage } from '../../image/resolve.js';
+import { findImage, imageConfigOf, resolveImage } from '../../image/resolve.js';
 import { imageSource } from '../../image/source.js';
 import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
@@ -52,6 +52,7 @@ import { removeContainerByRef } from '../containers/remove.js';
 import { runContainer } from '../containers/run.js';
 import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
+import { pull } from '../registry.js';
 
 export interface BuildRequest {
   /** The context directory. */
@@ -65,6 +66,9 @@ export interface BuildRequest {
   labels?: Record<string, string> | undefined;
   /** RUN's network (default: the engine's default for containers). */
   network?: string | undefined;
+  /** A FROM image not in the store: pulled (missing, the default), or an error (never);
+   * always: pulled again even when it is there (--pull). */
+  pull?: 'missing' | 'always' | 'never' | undefined;
 }
 
 export interface BuildIO {
@@ -257,7 +261,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
       const stage = df.stages[index]!;
       const node = graph.stages[index]!;
       say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
-      const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made);
+      const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', say);
       // docker: the base image's ONBUILD triggers run first, and the new image has none
       const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
       if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
@@ -299,17 +303,26 @@ async function scratchImage(ctx: EngineContext, made: string[]): Promise<ImageRe
   return image;
 }
 
-async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[]): Promise<StageState> {
+async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[], policy: 'missing' | 'always' | 'never', say: (line: string) => void): Promise<StageState> {
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
     return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell] };
   }
   let image: ImageRecord;
-  try {
-    image = base.name === 'scratch' ? await scratchImage(ctx, made) : resolveImage(ctx.store, base.name);
-  } catch (e) {
-    throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: ${(e as Error).message}`, { kind: 'not-found', cause: e, hint: `hx build does not pull yet: hx pull ${base.name} (or hx load it) first` });
+  if (base.name === 'scratch') image = await scratchImage(ctx, made);
+  else {
+    const local = policy === 'always' ? undefined : findImage(ctx.store, base.name);
+    if (local) image = local;
+    else if (policy === 'never') {
+      throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: No such image: ${base.name}`, { kind: 'not-found', hint: `pull it (hx pull ${base.name}), or build without --pull never` });
+    } else {
+      say(`Pulling ${base.name}`);
+      await pull(ctx, base.name, {}).catch((e: unknown) => {
+        throw wrap(e, `${stage.from.location.file}:${stage.from.location.line}: pulling ${base.name}`);
+      });
+      image = resolveImage(ctx.store, base.name);
+    }
   }
   const config = cloneConfig(imageConfigOf(ctx.store, image));
   const scope = new StageScope({ globals, buildArgs, imageEnv: config.config?.Env ?? [] });

@@ -39,6 +39,7 @@ export const run: CommandRun = async (ctx, inv) => {
       target: f.target as string | undefined,
       labels: pairs(f.label as string[] | undefined, '--label', process.env),
       network: f.network as string | undefined,
+      pull: f.pull === true ? 'always' : 'missing',
     },
     { stdout: out, stderr: err },
   );
