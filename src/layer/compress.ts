@@ -5,8 +5,8 @@
 // member of its own on libuv's thread pool (node:zlib's async gzip), written in order. A
 // series of gzip members is one valid gzip file (RFC 1952 2.2; Go's gzip.Reader, GNU gzip
 // and node:zlib read it whole), as pigz -i and Go's pgzip make. Deterministic: the same tar
-// gives the same blob (node:zlib writes mtime 0). Measured in bench/RESULTS.md
-// ("commit"): 1.9x a single node:zlib stream on this machine's 2 cores.
+// gives the same blob (node:zlib writes mtime 0). Measured (bench/gzip.mjs, bench/RESULTS.md
+// "Parallel gzip"): 1.1-1.6x a single node:zlib stream, with a test suite on the other core.
 // zstd: Node 20 has no zstd encoder; the system `zstd` runs beside us (-T0: all cores).
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
