@@ -136,6 +136,34 @@ test('ADD unpacks a local tar.gz, copies a plain file; COPY wildcards; --chown b
   assert.match(bad.stderr, /no source files were specified/);
 });
 
+test('the build cache: an identical rebuild is all CACHED with the same image ID; an edited file rebuilds from its COPY on; --no-cache runs all', () => {
+  const dir = join(work, 'cached');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'one.txt'), 'one\n');
+  writeFileSync(join(dir, 'two.txt'), 'two\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM bb\nENV A=1\nRUN echo ran > /ran\nCOPY one.txt /one.txt\nRUN cat /one.txt > /copy-of-one\nCOPY two.txt /two.txt\nCMD ["cat", "/copy-of-one"]\n');
+  const cached = (out) => out.split('\n').filter((l) => l === ' ---> CACHED').length;
+  const first = build(['-t', 'cached:1', dir]);
+  assert.is(first.code, 0, first.stderr);
+  assert.is(cached(first.stdout), 0);
+  const id = first.stdout.trim().split('\n').pop();
+  const again = build(['-t', 'cached:2', dir]);
+  assert.is(again.code, 0, again.stderr);
+  assert.is(cached(again.stdout), 6, again.stdout);
+  assert.is(again.stdout.trim().split('\n').pop(), id, 'the same image ID');
+  // an edit of one.txt: its COPY and everything after run again, the steps before it do not
+  writeFileSync(join(dir, 'one.txt'), 'ONE\n');
+  const edited = build(['-t', 'cached:3', dir]);
+  assert.is(edited.code, 0, edited.stderr);
+  assert.is(cached(edited.stdout), 2, edited.stdout);
+  assert.match(edited.stdout, /RUN echo ran > \/ran\n ---> CACHED/);
+  assert.is(H(['run', '--rm', '--network', 'none', 'cached:3']).stdout, 'ONE\n');
+  const none = build(['--no-cache', '-t', 'cached:4', dir]);
+  assert.is(none.code, 0, none.stderr);
+  assert.is(cached(none.stdout), 0);
+  assert.is.not(none.stdout.trim().split('\n').pop(), id);
+});
+
 test('bad input: a failing RUN, a bad Dockerfile, a missing source, what is not built yet; nothing left', () => {
   const bad = join(work, 'bad');
   mkdirSync(bad);

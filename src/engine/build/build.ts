@@ -6,7 +6,9 @@
 // by libhxns, the source inside the context) and commits that. Intermediate images are
 // removed at the end; what stays is the target stage's image, tagged.
 //
-// Not built yet (each refused with a clear error, never ignored): a build cache, ADD of
+// Each step is cached (engine/build/cache.ts); --no-cache runs them all.
+//
+// Not built yet (each refused with a clear error, never ignored): ADD of
 // URLs, git and bzip2 archives, --chmod, heredoc RUN/COPY, RUN --mount, COPY --from an
 // image. A FROM image not in the store is pulled (--pull: always). FROM scratch is an
 // image of no layers; ADD unpacks local tar archives (plain, gzip, zstd).
@@ -52,6 +54,7 @@ import { removeContainerByRef } from '../containers/remove.js';
 import { runContainer } from '../containers/run.js';
 import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
+import { BuildCache, contentDigest } from './cache.js';
 import { pull } from '../registry.js';
 
 export interface BuildRequest {
@@ -69,6 +72,8 @@ export interface BuildRequest {
   /** A FROM image not in the store: pulled (missing, the default), or an error (never);
    * always: pulled again even when it is there (--pull). */
   pull?: 'missing' | 'always' | 'never' | undefined;
+  /** --no-cache: run every step, ignoring the build cache (entries are still written). */
+  noCache?: boolean | undefined;
 }
 
 export interface BuildIO {
@@ -82,6 +87,8 @@ interface StageState {
   config: ImageConfig;
   scope: StageScope;
   shell: string[];
+  /** The build cache's key of the step that made this state (engine/build/cache.ts). */
+  key: string;
 }
 
 function unsupported(what: string, inst: { location: { file: string; line: number } }): HxError {
@@ -251,6 +258,7 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
   const ignore = (await loadDockerIgnore(req.context, dockerfile)).matcher;
   const temp = ctx.store.tempDir('build');
   const made: string[] = []; // intermediate images, removed at the end
+  const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
   const say = (line: string): void => void io.stdout.write(`${line}\n`);
   try {
@@ -265,16 +273,15 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
       // docker: the base image's ONBUILD triggers run first, and the new image has none
       const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
       if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
+      const x: ExecContext = { context, results, stages: df.stages, network: req.network, io, made };
       for (const trigger of triggers) {
         say(`ONBUILD ${trigger}`);
         const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
-        if (!parsed) continue;
-        await execute(ctx, state, state.scope.dispatch(parsed), { context, results, stages: df.stages, network: req.network, io, made });
+        if (parsed) await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x, say);
       }
       for (const raw of stage.instructions) {
         say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
-        const inst = state.scope.dispatch(raw);
-        await execute(ctx, state, inst, { context, results, stages: df.stages, network: req.network, io, made });
+        await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x, say);
       }
       results.set(index, state);
     }
@@ -307,7 +314,7 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
-    return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell] };
+    return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell], key: from.key };
   }
   let image: ImageRecord;
   if (base.name === 'scratch') image = await scratchImage(ctx, made);
@@ -326,7 +333,7 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
   }
   const config = cloneConfig(imageConfigOf(ctx.store, image));
   const scope = new StageScope({ globals, buildArgs, imageEnv: config.config?.Env ?? [] });
-  return { image, config, scope, shell: [...(config.config?.Shell ?? DEFAULT_SHELL)] };
+  return { image, config, scope, shell: [...(config.config?.Shell ?? DEFAULT_SHELL)], key: BuildCache.key('', { from: base.name === 'scratch' ? 'scratch' : image.id }) };
 }
 
 /** Store the stage's config over its image's layers when they differ (config-only steps). */
@@ -355,6 +362,40 @@ function setConfig(state: StageState, f: (c: ContainerConfig) => void): void {
   const c = { ...(state.config.config ?? {}) };
   f(c);
   state.config.config = c;
+}
+
+/** What a step's result depends on besides the step before it (the cache key's inputs). */
+function stepInputs(state: StageState, inst: Instruction, x: ExecContext): unknown {
+  const { location: _at, ...what } = inst;
+  const inputs: Record<string, unknown> = { what, shell: state.shell };
+  if (inst.kind === 'RUN') Object.assign(inputs, { args: state.scope.runArgs(), network: inst.network === 'default' ? x.network ?? '' : inst.network });
+  if (inst.kind === 'COPY' || inst.kind === 'ADD') {
+    const from = inst.kind === 'COPY' && inst.from !== undefined ? x.stages.findIndex((st, n) => st.name === inst.from!.toLowerCase() || String(n) === inst.from) : -1;
+    inputs.sources = from >= 0 ? `stage ${x.results.get(from)?.key ?? '?'}` : contentDigest(x.context, inst.sources.flatMap((src) => expandSource(x.context, src)));
+  }
+  return inputs;
+}
+
+/** Run INST, or take what a build before left for the same step (docker's "CACHED"). */
+async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext, say: (line: string) => void): Promise<void> {
+  const key = BuildCache.key(state.key, stepInputs(state, inst, x));
+  const hit = cache.get(key);
+  if (hit) {
+    const sameLayers = hit.diffIds.join() === state.config.rootfs.diff_ids.join();
+    const image = sameLayers ? state.image : await cache.image(hit, ctx.layerContext());
+    if (image) {
+      if (!sameLayers) x.made.push(image.id);
+      state.image = image;
+      state.config = cloneConfig(hit.config);
+      state.shell = [...(hit.config.config?.Shell ?? DEFAULT_SHELL)];
+      state.key = key;
+      say(' ---> CACHED');
+      return;
+    }
+  }
+  await execute(ctx, state, inst, x);
+  state.key = key;
+  cache.put(key, { diffIds: state.config.rootfs.diff_ids, config: state.config });
 }
 
 async function execute(ctx: EngineContext, state: StageState, inst: Instruction, x: ExecContext): Promise<void> {

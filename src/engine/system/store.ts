@@ -104,7 +104,7 @@ export async function resetStore(ctx: EngineContext): Promise<void> {
   const store = ctx.store;
   await store.locked(async () => {
     unmountAll(ctx);
-    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs'), store.volumes.dir]) store.discard(dir);
+    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs'), store.volumes.dir, join(store.root, 'build-cache')]) store.discard(dir);
     store.init();
   });
 }

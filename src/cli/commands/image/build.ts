@@ -40,6 +40,7 @@ export const run: CommandRun = async (ctx, inv) => {
       labels: pairs(f.label as string[] | undefined, '--label', process.env),
       network: f.network as string | undefined,
       pull: f.pull === true ? 'always' : 'missing',
+      noCache: f['no-cache'] === true,
     },
     { stdout: out, stderr: err },
   );

@@ -1,0 +1,102 @@
+// The build cache: one entry per step, keyed by a chain (the previous step's key, the
+// instruction after substitution, what it sees: the RUN's ARGs, the SHELL, the network;
+// for COPY/ADD the selected files' names, modes, owners, link targets and contents), holding
+// what the step left: the image's layers (by chain ID) and its config. A hit restores the
+// image from layers still in the store (no ingest) with the very same config bytes, so a
+// fully cached rebuild gives the same image ID. An entry whose layers were removed since
+// (rmi and GC) is a miss, never an error.
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageConfig } from '../../image/config.js';
+import { imageSource, type LayerSource } from '../../image/source.js';
+import { storeImage } from '../../image/store-image.js';
+import type { LayerContext } from '../../layer/context.js';
+import { readJson, writeJsonAtomic } from '../../store/atomic.js';
+import { chainIds, sha256Hex } from '../../store/digest.js';
+import type { ImageRecord, Store } from '../../store/store.js';
+
+export interface CacheEntry {
+  /** The image's layers after the step, bottom first. */
+  diffIds: string[];
+  /** The image config after the step, as it was stored (or kept in memory). */
+  config: ImageConfig;
+}
+
+export class BuildCache {
+  private readonly dir: string;
+  constructor(
+    private readonly store: Store,
+    private readonly enabled: boolean,
+  ) {
+    this.dir = join(store.root, 'build-cache');
+  }
+
+  /** The key of a step after PREVIOUS with these INPUTS. */
+  static key(previous: string, inputs: unknown): string {
+    return sha256Hex(`${previous}\n${JSON.stringify(inputs)}`);
+  }
+
+  get(key: string): CacheEntry | undefined {
+    if (!this.enabled) return undefined;
+    const e = readJson<CacheEntry>(join(this.dir, `${key}.json`));
+    if (!e || !Array.isArray(e.diffIds) || typeof e.config !== 'object') return undefined;
+    // every layer must still be in the store: otherwise a miss
+    return chainIds(e.diffIds).every((c) => this.store.getLayer(c) !== undefined) ? e : undefined;
+  }
+
+  put(key: string, entry: CacheEntry): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeJsonAtomic(join(this.dir, `${key}.json`), entry);
+  }
+
+  /** The image of an entry, stored again from its layers (already there: nothing ingested). */
+  async image(entry: CacheEntry, ctx: LayerContext): Promise<ImageRecord | undefined> {
+    const layers: LayerSource[] = [];
+    for (const chain of chainIds(entry.diffIds)) {
+      const rec = this.store.getLayer(chain);
+      if (!rec || !this.store.hasBlob(rec.digest)) return undefined;
+      layers.push({
+        digest: rec.digest,
+        diffId: rec.diffId,
+        mediaType: rec.mediaType,
+        size: rec.compressedSize,
+        uncompressedSize: rec.size,
+        label: `cached layer ${rec.diffId}`,
+        open: () => createReadStream(this.store.blobPath(rec.digest)),
+      });
+    }
+    return await storeImage(this.store, imageSource({ configBytes: Buffer.from(JSON.stringify(entry.config)), layers }), ctx);
+  }
+}
+
+/** A digest of what COPY/ADD would read at PATHS under ROOT (a host directory): names, type,
+ * mode, owners, link targets and file contents, walked in sorted order. */
+export function contentDigest(root: string, paths: string[]): string {
+  const h = createHash('sha256');
+  const file = (p: string): void => {
+    const fd = openSync(p, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const visit = (rel: string): void => {
+    const p = join(root, rel);
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+    } catch {
+      h.update(`missing ${rel}\n`);
+      return;
+    }
+    h.update(`${rel} ${st.mode} ${st.uid} ${st.gid} ${st.size}\n`);
+    if (st.isSymbolicLink()) h.update(`-> ${readlinkSync(p)}\n`);
+    else if (st.isFile()) file(p);
+    else if (st.isDirectory()) for (const n of readdirSync(p).sort()) visit(`${rel}/${n}`);
+  };
+  for (const p of paths) visit(p);
+  return h.digest('hex');
+}
