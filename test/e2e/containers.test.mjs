@@ -266,6 +266,23 @@ test('a HEALTHCHECK that starts failing turns unhealthy within its retries', asy
   assert.is(H(['rm', '-f', 'doc']).code, 0);
 });
 
+test('exec -d runs in the background under a monitor of its own, with -e, -w and -u', async () => {
+  const r = H(['run', '-d', '--name', 'bg-host', 'bb', 'sleep', '1000']);
+  assert.is(r.code, 0, r.stderr);
+  const d = H(['exec', '-d', '-e', 'WHAT=detached', '-w', '/tmp', '-u', '1000', 'bg-host', 'sh', '-c', 'sleep 2; echo "$WHAT $(pwd) $(id -u)" > /tmp/out']);
+  assert.is(d.code, 0, d.stderr);
+  assert.is(d.stdout, '', 'exec -d prints nothing, as docker');
+  // it runs on after the exec command returned
+  assert.not.ok(H(['exec', 'bg-host', 'test', '-e', '/tmp/out']).code === 0, 'not written yet: the exec is in the background');
+  const out = await until('the background exec to write', () => {
+    const c = H(['exec', 'bg-host', 'cat', '/tmp/out']);
+    return c.code === 0 ? c.stdout : undefined;
+  });
+  assert.is(out, 'detached /tmp 1000\n');
+  assert.is(H(['rm', '-f', 'bg-host']).code, 0);
+  await until('no process of it left', () => processesOf(r.stdout.trim()).length === 0);
+});
+
 test('bad input: docker\'s messages and exit codes, nothing changed', async () => {
   const id = H(['run', '-d', '--name', 'keeper', 'bb', 'sleep', '300']).stdout.trim();
   const other = H(['create', '--name', 'stopped', 'bb', 'true']).stdout.trim();
