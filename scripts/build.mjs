@@ -110,7 +110,7 @@ if (want('native')) {
   const monitorSources = readdirSync(join(root, 'native/monitor')).filter((f) => f.endsWith('.c')).map((f) => `native/monitor/${f}`);
   compile(
     cc,
-    [...cflags, '-static', '-Ibuild/gen', `-DHX_NODE_PATH="${process.execPath}"`, 'native/launcher.c', 'native/holder.c', ...monitorSources, 'native/lib/plan.c', 'native/lib/child.c'],
+    [...cflags, '-static', '-Ibuild/gen', `-DHX_NODE_PATH="${process.execPath}"`, 'native/launcher.c', 'native/holder.c', ...monitorSources, 'native/lib/plan.c', 'native/lib/child.c', 'native/lib/procstat.c'],
     'build/hx',
     'launcher',
   );

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "procstat.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -185,32 +186,13 @@ int hx_spawn_collect(int32_t id, struct hx_event *out, size_t room, int wait_ms)
     return (int)n;
 }
 
-/* start time (field 22 of /proc/PID/stat) of PID, or 0 */
-static uint64_t start_time_of(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return 0;
-    p += 2;
-    for (int field = 3; field < 22 && p; field++) {
-        p = strchr(p, ' ');
-        if (p) p++;
-    }
-    return p ? strtoull(p, NULL, 10) : 0;
-}
 
 /* exec: a pidfd of the container's pid 1, after checking it is the process the plan
  * names (a pid and its start time, so a reused pid is never joined). */
 static int open_join_target(struct hx_plan *plan) {
     int fd = (int)syscall(SYS_pidfd_open, (pid_t)plan->join_pid, 0);
     if (fd < 0) return -errno;
-    if (start_time_of((pid_t)plan->join_pid) != plan->join_start) {
+    if (hx_start_time((pid_t)plan->join_pid) != plan->join_start) {
         close(fd);
         return -ESRCH;
     }
@@ -394,7 +376,7 @@ int hx_signal_verified(int32_t pid, uint64_t start, int sig) {
     int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
     if (fd < 0) return -errno;
     /* the pidfd pins the process: after this check the signal cannot reach a newcomer */
-    int r = start_time_of((pid_t)pid) == start ? (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0) : -ESRCH;
+    int r = hx_start_time((pid_t)pid) == start ? (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0) : -ESRCH;
     close(fd);
     return r;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "../lib/procstat.h"
 
 int hx_monitor_main(int argc, char **argv);
 
@@ -74,7 +75,6 @@ struct hx_state {
     const char *health_json;
 };
 int hx_state_write(const char *dir, const struct hx_state *s);
-uint64_t hx_start_time(pid_t pid);
 
 /* JSON string body of DATA (no quotes) as Go's encoder writes it: " \ and control
  * characters escaped, <>& as \u003c.., invalid UTF-8 as \ufffd. Returns bytes written. */

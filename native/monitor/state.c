@@ -12,25 +12,6 @@
 
 #include "monitor.h"
 
-uint64_t hx_start_time(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return 0;
-    p += 2;
-    for (int field = 3; field < 22 && p; field++) {
-        p = strchr(p, ' ');
-        if (p) p++;
-    }
-    return p ? strtoull(p, NULL, 10) : 0;
-}
-
 int hx_state_write(const char *dir, const struct hx_state *s) {
     char tmp[4200], path[4200], err[1100];
     static char buf[160 * 1024]; /* five health results of 4 KiB each, escaped */
