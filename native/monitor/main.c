@@ -55,6 +55,8 @@ struct mon {
     int network_hook; /* --network-hook: `hx container __network ID PID 3` before each go-ahead */
     int net_life;     /* write end of the pipe whose read end the network helper watches */
     int starting;    /* between clone and the go-ahead: not running yet, not exited either */
+    struct hx_events events; /* --events: the store's event log */
+    int health_said; /* the health status last told in an event (-1: none) */
     uint64_t log_max_size;
     int log_max_files;
     enum restart_policy restart;
@@ -457,6 +459,8 @@ static int spawn_container(struct start_error *e) {
     M.st.finished_at[0] = 0;
     hx_health_container_started(&M.health);
     save_state();
+    M.health_said = -1; /* a new start begins "starting" again */
+    hx_event(&M.events, "start", NULL);
     return 0;
 
 sys_fail:
@@ -552,6 +556,9 @@ static void container_exited(const siginfo_t *si) {
     hx_rfc3339nano(M.st.finished_at, sizeof M.st.finished_at);
     int32_t c32 = code;
     hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
+    char exit_attr[40];
+    snprintf(exit_attr, sizeof exit_attr, "\"exitCode\":\"%d\"", code);
+    hx_event(&M.events, "die", exit_attr);
     if (should_restart(code)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -672,13 +679,24 @@ static void run_exit_command(void) {
     }
 }
 
+/* moby logs "health_status: STATUS" when the status changes (never for "starting") */
+static void health_event(void) {
+    int st = (int)M.health.status;
+    if (st == HX_HEALTH_STARTING || st == M.health_said) return;
+    M.health_said = st;
+    hx_event(&M.events, st == HX_HEALTH_HEALTHY ? "health_status: healthy" : "health_status: unhealthy", NULL);
+}
+
 static void reap(void) {
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) < 0 || si.si_pid == 0) return;
         if (M.running && si.si_pid == M.pid) container_exited(&si);
-        else if (hx_health_reaped(&M.health, si.si_pid, si.si_code == CLD_EXITED ? si.si_status << 8 : si.si_status, M.running)) save_state();
+        else if (hx_health_reaped(&M.health, si.si_pid, si.si_code == CLD_EXITED ? si.si_status << 8 : si.si_status, M.running)) {
+            save_state();
+            health_event();
+        }
         /* anything else: an orphan of the container reparented to us (subreaper) */
     }
 }
@@ -765,6 +783,7 @@ int hx_monitor_main(int argc, char **argv) {
     M.rundir = argv[4];
     M.out_fd = M.err_fd = M.in_fd = M.master_fd = M.pidfd = M.net_life = -1;
     M.log_max_files = 1;
+    M.health_said = -1;
     for (int i = 5; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -775,6 +794,9 @@ int hx_monitor_main(int argc, char **argv) {
         else if (strcmp(a, "--no-log") == 0) M.no_log = 1;
         else if (strcmp(a, "--attach-wait") == 0) M.wait_attach = 1;
         else if (strcmp(a, "--network-hook") == 0) M.network_hook = 1;
+        else if (strcmp(a, "--events") == 0 && i + 1 < argc) M.events.path = argv[++i];
+        else if (strcmp(a, "--event-from") == 0 && i + 1 < argc) M.events.from = argv[++i];
+        else if (strcmp(a, "--event-attrs") == 0 && i + 1 < argc) M.events.attrs = argv[++i];
         else if (strcmp(a, "--health") == 0 && i + 1 < argc) {
             /* INTERVAL,TIMEOUT,START-PERIOD,START-INTERVAL in ms, then RETRIES */
             unsigned long long iv, to, sp, si;
@@ -824,6 +846,9 @@ int hx_monitor_main(int argc, char **argv) {
         dup3(null, 1, 0);
         dup3(null, 2, 0);
     }
+    M.events.id = M.id;
+    if (!M.events.from) M.events.from = "\"\"";
+    if (!M.events.attrs) M.events.attrs = "";
     M.st.monitor_pid = getpid();
     M.st.monitor_start = hx_start_time(getpid());
     M.st.status = "created";

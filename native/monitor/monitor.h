@@ -76,6 +76,16 @@ struct hx_state {
 };
 int hx_state_write(const char *dir, const struct hx_state *s);
 
+/* ---- events.c: lines of the store's event log (src/store/events.ts) ---- */
+struct hx_events {
+    const char *path;  /* NULL: no events */
+    const char *id;    /* the container's 64-hex ID */
+    const char *from;  /* the image as a JSON string, quotes included */
+    const char *attrs; /* the actor's attributes as JSON members, without the braces */
+};
+/* EXTRA: more members (e.g. "exitCode":"0"), or NULL */
+void hx_event(const struct hx_events *ev, const char *action, const char *extra);
+
 /* JSON string body of DATA (no quotes) as Go's encoder writes it: " \ and control
  * characters escaped, <>& as \u003c.., invalid UTF-8 as \ufffd. Returns bytes written. */
 size_t hx_json_escape(char *out, size_t cap, const char *data, size_t len);

@@ -19,6 +19,7 @@ const FORMAT_INSPECT: FlagSpec = {
   typeName: 'string',
   description: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.",
 };
+const FORMAT_EVENTS: FlagSpec = { name: 'format', type: 'string', typeName: 'string', description: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." };
 const FORMAT_JSON: FlagSpec = { name: 'format', short: 'f', type: 'string', typeName: 'string', description: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." };
 const QUIET: FlagSpec = { name: 'quiet', short: 'q', type: 'bool', description: 'Only display IDs' };
 const NO_TRUNC: FlagSpec = { name: 'no-trunc', type: 'bool', description: "Don't truncate output" };
@@ -275,6 +276,21 @@ export const COMMANDS: CommandSpec[] = [
     flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation (required)' }],
     namespace: 'join',
     load: async () => (await import('./commands/system/reset.js')).run,
+  },
+  {
+    path: ['system', 'events'],
+    aliases: [['events']],
+    summary: 'Get real time events from the store',
+    usage: '[OPTIONS]',
+    args: { min: 0, max: 0 },
+    flags: [
+      FILTER,
+      FORMAT_EVENTS,
+      { name: 'since', type: 'string', typeName: 'string', description: 'Show all events created since timestamp' },
+      { name: 'until', type: 'string', typeName: 'string', description: 'Stream events until this timestamp' },
+    ],
+    namespace: 'join',
+    load: async () => (await import('./commands/system/events.js')).run,
   },
   {
     path: ['system', 'migrate'],

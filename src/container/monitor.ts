@@ -54,6 +54,8 @@ export interface MonitorOptions {
   cgroup?: { procs: string[]; tasks?: string[]; oomFile?: string };
   /** --oom-score-adj (0: unset). */
   oomScoreAdj?: number;
+  /** The store's event log, where the monitor writes start, die and health_status. */
+  events?: { path: string; from: string; attributes: Record<string, string> };
 }
 
 
@@ -78,6 +80,11 @@ export async function startMonitor(plan: SpawnPlan, o: MonitorOptions): Promise<
   if (o.oomScoreAdj) args.push('--oom-score-adj', String(o.oomScoreAdj));
   if (o.log.maxSize > 0) args.push('--log-max-size', String(o.log.maxSize));
   if (o.log.maxFiles > 1) args.push('--log-max-files', String(o.log.maxFiles));
+  if (o.events) {
+    // the actor's attributes, already in JSON: the monitor only adds exitCode
+    const attrs = JSON.stringify(o.events.attributes).slice(1, -1);
+    args.push('--events', o.events.path, '--event-from', JSON.stringify(o.events.from), '--event-attrs', attrs);
+  }
   if (o.restart.name !== 'no') args.push('--restart', o.restart.name, '--restart-max', String(o.restart.max));
   args.push('--', ...o.exitCommand);
   const { spawn } = childProcess();

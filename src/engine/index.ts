@@ -47,6 +47,8 @@ import { benchLayers, benchRun, type BenchHooks, type BenchLayersOptions, type B
 import { hostInfo, type HostInfo } from './system/info.js';
 import { checkStore, diskUsage, pruneImages, resetStore, type DiskUsage, type StoreCheck, type VerifyOptions } from './system/store.js';
 import { versionInfo, type VersionInfo } from './system/version.js';
+import { streamEvents, type EventsOptions } from './system/events.js';
+import type { EngineEvent } from '../store/events.js';
 import type { ImageRecord } from '../store/store.js';
 import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume, type CreateVolumeRequest, type VolumeDocument, type VolumeRecord, type VolumeRow } from './volumes/volumes.js';
 
@@ -63,6 +65,7 @@ export type { AttachOptions, AttachStreams, Attachment, ExecRequest, TopResult, 
 export type { CopyOptions, CopyReport };
 export type { CommitRequest, CommitResult, Change, TreeTarStats, BuildRequest, BuildIO };
 export type { StatsEntry, StatsOptions, Resources };
+export type { EngineEvent, EventsOptions };
 export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
@@ -170,6 +173,8 @@ export class Engine {
     /** Delete every image, layer, container and volume of the store. */
     reset(): Promise<void>;
     check(opts?: VerifyOptions): Promise<StoreCheck & { root: string }>;
+    /** What happened in the store (`hx events`): the past with since, then as it happens until until or the signal. */
+    events(opts?: EventsOptions): AsyncGenerator<EngineEvent>;
   };
 
   readonly bench: {
@@ -231,7 +236,7 @@ export class Engine {
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
     this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
-    this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore) };
+    this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore), events: bind(ctx, streamEvents) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };
   }
 }

@@ -2,13 +2,14 @@
 // run where layer files can be written (rootful, or inside the rootless namespace);
 // login and logout touch only the auth file. Progress arrives as RegistryEvents.
 import { parsePlatform } from '../image/platform.js';
-import { DEFAULT_DOMAIN, parseNormalized, parseReference, repositoryName } from '../image/reference.js';
+import { DEFAULT_DOMAIN, familiarName, parseNormalized, parseReference, repositoryName } from '../image/reference.js';
 import { RegistrySession } from '../image/registry/client.js';
 import type { RegistryEvent, RegistryEventSink } from '../image/registry/events.js';
 import { pullImage, type PullResult } from '../image/registry/pull.js';
 import { storeDestination } from '../image/store-destination.js';
 import { UsageError } from '../errors.js';
 import type { EngineContext } from './context.js';
+import { imageEvent } from './events.js';
 
 export type { RegistryEvent, PullResult };
 
@@ -39,7 +40,9 @@ export async function pull(ctx: EngineContext, ref: string, opts: PullOptions = 
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const s = session(ctx, opts, onEvent);
   try {
-    return await pullImage({ reference, platform, session: s, destination: storeDestination(ctx.store, ctx.layerContext()), onEvent });
+    const result = await pullImage({ reference, platform, session: s, destination: storeDestination(ctx.store, ctx.layerContext()), onEvent });
+    imageEvent(ctx.store, 'pull', familiarName(reference), familiarName(reference));
+    return result;
   } finally {
     s.close();
   }
@@ -149,6 +152,7 @@ export async function push(ctx: EngineContext, source: string, destination: stri
       const entry = `${repositoryName(destRef)}@${result.digest}`;
       if (fresh && !fresh.repoDigests.includes(entry)) store.putImage({ ...fresh, repoDigests: [...fresh.repoDigests, entry] });
     });
+    imageEvent(store, 'push', familiarName(destRef), familiarName(destRef));
     return result;
   } finally {
     s?.close();

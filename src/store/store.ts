@@ -21,6 +21,7 @@ import { digestHex, isDigest } from './digest.js';
 import { FileLock } from './lock.js';
 import { ContainerRecords, type ContainerRecord } from './containers.js';
 import { ContainerOwners } from './owners.js';
+import { EventLog } from './events.js';
 import { VolumeRecords } from './volumes.js';
 import { cleanTempDirs, createTempDir, liveTempNames, type CleanResult, type TempDir } from './temp.js';
 
@@ -82,6 +83,8 @@ export class Store {
   readonly containers: ContainerRecords;
   /** Volumes: volumes/<name>/{volume.json,_data} (store/volumes.ts). */
   readonly volumes: VolumeRecords;
+  /** What happened, for `hx events` (store/events.ts). */
+  readonly events: EventLog;
   private lock: FileLock;
 
   constructor(readonly root: string) {
@@ -95,6 +98,7 @@ export class Store {
     this.owners = new ContainerOwners(this.containersDir, root);
     this.containers = new ContainerRecords(this.containersDir);
     this.volumes = new VolumeRecords(join(root, 'volumes'));
+    this.events = new EventLog(root);
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */

@@ -6,6 +6,7 @@ import { currentState } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { checkResources, limitFlagsSet, type Resources } from '../docker-syntax/resources.js';
 import { containerSpecOf } from './create.js';
 import { findContainer } from './lookup.js';
@@ -34,6 +35,7 @@ export async function pauseContainer(ctx: EngineContext, ref: string): Promise<C
   const { cg, status } = runningCgroup(ctx, rec, 'pause');
   if (status === 'paused') throw new HxError(`Container ${rec.id} is already paused`, { kind: 'conflict', hint: `hx unpause ${rec.name}` });
   cg!.manager.setFrozen(cg!.path, true);
+  containerEvent(ctx.store, rec, 'pause');
   return rec;
 }
 
@@ -44,6 +46,7 @@ export async function unpauseContainer(ctx: EngineContext, ref: string): Promise
   if (st.status !== 'paused') throw new HxError(`Container ${rec.id} is not paused`, { kind: 'conflict' });
   const { cg } = runningCgroup(ctx, rec, 'unpause');
   cg!.manager.setFrozen(cg!.path, false);
+  containerEvent(ctx.store, rec, 'unpause');
   return rec;
 }
 

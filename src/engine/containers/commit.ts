@@ -17,7 +17,7 @@ import { HxError, UsageError } from '../../errors.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from '../../image/config.js';
 import { applyChanges } from '../../image/import.js';
 import { ociLayerType } from '../../image/media.js';
-import { normalizedName } from '../../image/resolve.js';
+import { displayName, normalizedName } from '../../image/resolve.js';
 import { imageSource, type LayerSource } from '../../image/source.js';
 import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
@@ -27,6 +27,7 @@ import { RootDirs } from '../../layer/root-dirs.js';
 import { changeItems, treeTar, walkTree, type TreeTarStats } from '../../layer/tree-tar.js';
 import type { ContainerRecord, ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { findContainer } from './lookup.js';
 
 // Mount targets the runtime makes in a root filesystem that lacks them: docker keeps them in
@@ -212,6 +213,7 @@ export async function commitContainer(ctx: EngineContext, req: CommitRequest): P
     }
     const src = imageSource({ configBytes: Buffer.from(JSON.stringify(config)), layers, names: name ? [name] : [] });
     const image = await storeImage(store, src, ctx.layerContext());
+    containerEvent(store, rec, 'commit', { comment: req.message ?? '', imageID: image.id, imageRef: name ? displayName(name) : '' });
     return { id: image.id, image, ...(layer ? { layer } : {}), tar: stats };
   } finally {
     base.release();

@@ -12,6 +12,7 @@ import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
 import { imageConfigOf, resolveImage } from '../../image/resolve.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { generateName, validateName } from '../docker-syntax/names.js';
 import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-syntax/restart.js';
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
@@ -190,6 +191,7 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
     removeUnusedVolumes(store, volumes.created);
     throw e;
   }
+  containerEvent(store, created.record, 'create');
   const warnings: string[] = [...cgroup.warnings, ...network.warnings];
   if (signalName(stopSignal) === undefined) warnings.push(`stop signal ${stopSignal} has no name on this platform`);
   return { ...created, spec, config, warnings };

@@ -16,6 +16,7 @@ import { FD_NULL } from '../../runtime/plan.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { ContainerRecord, ContainerState } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { containerSpecOf } from './create.js';
 import { findContainer } from './lookup.js';
 import { containerRunDir } from './paths.js';
@@ -61,7 +62,17 @@ export async function execInContainer(ctx: EngineContext, ref: string, req: Exec
         },
       }
     : hooks;
-  return execForeground(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, io, placed);
+  const execID = randomBytes(32).toString('hex');
+  const command = req.command.join(' ');
+  containerEvent(ctx.store, rec, `exec_create: ${command}`, { execID });
+  containerEvent(ctx.store, rec, `exec_start: ${command}`, { execID });
+  let code: number | undefined;
+  try {
+    code = await execForeground(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, io, placed);
+    return code;
+  } finally {
+    containerEvent(ctx.store, rec, 'exec_die', { execID, exitCode: String(code ?? 126) });
+  }
 }
 
 /** `exec -d`: started under a monitor of its own (state in containers/<id>/exec/<exec-id>). */
@@ -85,6 +96,10 @@ export async function execDetached(ctx: EngineContext, ref: string, req: ExecReq
     env: ctx.env,
     ...(cg ? { cgroup: { procs: cg.procs } } : {}),
   });
+  // exec_die is not recorded for a detached exec: its monitor does not know the container's events
+  const command = req.command.join(' ');
+  containerEvent(ctx.store, rec, `exec_create: ${command}`, { execID: execId });
+  containerEvent(ctx.store, rec, `exec_start: ${command}`, { execID: execId });
   return execId;
 }
 

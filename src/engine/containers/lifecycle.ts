@@ -7,6 +7,7 @@ import { HxError } from '../../errors.js';
 import { currentState, isRunning } from '../../container/state.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { killSignal, parseSignal } from '../docker-syntax/signals.js';
 import { containerSpecOf } from './create.js';
 import { signalContainer, stopRunning, waitStopped } from './control.js';
@@ -28,8 +29,15 @@ function stopSettings(rec: ContainerRecord, o: StopOptions): { signal: number; t
 export async function stopContainer(ctx: EngineContext, ref: string, o: StopOptions = {}): Promise<ContainerRecord> {
   const rec = findContainer(ctx.store, ref);
   const { signal, timeout } = stopSettings(rec, o);
-  await stopRunning(ctx, rec, signal, timeout);
+  await stopWithEvents(ctx, rec, signal, timeout);
   return rec;
+}
+
+/** docker's events of a stop: kill (the signal), then the monitor's die, then stop. */
+async function stopWithEvents(ctx: EngineContext, rec: ContainerRecord, signal: number, timeout: number): Promise<void> {
+  if (!isRunning(currentState(ctx.store, rec))) return;
+  containerEvent(ctx.store, rec, 'kill', { signal: String(signal) });
+  if (await stopRunning(ctx, rec, signal, timeout)) containerEvent(ctx.store, rec, 'stop');
 }
 
 export async function killContainer(ctx: EngineContext, ref: string, signal = 'KILL'): Promise<ContainerRecord> {
@@ -39,6 +47,7 @@ export async function killContainer(ctx: EngineContext, ref: string, signal = 'K
   const notRunning = new HxError(`cannot kill container: ${ref}: container ${rec.id} is not running`, { kind: 'conflict', hint: `start it first: hx start ${rec.name}` });
   if (!isRunning(st)) throw notRunning;
   const spec = containerSpecOf(rec.spec, rec.id);
+  containerEvent(ctx.store, rec, 'kill', { signal: String(sig) });
   if (!(await signalContainer(ctx, rec, sig, sig === 9 || sig === spec.stopSignal))) throw notRunning;
   return rec;
 }
@@ -46,8 +55,9 @@ export async function killContainer(ctx: EngineContext, ref: string, signal = 'K
 export async function restartContainer(ctx: EngineContext, ref: string, o: StopOptions = {}): Promise<ContainerRecord> {
   const rec = findContainer(ctx.store, ref);
   const { signal, timeout } = stopSettings(rec, o);
-  await stopRunning(ctx, rec, signal, timeout);
+  await stopWithEvents(ctx, rec, signal, timeout);
   await startContainer(ctx, rec.id);
+  containerEvent(ctx.store, rec, 'restart');
   return rec;
 }
 

@@ -9,6 +9,7 @@ import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { createdWithin, matchLabels, untilTime, type Filters } from '../filters.js';
 import { claimStopped, signalContainer, waitStopped } from './control.js';
 import { findContainer, lookupContainer } from './lookup.js';
@@ -25,6 +26,7 @@ async function discard(ctx: EngineContext, rec: ContainerRecord, anonymousVolume
   removeContainerCgroup(ctx.store.containerDir(rec.id));
   await removeContainer(ctx, rec.id, { anonymousVolumes });
   rmSync(containerRunDir(ctx, rec.id), { recursive: true, force: true });
+  containerEvent(ctx.store, rec, 'destroy');
 }
 
 export async function removeContainerByRef(ctx: EngineContext, ref: string, o: RemoveOptions = {}): Promise<ContainerRecord> {
@@ -37,6 +39,7 @@ export async function removeContainerByRef(ctx: EngineContext, ref: string, o: R
         hint: `hx stop ${rec.name} first, or hx rm -f ${rec.name}`,
       });
     }
+    containerEvent(store, rec, 'kill', { signal: '9' });
     if (await signalContainer(ctx, rec, 9, true)) await waitStopped(ctx, rec);
   }
   const claim = await claimStopped(ctx, rec);

@@ -3,6 +3,7 @@
 import { reserveName } from '../../container/rootfs.js';
 import { HxError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { validateName } from '../docker-syntax/names.js';
 import { findContainer } from './lookup.js';
 
@@ -17,5 +18,6 @@ export async function renameContainer(ctx: EngineContext, ref: string, newName: 
     reserveName(store, name, rec.id);
     store.putContainer({ ...rec, name });
     store.containers.releaseName(rec.name, rec.id);
+    containerEvent(store, { ...rec, name }, 'rename', { oldName: `/${rec.name}` });
   });
 }

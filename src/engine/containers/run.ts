@@ -13,6 +13,7 @@ import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { containerEvent } from '../events.js';
 import { createFromImage, type CreateRequest, type RunOptions } from './create.js';
 import type { Attachment } from './attach.js';
 import { startContainer, type StartOptions } from './start.js';
@@ -89,6 +90,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
         startedAt = new Date().toISOString();
         // what ps, exec and stop of other hx commands read: this process owns it
         store.containers.putState(record.id, { ...EMPTY_STATE, status: 'running', pid: c.pid, pidStart: readProcStat(c.pid)?.startTime ?? '', owner, startedAt });
+        containerEvent(store, record, 'start');
         hooks.onStarted?.(c);
       },
     });
@@ -109,7 +111,11 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
         }
       }
       await network?.stop();
-      if (req.autoRemove) await removeContainer(ctx, record.id, { anonymousVolumes: true });
+      if (startedAt) containerEvent(store, record, 'die', { exitCode: String(code ?? 125) });
+      if (req.autoRemove) {
+        await removeContainer(ctx, record.id, { anonymousVolumes: true });
+        containerEvent(store, record, 'destroy');
+      }
       else {
         unmountRootfs(ctx, record);
         if (startedAt) store.containers.putState(record.id, { ...EMPTY_STATE, status: 'exited', exitCode: code ?? 125, oomKilled, startedAt, finishedAt: new Date().toISOString() });

@@ -18,6 +18,7 @@ import type { Claim } from '../../store/owners.js';
 import type { ContainerRecord } from '../../store/store.js';
 import { launcherPath } from '../../sys/install.js';
 import type { EngineContext } from '../context.js';
+import { containerActor } from '../events.js';
 import { connectAttach, type Attachment, type AttachOptions, type AttachStreams } from './attach.js';
 import { containerSpecOf } from './create.js';
 import type { ContainerSpec } from './spec.js';
@@ -121,6 +122,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
       ...(cgroup ? { cgroup: { procs: cgroup.procs, ...(cgroup.tasks ? { tasks: cgroup.tasks } : {}), ...(cgroup.oomFile ? { oomFile: cgroup.oomFile } : {}) } } : {}),
       ...(spec.cgroup?.oomScoreAdj ? { oomScoreAdj: spec.cgroup.oomScoreAdj } : {}),
       ...(attach ? { attach: async () => void (attachment = await connectAttach(ctx, rec, attach.streams, attach.options)) } : {}),
+      events: { path: store.events.path, from: rec.imageRef || rec.image, attributes: containerActor(rec).Attributes },
     });
     claim.handOver();
     return { record: rec, started: true, pid: started.pid, ...(attachment ? { attachment } : {}) };

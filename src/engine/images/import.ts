@@ -8,6 +8,7 @@ import { storeImage } from '../../image/store-image.js';
 import { normalizedName } from '../../image/resolve.js';
 import type { ImageRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { imageEvent } from '../events.js';
 
 /** `hx import`: a rootfs tarball (file or '-') as a one-layer image named REF (optional). */
 export async function importImage(ctx: EngineContext, input: string | Readable, ref: string | undefined, changes: string[], message?: string): Promise<ImageRecord> {
@@ -28,7 +29,9 @@ export async function importImage(ctx: EngineContext, input: string | Readable, 
       throw new HxError(`open ${input}: no such file`, { kind: 'not-found' });
     } else file = input;
     const src = await importSource(file, { changes, source: fromStream ? '-' : file, message, name, label: fromStream ? 'stdin' : file });
-    return await storeImage(store, src, ctx.layerContext());
+    const image = await storeImage(store, src, ctx.layerContext());
+    imageEvent(store, 'import', image.id, image.id);
+    return image;
   } finally {
     spool?.release(true);
   }

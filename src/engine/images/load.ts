@@ -11,6 +11,7 @@ import { imageId } from '../../image/source.js';
 import { storeImage, type StoreImageEvent } from '../../image/store-image.js';
 import type { ImageRecord, Store } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { imageEvent } from '../events.js';
 
 export type { StoreImageEvent };
 
@@ -75,6 +76,7 @@ export async function loadImages(ctx: EngineContext, input: ArchiveInput, onEven
       const rec = await storeImage(store, img, layers, onEvent);
       loaded.push(rec);
       onEvent({ type: 'image', id: rec.id, names: [...img.names] });
+      imageEvent(store, 'load', rec.id, rec.id);
     }
     return loaded;
   } catch (e) {

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { normalizedName, resolveImage } from '../../image/resolve.js';
 import { StoreImage } from '../../image/store-source.js';
 import type { EngineContext } from '../context.js';
+import { imageEvent } from '../events.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive';
 
@@ -30,6 +31,7 @@ export async function saveImages(ctx: EngineContext, refs: string[], output: str
   try {
     if (format === 'oci-archive') await writeOciArchive(sources, out);
     else await writeDockerArchive(sources, out);
+    for (const rec of images) imageEvent(store, 'save', rec.id, rec.id);
     if (file !== undefined) await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
   } catch (e) {
     if (file !== undefined) {

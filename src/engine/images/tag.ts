@@ -2,6 +2,7 @@
 import { HxError, UsageError } from '../../errors.js';
 import { displayName, normalizedName, resolveImage } from '../../image/resolve.js';
 import type { EngineContext } from '../context.js';
+import { imageEvent } from '../events.js';
 
 export async function tagImage(ctx: EngineContext, source: string, target: string): Promise<void> {
   const store = ctx.store;
@@ -14,6 +15,7 @@ export async function tagImage(ctx: EngineContext, source: string, target: strin
     }
     const fresh = store.getImage(img.id)!;
     if (!fresh.names.includes(name)) store.putImage({ ...fresh, names: [...fresh.names, name] });
+    imageEvent(store, 'tag', img.id, displayName(name));
   });
 }
 
@@ -34,6 +36,7 @@ export async function removeImages(ctx: EngineContext, refs: string[], force = f
       if (byName && img.names.length > 1) {
         store.putImage({ ...img, names: img.names.filter((n) => n !== name) });
         out.untagged.push(displayName(name));
+        imageEvent(store, 'untag', img.id, img.id);
         continue;
       }
       if (!byName && img.names.length > 1 && !force) {
@@ -50,6 +53,9 @@ export async function removeImages(ctx: EngineContext, refs: string[], force = f
       for (const n of img.names) out.untagged.push(displayName(n));
       store.deleteImage(img.id);
       out.deleted.push(img.id);
+      // moby: an untag for each name, then the delete, all named by the ID
+      for (let i = 0; i < img.names.length; i++) imageEvent(store, 'untag', img.id, img.id);
+      imageEvent(store, 'delete', img.id, img.id);
     }
     const removed = store.gc();
     out.deleted.push(...removed.layers);

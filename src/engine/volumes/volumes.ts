@@ -9,6 +9,7 @@ import { HxError } from '../../errors.js';
 import { volumeNameError } from '../../runtime/mounts.js';
 import { ANONYMOUS_LABEL, type VolumeRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { volumeEvent } from '../events.js';
 import { matchLabels, type Filters } from '../filters.js';
 import { treeBytes } from '../system/store.js';
 
@@ -73,7 +74,11 @@ export async function createVolume(ctx: EngineContext, req: CreateVolumeRequest 
   }
   const labels = { ...(req.labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
   const store = ctx.store;
-  return store.locked(() => store.volumes.create(volumeRecord({ name, labels, options })).record);
+  return store.locked(() => {
+    const made = store.volumes.create(volumeRecord({ name, labels, options }));
+    if (made.created) volumeEvent(store, 'create', name);
+    return made.record;
+  });
 }
 
 export function volumeDocument(ctx: EngineContext, v: VolumeRecord): VolumeDocument {
@@ -131,6 +136,7 @@ export async function removeVolume(ctx: EngineContext, name: string, force = fal
       });
     }
     store.volumes.remove(name, (p) => store.discard(p));
+    volumeEvent(store, 'destroy', name);
   });
 }
 
@@ -151,6 +157,7 @@ export async function pruneVolumes(ctx: EngineContext, o: { all?: boolean; filte
       if (f && !matchLabels(f, v.Labels)) continue;
       reclaimed += treeBytes(store.volumes.dataPath(v.Name));
       store.volumes.remove(v.Name, (p) => store.discard(p));
+      volumeEvent(store, 'destroy', v.Name);
       deleted.push(v.Name);
     }
     return { deleted, reclaimed };
