@@ -1,5 +1,5 @@
 // `hx cp`: files between a container (running, created or exited) and the host, with
-// docker's rules (container/copy-rules.ts) and messages, on the root cp-root.ts gives: a
+// docker's rules (container/copy-rules.ts) and messages, on the root container/rootfs-access.ts withRootFd gives: a
 // running container's as its mount namespace has it, a stopped one's mounted for the copy.
 // Every container path is resolved inside its root (container/copy.ts).
 import { posix } from 'node:path';
@@ -12,7 +12,7 @@ import { HxError } from '../../errors.js';
 import { SysError } from '../../sys/errors.js';
 import type { CopyStats, EntryStat } from '../../sys/spawn.js';
 import type { EngineContext } from '../context.js';
-import { withCopyRoot } from './cp-root.js';
+import { withRootFd } from '../../container/rootfs-access.js';
 import { findContainer } from './lookup.js';
 
 export interface CopyOptions {
@@ -108,7 +108,7 @@ export async function copyFromContainer(ctx: EngineContext, ref: string, src: st
   const srcPath = normalizeCopyPath(src, '/');
   const destPath = typeof dest === 'string' ? normalizeCopyPath(dest, o.cwd ?? process.cwd()) : '-';
   if (typeof dest === 'string') validateOutputPath(destPath);
-  return withCopyRoot(ctx, rec, async (rootfs) => {
+  return withRootFd(ctx, rec, async (rootfs) => {
     const st = statSource(rootfs, srcPath, Boolean(o.followLink));
     if (!st) throw fileNotFound(src, ref);
     const from = { root: rootfs, path: stripEnding(srcPath), follow: Boolean(o.followLink) || specifiesCurrentDir(srcPath) || hasTrailingSeparator(srcPath) };
@@ -184,7 +184,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   const dstPath = normalizeCopyPath(dest, '/');
   const owner: CopyOwner = o.archive ? undefined : { uid: 0, gid: 0 };
   if (typeof src !== 'string') {
-    return withCopyRoot(ctx, rec, async (rootfs, live) => {
+    return withRootFd(ctx, rec, async (rootfs, live) => {
       guardReadOnly(readOnly, live, ref);
       const dst = containerDestination(rootfs, ref, dstPath);
       if (!dst.isDir) throw new HxError(`destination "${ref}:${dest}" must be a directory`, { kind: 'invalid-argument', hint: 'a tar stream is unpacked into an existing directory' });
@@ -208,7 +208,7 @@ export async function copyToContainer(ctx: EngineContext, ref: string, src: stri
   if (!st) throw new HxError(`lstat ${stripEnding(srcPath)}: no such file or directory`, { kind: 'not-found', hint: 'check the source path on this host' });
   const srcInfo = { path: srcPath, isDir: isDirMode(st.mode) };
   const from = { root: '', path: stripEnding(srcPath), follow: Boolean(o.followLink) || specifiesCurrentDir(srcPath) || hasTrailingSeparator(srcPath) };
-  return withCopyRoot(ctx, rec, async (rootfs, live) => {
+  return withRootFd(ctx, rec, async (rootfs, live) => {
     guardReadOnly(readOnly, live, ref);
     const dst = containerDestination(rootfs, ref, dstPath);
     const plan = planCopy(srcInfo, dst);
