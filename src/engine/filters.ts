@@ -8,7 +8,7 @@
 //   const dangling = f.getBool('dangling', false);
 //   images.filter((i) => matchLabels(f, i.labels) && ...)
 import { HxError } from '../errors.js';
-import { parseTimestamp, timestampDate, type Timestamp } from './go-time.js';
+import { timestampNanos } from './docker-syntax/timestamp.js';
 import { pathMatch } from './path-match.js';
 
 /** moby's invalidFilter: "invalid filter 'foo'", "invalid filter 'dangling=[maybe]'". docker exits 1 for it. */
@@ -239,11 +239,12 @@ export function createdWithin(created: Date, bounds: { before?: Date | undefined
 
 /**
  * The time an `until` filter names (moby getUntilFromPruneFilters): a Go duration before
- * NOW, a timestamp, or Unix seconds; undefined when not given. PARSE may replace moby's parser.
+ * NOW, a timestamp, or Unix seconds; undefined when not given. PARSE (Unix nanoseconds) may
+ * replace moby's parser.
  */
-export function untilTime(filters: Filters, now: Date = new Date(), parse: (value: string, now: Date) => Timestamp = parseTimestamp): Date | undefined {
+export function untilTime(filters: Filters, now: Date = new Date(), parse: (value: string, now: Date) => bigint = timestampNanos): Date | undefined {
   if (!filters.contains('until')) return undefined;
   const values = filters.get('until');
   if (values.length > 1) throw new HxError('more than one until filter specified', { kind: 'invalid-argument', hint: 'give one --filter until=...', exitCode: 1 });
-  return timestampDate(parse(values[0] ?? '', now));
+  return new Date(Number(parse(values[0] ?? '', now) / 1_000_000n));
 }

@@ -9,7 +9,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Filters, invalidFilter, matchLabels, matchReference, createdBound, createdWithin, untilTime } from '../../dist/engine/filters.js';
 import { pathMatch, BadPatternError } from '../../dist/engine/path-match.js';
-import { parseGoDuration, parseTimestamp } from '../../dist/engine/go-time.js';
+import { parseGoDuration as parseGoDurationBig } from '../../dist/go/duration.js';
+import { getTimestamp, parseTimestamps, timeReference } from '../../dist/engine/docker-syntax/timestamp.js';
+
+// moby's two halves (the client's GetTimestamp, the daemon's ParseTimestamps) as one
+const parseTimestamp = (value, now) => {
+  const t = parseTimestamps(getTimestamp(value, timeReference(now)), 0n);
+  return { seconds: Number(t.sec), nanos: t.nsec };
+};
+const parseGoDuration = (text) => Number(parseGoDurationBig(text));
 
 test('--filter values: names lower-cased and trimmed, values trimmed, repeated keys collect [opts]', () => {
   const f = Filters.fromFlags([' Dangling = true ', 'label=a=b', 'label=c', 'LABEL=c', '']);
@@ -151,7 +159,7 @@ test('until: a Go duration back from now, a timestamp, or Unix seconds; one valu
   assert.is(untilTime(new Filters(), now), undefined);
   assert.throws(() => untilTime(Filters.fromFlags(['until=1h', 'until=2h']), now), (e) => e.message === 'more than one until filter specified');
   // the caller may bring its own parser
-  assert.equal(untilTime(Filters.fromFlags(['until=x']), now, () => ({ seconds: 5, nanos: 0 })), new Date(5000));
+  assert.equal(untilTime(Filters.fromFlags(['until=x']), now, () => 5_000_000_000n), new Date(5000));
 });
 
 test("moby's GetTimestamp table (timestamp_test.go), in a UTC reference zone [time]", () => {

@@ -11,6 +11,7 @@ import { treeRoot } from '../lib/hx.mjs';
 const SRC = join(treeRoot, 'src');
 const FLOORS = {
   'errors.ts': 0,
+  go: 0,
   sys: 1,
   host: 2,
   store: 3,

@@ -5,7 +5,7 @@ import { currentState, isRunning } from '../../container/state.js';
 import { fixedNanoTime, readLog, type LogRecord } from '../../container/logs.js';
 import { HxError, UsageError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
-import { getTimestamp, parseTimestamps, timeReference } from '../docker-syntax/timestamp.js';
+import { timestampNanos } from '../docker-syntax/timestamp.js';
 import { containerSpecOf } from './create.js';
 import { findContainer } from './lookup.js';
 
@@ -26,9 +26,7 @@ export interface LogSink {
 }
 
 function nanos(value: string | undefined, now: Date): bigint | undefined {
-  if (value === undefined || value === '') return undefined;
-  const t = parseTimestamps(getTimestamp(value, timeReference(now)), 0n);
-  return t.sec * 1_000_000_000n + BigInt(t.nsec);
+  return value === undefined || value === '' ? undefined : timestampNanos(value, now);
 }
 
 function tailCount(tail: string | undefined): number | undefined {

@@ -295,3 +295,10 @@ export function getTimestamp(value: string, reference: TimeReference): string {
     return value;
   }
 }
+
+/** A --since/--until/until= value as the point in time it names, in Unix nanoseconds (the
+ * client's GetTimestamp then the daemon's ParseTimestamps, as both sides of docker do). */
+export function timestampNanos(value: string, now: Date): bigint {
+  const t = parseTimestamps(getTimestamp(value, timeReference(now)), 0n);
+  return t.sec * 1_000_000_000n + BigInt(t.nsec);
+}

@@ -4,7 +4,7 @@
 // when it is in the future). Filters are moby's daemon/events/filter.go Include.
 import { EventReader, type EngineEvent } from '../../store/events.js';
 import type { EngineContext } from '../context.js';
-import { getTimestamp, parseTimestamps, timeReference } from '../docker-syntax/timestamp.js';
+import { timestampNanos } from '../docker-syntax/timestamp.js';
 import { Filters } from '../filters.js';
 
 export const EVENT_FILTERS = ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'];
@@ -19,9 +19,7 @@ export interface EventsOptions {
 }
 
 function nanos(value: string | undefined, now: Date): bigint | undefined {
-  if (value === undefined || value === '') return undefined;
-  const t = parseTimestamps(getTimestamp(value, timeReference(now)), 0n);
-  return t.sec * 1_000_000_000n + BigInt(t.nsec);
+  return value === undefined || value === '' ? undefined : timestampNanos(value, now);
 }
 
 /** reference.FamiliarString's tag stripped, as moby's stripTag does for name:tag (a digest is kept). */
