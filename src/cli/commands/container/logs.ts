@@ -1,15 +1,12 @@
 // `hx logs`: stdout lines to stdout, stderr lines to stderr, as the container wrote them.
+import { untilInterrupted } from '../../interrupt.js';
 import type { CommandRun } from '../../spec.js';
 
 export const run: CommandRun = async (ctx, inv) => {
   const f = inv.flags;
   const engine = await ctx.engine();
-  const abort = new AbortController();
-  const stop = (): void => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    await engine.containers.logs(
+  await untilInterrupted((signal) =>
+    engine.containers.logs(
       inv.args[0]!,
       {
         follow: f.follow === true,
@@ -17,12 +14,9 @@ export const run: CommandRun = async (ctx, inv) => {
         ...(f.since !== undefined ? { since: f.since as string } : {}),
         ...(f.until !== undefined ? { until: f.until as string } : {}),
         timestamps: f.timestamps === true,
-        signal: abort.signal,
+        signal,
       },
       { stdout: (d) => ctx.stdout.write(d), stderr: (d) => ctx.stderr.write(d) },
-    );
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+    ),
+  );
 };

@@ -6,6 +6,7 @@ import type { EngineEvent } from '../../../engine/index.js';
 import { Filters } from '../../../engine/filters.js';
 import { HxError } from '../../../errors.js';
 import { goMap, goStruct, parseTemplate, TemplateError, type Template } from '../../format/template.js';
+import { untilInterrupted } from '../../interrupt.js';
 import type { CommandRun } from '../../spec.js';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -61,16 +62,9 @@ export const run: CommandRun = async (ctx, inv) => {
   const template = eventTemplate(f.format as string | undefined);
   const filters = Filters.fromFlags((f.filter as string[] | undefined) ?? []);
   const engine = await ctx.engine();
-  const abort = new AbortController();
-  const stop = (): void => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    for await (const e of engine.system.events({ since: f.since as string | undefined, until: f.until as string | undefined, filters, signal: abort.signal })) {
+  await untilInterrupted(async (signal) => {
+    for await (const e of engine.system.events({ since: f.since as string | undefined, until: f.until as string | undefined, filters, signal })) {
       ctx.stdout.write(template ? `${template.execute(messageValue(e))}\n` : prettyEvent(e));
     }
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  });
 };
