@@ -57,6 +57,7 @@ struct mon {
     int starting;    /* between clone and the go-ahead: not running yet, not exited either */
     struct hx_events events; /* --events: the store's event log */
     int health_said; /* the health status last told in an event (-1: none) */
+    const char *event_start, *event_die; /* their actions ("" for none): an exec's are exec_die and none */
     uint64_t log_max_size;
     int log_max_files;
     enum restart_policy restart;
@@ -460,7 +461,7 @@ static int spawn_container(struct start_error *e) {
     hx_health_container_started(&M.health);
     save_state();
     M.health_said = -1; /* a new start begins "starting" again */
-    hx_event(&M.events, "start", NULL);
+    if (M.event_start[0]) hx_event(&M.events, M.event_start, NULL);
     return 0;
 
 sys_fail:
@@ -558,7 +559,7 @@ static void container_exited(const siginfo_t *si) {
     hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
     char exit_attr[40];
     snprintf(exit_attr, sizeof exit_attr, "\"exitCode\":\"%d\"", code);
-    hx_event(&M.events, "die", exit_attr);
+    if (M.event_die[0]) hx_event(&M.events, M.event_die, exit_attr);
     if (should_restart(code)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -797,6 +798,9 @@ int hx_monitor_main(int argc, char **argv) {
         else if (strcmp(a, "--events") == 0 && i + 1 < argc) M.events.path = argv[++i];
         else if (strcmp(a, "--event-from") == 0 && i + 1 < argc) M.events.from = argv[++i];
         else if (strcmp(a, "--event-attrs") == 0 && i + 1 < argc) M.events.attrs = argv[++i];
+        else if (strcmp(a, "--event-id") == 0 && i + 1 < argc) M.events.id = argv[++i];
+        else if (strcmp(a, "--event-start") == 0 && i + 1 < argc) M.event_start = argv[++i];
+        else if (strcmp(a, "--event-die") == 0 && i + 1 < argc) M.event_die = argv[++i];
         else if (strcmp(a, "--health") == 0 && i + 1 < argc) {
             /* INTERVAL,TIMEOUT,START-PERIOD,START-INTERVAL in ms, then RETRIES */
             unsigned long long iv, to, sp, si;
@@ -846,7 +850,9 @@ int hx_monitor_main(int argc, char **argv) {
         dup3(null, 1, 0);
         dup3(null, 2, 0);
     }
-    M.events.id = M.id;
+    if (!M.events.id) M.events.id = M.id;
+    if (!M.event_start) M.event_start = "start";
+    if (!M.event_die) M.event_die = "die";
     if (!M.events.from) M.events.from = "\"\"";
     if (!M.events.attrs) M.events.attrs = "";
     M.st.monitor_pid = getpid();

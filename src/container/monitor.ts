@@ -55,7 +55,16 @@ export interface MonitorOptions {
   /** --oom-score-adj (0: unset). */
   oomScoreAdj?: number;
   /** The store's event log, where the monitor writes start, die and health_status. */
-  events?: { path: string; from: string; attributes: Record<string, string> };
+  events?: {
+    path: string;
+    from: string;
+    attributes: Record<string, string>;
+    /** The actor (default: the monitored container; an exec's is its container). */
+    actorId?: string;
+    /** The actions of a start and an exit (default start and die; "" for none). */
+    start?: string;
+    die?: string;
+  };
 }
 
 
@@ -84,6 +93,9 @@ export async function startMonitor(plan: SpawnPlan, o: MonitorOptions): Promise<
     // the actor's attributes, already in JSON: the monitor only adds exitCode
     const attrs = JSON.stringify(o.events.attributes).slice(1, -1);
     args.push('--events', o.events.path, '--event-from', JSON.stringify(o.events.from), '--event-attrs', attrs);
+    if (o.events.actorId !== undefined) args.push('--event-id', o.events.actorId);
+    if (o.events.start !== undefined) args.push('--event-start', o.events.start);
+    if (o.events.die !== undefined) args.push('--event-die', o.events.die);
   }
   if (o.restart.name !== 'no') args.push('--restart', o.restart.name, '--restart-max', String(o.restart.max));
   args.push('--', ...o.exitCommand);

@@ -84,6 +84,19 @@ test('health_status events come from the monitor when the status changes', async
   assert.ok(execs.some((e) => e.Actor.Attributes.exitCode === '0' && /^[0-9a-f]{64}$/.test(e.Actor.Attributes.execID)));
   const started = eventsSince(since, ['--filter', 'container=hc1', '--filter', 'event=exec_start']);
   assert.ok(started.some((e) => e.Action === 'exec_start: touch /tmp/ok'));
+  // exec -d: its own monitor records exec_die for the container when the command ends
+  const s2 = mark();
+  assert.is(H(['exec', '-d', 'hc1', 'sh', '-c', 'sleep 0.3; exit 4']).code, 0);
+  let died = [];
+  for (let i = 0; i < 50 && died.length === 0; i++) {
+    await sleep(100);
+    died = eventsSince(s2, ['--filter', 'container=hc1', '--filter', 'event=exec_die']).filter((e) => e.Actor.Attributes.exitCode === '4');
+  }
+  assert.is(died.length, 1);
+  const detachedStart = eventsSince(s2, ['--filter', 'container=hc1', '--filter', 'event=exec_start']).find((e) => e.Action === 'exec_start: sh -c sleep 0.3; exit 4');
+  assert.ok(detachedStart, 'exec_start names the command');
+  assert.is(died[0].Actor.Attributes.execID, detachedStart.Actor.Attributes.execID);
+  assert.is(died[0].Actor.ID, detachedStart.Actor.ID);
   assert.is(H(['rm', '-f', 'hc1']).code, 0);
 });
 

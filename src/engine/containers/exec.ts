@@ -16,7 +16,7 @@ import { FD_NULL } from '../../runtime/plan.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { ContainerRecord, ContainerState } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
-import { containerEvent } from '../events.js';
+import { containerActor, containerEvent } from '../events.js';
 import { containerSpecOf } from './create.js';
 import { findContainer } from './lookup.js';
 import { containerRunDir } from './paths.js';
@@ -83,6 +83,9 @@ export async function execDetached(ctx: EngineContext, ref: string, req: ExecReq
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { plan } = await planExec(container, execInputs(req), { pid: st.pid, startTime: BigInt(st.pidStart) }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
   const cg = containerCgroup(ctx.mode, ctx.store.containerDir(rec.id));
+  const command = req.command.join(' ');
+  containerEvent(ctx.store, rec, `exec_create: ${command}`, { execID: execId });
+  containerEvent(ctx.store, rec, `exec_start: ${command}`, { execID: execId });
   await startMonitor(plan, {
     id: execId,
     dir,
@@ -95,11 +98,9 @@ export async function execDetached(ctx: EngineContext, ref: string, req: ExecReq
     exitCommand: [],
     env: ctx.env,
     ...(cg ? { cgroup: { procs: cg.procs } } : {}),
+    // its monitor says exec_die, for the container, when the command ends
+    events: { path: ctx.store.events.path, from: rec.imageRef || rec.image, attributes: containerActor(rec, { execID: execId }).Attributes, actorId: rec.id, start: '', die: 'exec_die' },
   });
-  // exec_die is not recorded for a detached exec: its monitor does not know the container's events
-  const command = req.command.join(' ');
-  containerEvent(ctx.store, rec, `exec_create: ${command}`, { execID: execId });
-  containerEvent(ctx.store, rec, `exec_start: ${command}`, { execID: execId });
   return execId;
 }
 
