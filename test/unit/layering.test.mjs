@@ -12,6 +12,7 @@ const SRC = join(treeRoot, 'src');
 const FLOORS = {
   'errors.ts': 0,
   go: 0,
+  moby: 0,
   sys: 1,
   host: 2,
   store: 3,

@@ -3,6 +3,7 @@
 // (moby daemon_unix.go verifyPlatformContainerResources, adaptContainerSettings). Host
 // facts (CPU count, the cpusets on offer) come in as arguments: this module reads nothing.
 import { UsageError } from '../../errors.js';
+import type { Resources } from '../../moby/resources.js';
 import { validateCpuset } from './cpuset.js';
 import { invalidFlagArgument } from './flag-error.js';
 import {
@@ -44,27 +45,7 @@ export interface ResourceFlags {
   deviceWriteIOps?: string[];
 }
 
-/** HostConfig's resource fields, docker's names; 0 / '' / null mean "not set". */
-export interface Resources {
-  Memory: number;
-  MemoryReservation: number;
-  MemorySwap: number;
-  MemorySwappiness: number | null;
-  KernelMemory: number;
-  OomKillDisable: boolean;
-  NanoCpus: number;
-  CpuShares: number;
-  CpuPeriod: number;
-  CpuQuota: number;
-  CpusetCpus: string;
-  CpusetMems: string;
-  PidsLimit: number | null;
-  BlkioWeight: number;
-  BlkioDeviceReadBps: ThrottleDevice[] | null;
-  BlkioDeviceWriteBps: ThrottleDevice[] | null;
-  BlkioDeviceReadIOps: ThrottleDevice[] | null;
-  BlkioDeviceWriteIOps: ThrottleDevice[] | null;
-}
+export type { Resources } from '../../moby/resources.js';
 
 export const NO_RESOURCES: Resources = {
   Memory: 0,

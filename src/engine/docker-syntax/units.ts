@@ -3,6 +3,7 @@
 // ThrottleDevice, WeightDevice) and moby's daemon checks (verifyPlatformContainerResources,
 // adaptContainerSettings). Messages checked against `docker run` 28.2 on this machine.
 import { UsageError } from '../../errors.js';
+import type { ThrottleDevice } from '../../moby/resources.js';
 import { goParseFloat, goParseInt, goParseUint } from './go.js';
 
 const KB = 1000;
@@ -282,10 +283,7 @@ export function validateBlkioWeight(weight: number): void {
 
 // ---- block devices ----
 
-export interface ThrottleDevice {
-  Path: string;
-  Rate: number;
-}
+export type { ThrottleDevice };
 
 export interface WeightDevice {
   Path: string;

@@ -2,37 +2,9 @@
 // implementations share, and the file parsers both use. Paths given to a manager are
 // relative to each hierarchy's root ("hx/hx-<id>"), as docker's cgroupfs driver names them.
 import { readFileSync, statSync } from 'node:fs';
+import type { Resources } from '../../moby/resources.js';
 
-/** HostConfig's resource fields (docker's names; the same shape as engine/docker-syntax's
- * Resources, restated here because runtime/ sits below the engine). 0, '' and null: unset. */
-export interface Resources {
-  Memory: number;
-  MemoryReservation: number;
-  /** -1: unlimited swap. */
-  MemorySwap: number;
-  MemorySwappiness: number | null;
-  KernelMemory: number;
-  OomKillDisable: boolean;
-  NanoCpus: number;
-  CpuShares: number;
-  CpuPeriod: number;
-  CpuQuota: number;
-  CpusetCpus: string;
-  CpusetMems: string;
-  /** -1 (update): back to unlimited. */
-  PidsLimit: number | null;
-  BlkioWeight: number;
-  /** --device-read-bps and friends: a device node and a rate (bytes or operations a second). */
-  BlkioDeviceReadBps: ThrottleDevice[] | null;
-  BlkioDeviceWriteBps: ThrottleDevice[] | null;
-  BlkioDeviceReadIOps: ThrottleDevice[] | null;
-  BlkioDeviceWriteIOps: ThrottleDevice[] | null;
-}
-
-export interface ThrottleDevice {
-  Path: string;
-  Rate: number;
-}
+export type { Resources, ThrottleDevice } from '../../moby/resources.js';
 
 /** "MAJOR:MINOR" of a device node (the kernel's dev_t encoding), for blkio/io files. */
 export function deviceNumber(path: string): string {
