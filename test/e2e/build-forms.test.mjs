@@ -158,5 +158,160 @@ test('RUN --mount=type=secret: at /run/secrets/ID mode 0400 or as env=, never in
   assert.is(H(['ps', '-a', '-q']).stdout, '');
 });
 
+test("docker's COPY destination rules, as a table: files, directories, wildcards, trailing slashes, missing and existing destinations, WORKDIR", () => {
+  const dir = context(
+    'FROM bb\nWORKDIR /w\nRUN mkdir /t7\n' +
+      'COPY f /t1/\nCOPY f /t2\nCOPY f rel\nCOPY f .\nCOPY d /t3\nCOPY d /t4/\nCOPY g*.txt /t5/\nCOPY f d /t6/\nCOPY f /t7\n' +
+      'COPY f /t8/deep/er/\nCOPY d/sub/y /t10\nCOPY link /t11/\nCOPY ["f", "/t12/with space"]\n',
+    { f: 'f\n', 'd/x': 'x\n', 'd/sub/y': 'y\n', 'g1.txt': '1\n', 'g2.txt': '2\n' },
+  );
+  run('ln', ['-s', 'f', join(dir, 'link')]);
+  const r = build(['-t', 'dest:1', dir]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const out = sh('dest:1', 'cd / && find t1 t2 t3 t4 t5 t6 t7 t8 t10 t11 t12 w -exec stat -c "%F %n" {} \\; | sort');
+  const table = [
+    ['directory t1', 'regular file t1/f'], // a trailing slash: into the directory
+    ['regular file t2'], // no slash, missing: the file under that name
+    ['directory t3', 'directory t3/sub', 'regular file t3/sub/y', 'regular file t3/x'], // a directory: its contents
+    ['directory t4', 'directory t4/sub', 'regular file t4/sub/y', 'regular file t4/x'],
+    ['directory t5', 'regular file t5/g1.txt', 'regular file t5/g2.txt'], // wildcards
+    ['directory t6', 'directory t6/sub', 'regular file t6/f', 'regular file t6/sub/y', 'regular file t6/x'], // several sources
+    ['directory t7', 'regular file t7/f'], // an existing directory, no slash: into it
+    ['directory t8', 'directory t8/deep', 'directory t8/deep/er', 'regular file t8/deep/er/f'], // parents made
+    ['regular file t10'],
+    ['directory t11', 'regular file t11/link'], // a symlink source is followed, as buildkit does
+    ['directory t12', 'regular file t12/with space'], // the JSON form
+    ['directory w', 'regular file w/f', 'regular file w/rel'], // relative to WORKDIR, "." is WORKDIR
+  ];
+  assert.is(out.stdout, `${table.flat().sort().join('\n')}\n`);
+});
+
+test('COPY --chmod (octal, symbolic), ADD --chmod, COPY --from an image, --link, --parents, --exclude', () => {
+  const dir = context(
+    '# syntax=docker/dockerfile:1.7-labs\nFROM bb\n' +
+      'COPY --chmod=0640 f /c/oct\nCOPY --chmod=go-rwx,u+x d /c/sym/\nADD --chmod=600 f /c/add\n' +
+      'COPY --from=bb /bin/busybox /c/bb-copy\nCOPY --link f /c/link\n' +
+      'COPY --parents d/sub/y g1.txt /p/\nCOPY --parents ./d/./sub/y /q/\n' +
+      'COPY --exclude=*.txt --exclude=d/sub . /e/\n',
+    { f: 'f\n', 'd/x': 'x\n', 'd/sub/y': 'y\n', 'g1.txt': '1\n', 'g2.txt': '2\n' },
+  );
+  const r = build(['-t', 'copyflags:1', dir]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const out = sh('copyflags:1', 'cd /c && stat -c "%a %n" oct sym sym/x sym/sub sym/sub/y add link; cmp bb-copy /bin/busybox && echo same; cd / && find p q e | sort');
+  assert.is(out.code, 0, out.stderr);
+  assert.is(out.stdout, ['640 oct', '700 sym', '700 sym/x', '700 sym/sub', '700 sym/sub/y', '600 add', '644 link', 'same', 'e', 'e/Dockerfile', 'e/d', 'e/d/x', 'e/f', 'p', 'p/d', 'p/d/sub', 'p/d/sub/y', 'p/g1.txt', 'q', 'q/sub', 'q/sub/y', ''].join('\n'));
+  const h = history('copyflags:1');
+  assert.is(h[0], 'COPY . /e/ # buildkit', 'buildkit writes no --exclude (nor --link) in history');
+  assert.is(h[3], 'COPY f /c/link # buildkit');
+  assert.is(h[2], 'COPY --parents d/sub/y g1.txt /p/ # buildkit');
+});
+
+test('ADD unpacks bzip2 and xz tars; ADD of a URL needs --checksum (served on loopback here); git and --keep-git-dir refused', async () => {
+  const payload = join(work, 'payload');
+  mkdirSync(join(payload, 'in'), { recursive: true });
+  writeFileSync(join(payload, 'in/file'), 'packed\n');
+  const dir = context('FROM bb\nADD p.tar.bz2 /bz/\nADD p.tar.xz /xz/\nADD p.tar.bz2 /bz-file/p.tar.bz2.copy\n');
+  assert.is(run('tar', ['-C', payload, '-cjf', join(dir, 'p.tar.bz2'), '.']).code, 0);
+  assert.is(run('tar', ['-C', payload, '-cJf', join(dir, 'p.tar.xz'), '.']).code, 0);
+  const r = build(['-t', 'archives:1', dir]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  assert.is(sh('archives:1', 'cat /bz/in/file /xz/in/file; ls /bz-file').stdout, 'packed\npacked\np.tar.bz2.copy\n'.replace('p.tar.bz2.copy\n', 'in\n'), 'an archive is unpacked into the destination directory');
+
+  const body = 'served over loopback\n';
+  const sum = createHash('sha256').update(body).digest('hex');
+  const server = createServer((req, res) => {
+    if (req.url === '/files/remote.txt') res.end(body);
+    else res.writeHead(404).end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/files/remote.txt`;
+  const B = (args) => hxAsync(['build', '--network', 'none', ...args], { env });
+  try {
+    const ok = context(`FROM bb\nADD --checksum=sha256:${sum} ${url} /u/\n`);
+    const fetched = await B(['-t', 'url:1', ok]);
+    assert.is(fetched.code, 0, fetched.stderr + fetched.stdout);
+    assert.is(sh('url:1', 'stat -c "%a %n" /u/remote.txt; cat /u/remote.txt').stdout, `600 /u/remote.txt\n${body}`);
+    const wrong = await B(['-t', 'url:2', context(`FROM bb\nADD --checksum=sha256:${'0'.repeat(64)} ${url} /u/\n`)]);
+    assert.is(wrong.code, 1);
+    assert.match(wrong.stderr, /Dockerfile:2:1: digest mismatch sha256:/);
+    const unchecked = await B(['-t', 'url:3', context(`FROM bb\nADD ${url} /u/\n`)]);
+    assert.is(unchecked.code, 1);
+    assert.match(unchecked.stderr, /fetches a URL only with --checksum/);
+  } finally {
+    server.close();
+  }
+  const git = build(['-t', 'url:4', context('FROM bb\nADD https://127.0.0.1:1/repo.git /src\n')]);
+  assert.is(git.code, 1);
+  assert.match(git.stderr, /Dockerfile:2:1: ADD of a git repository \(https:\/\/127.0.0.1:1\/repo.git\) is not supported by hx build/);
+  const keep = build(['-t', 'url:5', context('FROM bb\nADD --keep-git-dir=true f /src\n', { f: 'x' })]);
+  assert.is(keep.code, 1);
+  assert.match(keep.stderr, /ADD --keep-git-dir is not supported by hx build/);
+  assert.is(H(['images', '-q', 'url:2']).stdout + H(['images', '-q', 'url:3']).stdout + H(['images', '-q', 'url:4']).stdout, '');
+});
+
+test('the platform ARGs (FROM and after ARG in a stage), proxy ARGs kept out of history, --platform, --add-host, --build-arg K from the environment', () => {
+  assert.is(H(['tag', 'bb', `bb-${arch}`]).code, 0);
+  const dir = context(
+    'FROM bb-$TARGETARCH\nARG TARGETPLATFORM\nARG BUILDARCH\nARG TARGETVARIANT\nARG FROMENV\n' +
+      'RUN echo "$TARGETPLATFORM $BUILDARCH [$TARGETVARIANT] $FROMENV [$TARGETOS]" > /platform\n' +
+      'RUN echo "$HTTP_PROXY" > /proxy; grep myhost /etc/hosts > /hosts\n',
+  );
+  const r = build(['--platform', `linux/${arch}`, '--build-arg', 'HTTP_PROXY=http://proxy.invalid:3128', '--build-arg', 'FROMENV', '--add-host', 'myhost:10.1.2.3', '-t', 'platform:1', dir], { env: { FROMENV: 'env-value' } });
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const out = sh('platform:1', 'cat /platform /proxy /hosts');
+  assert.is(out.stdout, `linux/${arch} ${arch} [] env-value []\nhttp://proxy.invalid:3128\n10.1.2.3\tmyhost\n`.replace('10.1.2.3\tmyhost', out.stdout.split('\n')[2]));
+  assert.match(out.stdout.split('\n')[2], /^10\.1\.2\.3\s+myhost$/);
+  const h = history('platform:1').join('\n');
+  assert.not.match(h, /proxy\.invalid/, 'proxy values stay out of history');
+  assert.not.match(H(['image', 'inspect', '-f', '{{json .Config.Env}}', 'platform:1']).stdout, /PROXY|TARGET/);
+  const other = arch === 's390x' ? 'linux/riscv64' : 'linux/s390x';
+  const cli = build(['--platform', other, '-t', 'platform:2', dir]);
+  assert.is(cli.code, 1);
+  assert.match(cli.stderr, new RegExp(`--platform: cannot build for platform ${other}: hx builds for the host's platform only \\(linux/${arch}\\)`));
+  const from = build(['-t', 'platform:3', context(`FROM --platform=${other} bb\nRUN true\n`)]);
+  assert.is(from.code, 1);
+  assert.match(from.stderr, /Dockerfile:1:1: FROM --platform: cannot build for platform/);
+  assert.is(H(['images', '-q', 'platform:2']).stdout + H(['images', '-q', 'platform:3']).stdout, '');
+});
+
+test('the cache key changes with a heredoc body, a --chmod, a mount shape and the digest of a COPY --from image', () => {
+  const twice = (first, second, files = {}) => {
+    const dir = context(first, files);
+    const a = build(['-t', 'key:a', dir]);
+    assert.is(a.code, 0, a.stderr + a.stdout);
+    writeFileSync(join(dir, 'Dockerfile'), second);
+    const b = build(['-t', 'key:b', dir]);
+    assert.is(b.code, 0, b.stderr + b.stdout);
+    return cachedSteps(b.stdout);
+  };
+  assert.is(twice('FROM bb\nRUN true\nCOPY <<EOF /x\none\nEOF\n', 'FROM bb\nRUN true\nCOPY <<EOF /x\ntwo\nEOF\n'), 1, 'the RUN before is cached, the COPY of the new body is not');
+  assert.is(sh('key:b', 'cat /x').stdout, 'two\n');
+  assert.is(twice('FROM bb\nRUN <<EOF\necho a > /r\nEOF\n', 'FROM bb\nRUN <<EOF\necho b > /r\nEOF\n'), 0);
+  assert.is(twice('FROM bb\nCOPY --chmod=644 f /f\n', 'FROM bb\nCOPY --chmod=600 f /f\n', { f: 'f' }), 0);
+  assert.is(sh('key:b', 'stat -c %a /f').stdout, '600\n');
+  assert.is(twice('FROM bb\nRUN --mount=type=tmpfs,target=/t,size=1m true\n', 'FROM bb\nRUN --mount=type=tmpfs,target=/t,size=2m true\n'), 0);
+  assert.is(twice('FROM bb\nRUN --mount=type=cache,target=/c true\n', 'FROM bb\nRUN --mount=type=cache,target=/c true\n'), 1, 'the same shape: cached');
+  // COPY --from an image: the key holds the image's ID, so a retagged name is a miss
+  assert.is(build(['-t', 'src:1', context('FROM bb\nRUN echo first > /payload\n')]).code, 0);
+  const dir = context('FROM bb\nCOPY --from=src:1 /payload /payload\n');
+  assert.is(build(['-t', 'key:c', dir]).code, 0);
+  assert.is(cachedSteps(build(['-t', 'key:c', dir]).stdout), 1);
+  assert.is(build(['-t', 'src:1', context('FROM bb\nRUN echo second > /payload\n')]).code, 0);
+  const after = build(['-t', 'key:d', dir]);
+  assert.is(cachedSteps(after.stdout), 0, after.stdout);
+  assert.is(sh('key:d', 'cat /payload').stdout, 'second\n');
+});
+
+test('hx system reset takes the cache mounts with the build cache', () => {
+  const dir = context('FROM bb\nRUN --mount=type=cache,target=/c echo x >> /c/log && wc -l < /c/log > /n\n');
+  assert.is(build(['--no-cache', '-t', 'reset:1', dir]).code, 0);
+  assert.is(build(['--no-cache', '-t', 'reset:1', dir]).code, 0);
+  assert.is(sh('reset:1', 'cat /n').stdout, '2\n');
+  assert.is(H(['system', 'reset', '-f']).code, 0);
+  assert.is(H(['import', join(work, 'bb.tar'), 'bb']).code, 0);
+  assert.is(build(['-t', 'reset:2', dir]).code, 0);
+  assert.is(sh('reset:2', 'cat /n').stdout, '1\n');
+});
+
 test.after(() => removeTree(work));
 test.run();

@@ -717,7 +717,8 @@ async function copySources(ctx: EngineContext, inst: CopyLike, groups: SourceGro
       // a file under its own name in the target dir, or under the name given
       const base = m.path.slice(m.path.lastIndexOf('/') + 1);
       const as = !kept && target.name ? target.name : base;
-      copyEntry({ root: m.group.root, path: m.path }, { root: destRoot, path: dir, name: as }, flags, fileOwner);
+      // buildkit follows a source that is a symlink (FollowSymlinks), inside its root
+      copyEntry({ root: m.group.root, path: m.path, follow: true }, { root: destRoot, path: dir, name: as }, flags, fileOwner);
       if (change) chmodTreeInRoot(destRoot, `${dir.replace(/\/$/, '')}/${as}`, change);
     }
   }
