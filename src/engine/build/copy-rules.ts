@@ -20,10 +20,10 @@ export function parseChmod(value: string): ModeChange {
     return () => bits;
   }
   const clauses = value.split(',').map((clause) => {
-    const m = /^([ugoa]*)((?:[-+=](?:[rwxXst]*|[ugo]))+)$/.exec(clause);
+    const m = /^([ugoa]*)((?:[-+=](?:[ugo]|[rwxXst]*))+)$/.exec(clause);
     if (!m) throw new HxError(`invalid chmod parameter: '${value}'. it should be octal or symbolic (u=rwX,go=rX)`, { kind: 'invalid-argument' });
     const who = m[1] === '' || m[1]!.includes('a') ? 'ugo' : m[1]!;
-    const ops = [...m[2]!.matchAll(/([-+=])([rwxXst]*|[ugo])/g)].map((o) => ({ op: o[1]!, perms: o[2]! }));
+    const ops = [...m[2]!.matchAll(/([-+=])([ugo]|[rwxXst]*)/g)].map((o) => ({ op: o[1]!, perms: o[2]! }));
     return { who, ops };
   });
   return (mode, isDir) => {
