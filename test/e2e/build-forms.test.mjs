@@ -119,6 +119,27 @@ test('RUN --mount=type=bind (context read-only, rw copy discarded, from a stage 
   assert.is(sh('bind-mount:2', 'cat /got-a').stdout, 'edited\n');
 });
 
+test('bad mounts: each refused at its RUN (file:line:col), exit 1, nothing tagged or left', () => {
+  const outside = join(work, 'outside.txt');
+  writeFileSync(outside, 'not in the context\n');
+  const dir = context('FROM bb\n', { 'in.txt': 'x' });
+  run('ln', ['-s', outside, join(dir, 'escape')]);
+  const cases = [
+    ['RUN --mount=type=bind,source=nope,target=/n true', /Dockerfile:2:1: .*"\/nope": not found/],
+    ['RUN --mount=type=bind,source=escape,target=/n cat /n', /Dockerfile:2:1: bind source escape leaves the build context/],
+    ['RUN --mount=type=bind,from=bb,source=/nope,target=/n true', /Dockerfile:2:1: .*"\/nope": not found/],
+    ['RUN --mount=type=cache,target=/c,from=bb true', /Dockerfile:2:1: RUN --mount=type=cache,from= is not supported/],
+  ];
+  for (const [line, message] of cases) {
+    writeFileSync(join(dir, 'Dockerfile'), `FROM bb\n${line}\n`);
+    const r = build(['-t', 'badmount:1', dir]);
+    assert.is(r.code, 1, line);
+    assert.match(r.stderr, message, line);
+  }
+  assert.is(H(['images', '-q', 'badmount:1']).stdout, '');
+  assert.is(H(['ps', '-a', '-q']).stdout, '');
+});
+
 test('RUN --mount=type=secret: at /run/secrets/ID mode 0400 or as env=, never in the image or the cache key; required; ssh refused', () => {
   const secretFile = join(work, 'token');
   writeFileSync(secretFile, 's3cret-value');

@@ -17,7 +17,7 @@
 import { chmodSync, lchownSync, mkdirSync, readFileSync, realpathSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { RunMount } from '../../build/dockerfile/index.js';
-import { HxError } from '../../errors.js';
+import { HxError, wrap } from '../../errors.js';
 import { RootDirs } from '../../layer/root-dirs.js';
 import { MS, type MountRequest } from '../../runtime/mounts.js';
 import { copyEntry, copyTree, CopyFlag, statInRoot } from '../../sys/spawn.js';
@@ -155,7 +155,8 @@ export async function prepareRunMounts(ctx: EngineContext, inst: { mounts: RunMo
     return out;
   } catch (e) {
     out.release();
-    throw e;
+    // every refusal names the RUN's place in the Dockerfile
+    throw e instanceof HxError && e.message.startsWith(`${at(inst)}:`) ? e : wrap(e, at(inst));
   }
 }
 
