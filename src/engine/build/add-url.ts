@@ -19,7 +19,14 @@ function parseChecksum(value: string, where: string): { algorithm: string; hex: 
 export function urlFileName(url: string): string {
   const u = new URL(url);
   const last = u.pathname.split('/').filter(Boolean).pop();
-  return last ? decodeURIComponent(last) : u.hostname;
+  let name = u.hostname;
+  try {
+    if (last) name = decodeURIComponent(last);
+  } catch {
+    name = last ?? name; // a malformed escape: the segment as written
+  }
+  // an escaped "/" or a dot name must not lead the download out of its directory
+  return name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0') ? 'download' : name;
 }
 
 /** Fetch URL into DIR after checking CHECKSUM; the file's name. */
