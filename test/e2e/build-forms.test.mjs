@@ -334,5 +334,14 @@ test('hx system reset takes the cache mounts with the build cache', () => {
   assert.is(sh('reset:2', 'cat /n').stdout, '1\n');
 });
 
+test('RUN after VOLUME: what it writes under the volume path stays in the image (buildkit mounts no volume in RUN, nor makes its directory)', () => {
+  const dir = context('FROM bb\nVOLUME /data\nRUN mkdir -p /data/sub && echo kept > /data/file\n');
+  const r = build(['-t', 'volume-run:1', dir]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const out = sh('volume-run:1', 'cat /data/file && test -d /data/sub && echo sub');
+  assert.is(out.stdout, 'kept\nsub\n', out.stderr);
+  assert.is(H(['volume', 'ls', '-q']).stdout.trim().split('\n').filter(Boolean).length, 0, 'no anonymous volume left by the build');
+});
+
 test.after(() => removeTree(work));
 test.run();

@@ -559,7 +559,7 @@ async function runStep(ctx: EngineContext, state: StageState, inst: RunInstructi
     const net = { ...(network ? { network } : {}), ...(x.addHost.length ? { addHost: x.addHost } : {}) };
     let code: number;
     try {
-      code = await runContainer(ctx, { image: state.image.id, command: argv, entrypoint: '', name, options: opts, ...(Object.keys(net).length ? { network: net } : {}) }, { stdin: null, stdout: x.io.stdout, stderr: x.io.stderr });
+      code = await runContainer(ctx, { image: state.image.id, command: argv, entrypoint: '', name, options: opts, imageVolumes: false, ...(Object.keys(net).length ? { network: net } : {}) }, { stdin: null, stdout: x.io.stdout, stderr: x.io.stderr });
     } catch (e) {
       await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
       throw wrap(e, `${at(inst)}: RUN`);
