@@ -13,9 +13,9 @@
 // image. A FROM image not in the store is pulled (--pull: always). FROM scratch is an
 // image of no layers; ADD unpacks local tar archives (plain, gzip, zstd).
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, readSync, symlinkSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import {
   buildkitCreatedBy,
   buildkitRunArgs,
@@ -33,7 +33,6 @@ import {
   type Instruction,
   type Stage,
 } from '../../build/dockerfile/index.js';
-import { loadDockerIgnore, type DockerIgnore } from '../../build/dockerignore.js';
 import { withRootfs } from '../../container/rootfs-access.js';
 import { HxError, wrap } from '../../errors.js';
 import type { ContainerConfig, ImageConfig } from '../../image/config.js';
@@ -54,14 +53,17 @@ import { removeContainerByRef } from '../containers/remove.js';
 import { runContainer } from '../containers/run.js';
 import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
-import { BuildCache, contentDigest } from './cache.js';
+import { BuildCache } from './cache.js';
+import { BuildContext, openBuildContext } from './context.js';
 import { pull } from '../registry.js';
 
 export interface BuildRequest {
-  /** The context directory. */
+  /** The context: a directory, a .tar[.gz|.zst] file, or '-' (STDIN: a tar, or the Dockerfile alone). */
   context: string;
-  /** The Dockerfile (default CONTEXT/Dockerfile). */
+  /** The Dockerfile (default CONTEXT/Dockerfile; '-': STDIN). */
   dockerfile?: string | undefined;
+  /** What '-' reads. */
+  stdin?: Readable | undefined;
   tags?: string[] | undefined;
   buildArgs?: Record<string, string> | undefined;
   target?: string | undefined;
@@ -105,30 +107,6 @@ function cloneConfig(c: ImageConfig): ImageConfig {
 function emptyHistory(state: StageState, createdBy: string | undefined): void {
   if (createdBy === undefined) return;
   state.config.history = [...(state.config.history ?? []), { created: new Date().toISOString(), created_by: createdBy, comment: 'buildkit.dockerfile.v0', empty_layer: true }];
-}
-
-/** The context as COPY reads it: the directory itself, or (with a .dockerignore) a private
- * copy without what it excludes. */
-function filteredContext(context: string, ignore: DockerIgnore, into: string): string {
-  if (ignore.patterns.length === 0) return context;
-  const walk = (rel: string): void => {
-    for (const name of readdirSync(join(context, rel)).sort()) {
-      const path = rel ? `${rel}/${name}` : name;
-      const src = join(context, path);
-      const st = lstatSync(src);
-      if (ignore.excludes(path)) {
-        if (!st.isDirectory() || ignore.canSkipDirectory(path)) continue;
-      }
-      const dest = join(into, path);
-      if (st.isDirectory()) {
-        mkdirSync(dest, { mode: st.mode & 0o7777 });
-        walk(path);
-      } else if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dest);
-      else if (st.isFile() && !ignore.excludes(path)) copyFileSync(src, dest);
-    }
-  };
-  walk('');
-  return into;
 }
 
 /** docker's COPY destination: relative to WORKDIR; a directory when it ends in "/" or
@@ -243,62 +221,57 @@ function isArchive(root: string, path: string): boolean {
 }
 
 export async function buildImage(ctx: EngineContext, req: BuildRequest, io: BuildIO): Promise<ImageRecord> {
-  const dockerfile = req.dockerfile ?? join(req.context, 'Dockerfile');
-  let text: string;
+  const opened = await openBuildContext(ctx.store, ctx.layerContext(), { context: req.context, dockerfile: req.dockerfile, stdin: req.stdin });
   try {
-    text = readFileSync(dockerfile, 'utf8');
-  } catch (e) {
-    throw new HxError(`failed to read dockerfile: open ${dockerfile}: no such file or directory`, { kind: 'not-found', cause: e, hint: 'give the Dockerfile with -f, or put one in the context directory' });
+    return await buildFrom(ctx, req, io, opened.context, opened.dockerfileText);
+  } finally {
+    opened.context.release();
   }
+}
+
+async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, context: BuildContext, text: string): Promise<ImageRecord> {
   const buildArgs = req.buildArgs ?? {};
   const df = loadDockerfile(text, { file: 'Dockerfile' });
   const graph = stageGraph(df, { buildArgs });
   const plan = stagesForTarget(graph, req.target);
   const globals = resolveMetaArgs(df.metaArgs, buildArgs);
-  const ignore = (await loadDockerIgnore(req.context, dockerfile)).matcher;
-  const temp = ctx.store.tempDir('build');
   const made: string[] = []; // intermediate images, removed at the end
   const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
   const say = (line: string): void => void io.stdout.write(`${line}\n`);
-  try {
-    const context = filteredContext(req.context, ignore, (mkdirSync(join(temp.path, 'context')), join(temp.path, 'context')));
-    let step = 0;
-    const total = plan.order.reduce((n, i) => n + 1 + df.stages[i]!.instructions.length, 0);
-    for (const index of plan.order) {
-      const stage = df.stages[index]!;
-      const node = graph.stages[index]!;
-      say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
-      const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', say);
-      // docker: the base image's ONBUILD triggers run first, and the new image has none
-      const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
-      if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
-      const x: ExecContext = { context, results, stages: df.stages, network: req.network, io, made };
-      for (const trigger of triggers) {
-        say(`ONBUILD ${trigger}`);
-        const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
-        if (parsed) await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x, say);
-      }
-      for (const raw of stage.instructions) {
-        say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
-        await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x, say);
-      }
-      results.set(index, state);
+  let step = 0;
+  const total = plan.order.reduce((n, i) => n + 1 + df.stages[i]!.instructions.length, 0);
+  for (const index of plan.order) {
+    const stage = df.stages[index]!;
+    const node = graph.stages[index]!;
+    say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
+    const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', say);
+    // docker: the base image's ONBUILD triggers run first, and the new image has none
+    const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
+    if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
+    const x: ExecContext = { context, results, stages: df.stages, network: req.network, io, made };
+    for (const trigger of triggers) {
+      say(`ONBUILD ${trigger}`);
+      const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
+      if (parsed) await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x, say);
     }
-    const final = results.get(plan.target)!;
-    if (req.labels && Object.keys(req.labels).length) {
-      final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
+    for (const raw of stage.instructions) {
+      say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
+      await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x, say);
     }
-    const image = await storeConfig(ctx, final);
-    for (const tag of req.tags ?? []) await tagImage(ctx, image.id, tag);
-    say(`COMMIT ${req.tags?.[0] ?? ''}`.trim());
-    say(image.id);
-    const stale = made.filter((id) => id !== image.id);
-    if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
-    return image;
-  } finally {
-    temp.release(true);
+    results.set(index, state);
   }
+  const final = results.get(plan.target)!;
+  if (req.labels && Object.keys(req.labels).length) {
+    final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
+  }
+  const image = await storeConfig(ctx, final);
+  for (const tag of req.tags ?? []) await tagImage(ctx, image.id, tag);
+  say(`COMMIT ${req.tags?.[0] ?? ''}`.trim());
+  say(image.id);
+  const stale = made.filter((id) => id !== image.id);
+  if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
+  return image;
 }
 
 /** FROM scratch: an image with no layers (the build's own; removed with the intermediates). */
@@ -350,7 +323,7 @@ async function storeConfig(ctx: EngineContext, state: StageState): Promise<Image
 }
 
 interface ExecContext {
-  context: string;
+  context: BuildContext;
   results: Map<number, StageState>;
   stages: Stage[];
   network: string | undefined;
@@ -371,7 +344,8 @@ function stepInputs(state: StageState, inst: Instruction, x: ExecContext): unkno
   if (inst.kind === 'RUN') Object.assign(inputs, { args: state.scope.runArgs(), network: inst.network === 'default' ? x.network ?? '' : inst.network });
   if (inst.kind === 'COPY' || inst.kind === 'ADD') {
     const from = inst.kind === 'COPY' && inst.from !== undefined ? x.stages.findIndex((st, n) => st.name === inst.from!.toLowerCase() || String(n) === inst.from) : -1;
-    inputs.sources = from >= 0 ? `stage ${x.results.get(from)?.key ?? '?'}` : contentDigest(x.context, inst.sources.flatMap((src) => expandSource(x.context, src)));
+    const local = inst.sources.filter((src) => !(inst.kind === 'ADD' && (isHTTPSource(src) || isGitSource(src))));
+    inputs.sources = from >= 0 ? `stage ${x.results.get(from)?.key ?? '?'}` : x.context.digest(local.flatMap((src) => x.context.select(src)));
   }
   return inputs;
 }
@@ -555,9 +529,10 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
       const fileOwner = owner ?? { uid: 0, gid: 0 };
       mkdirInRoot(dest.root, target.dir, fileOwner);
       const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
-      const copy = async (srcRoot: string): Promise<void> => {
+      // the build context is read through its selection (.dockerignore applied); a stage's root as it is
+      const copy = async (srcRoot: string, context?: BuildContext): Promise<void> => {
         for (const src of inst.sources) {
-          const paths = expandSource(srcRoot, src);
+          const paths = context ? context.select(src) : expandSource(srcRoot, src);
           if (paths.length === 0) throw new HxError(`${inst.location.file}:${inst.location.line}: lstat ${src}: no source files were specified`, { kind: 'not-found', hint: 'nothing in the context matches the pattern' });
           for (const path of paths) {
             const st = statInRoot({ root: srcRoot, path }, false);
@@ -569,7 +544,8 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
             } else if (isDir) {
               // a directory's contents go into the target dir
               mkdirInRoot(dest.root, into, fileOwner);
-              copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, fileOwner);
+              if (context) context.copyDir(path, { root: dest.root, path: into }, flags, fileOwner);
+              else copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, fileOwner);
             } else {
               // a file under its own name in the target dir, or under the name given
               copyEntry({ root: srcRoot, path }, { root: dest.root, path: target.dir, name: target.name ?? path.slice(path.lastIndexOf('/') + 1) }, flags, fileOwner);
@@ -585,7 +561,7 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
         } finally {
           await removeContainerByRef(ctx, src, { force: true, volumes: true }).catch(() => undefined);
         }
-      } else await copy(x.context);
+      } else await copy(x.context.root, x.context);
     });
   } catch (e) {
     await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);

@@ -25,7 +25,6 @@ export const run: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();
   const f = inv.flags;
   const context = inv.args[0]!;
-  if (context === '-' || /^[a-z]+:\/\//.test(context)) throw new UsageError(`hx build takes a directory as its context, not "${context}" (yet)`, 'give the path of the context directory');
   const quiet = f.quiet === true;
   // -q: the steps and RUN's output go nowhere, only the ID is printed
   const out = quiet ? new PassThrough().resume() : process.stdout;
@@ -34,6 +33,7 @@ export const run: CommandRun = async (ctx, inv) => {
     {
       context,
       dockerfile: f.file as string | undefined,
+      stdin: context === '-' || f.file === '-' ? ctx.stdin : undefined,
       tags: (f.tag as string[] | undefined) ?? [],
       buildArgs: pairs(f['build-arg'] as string[] | undefined, '--build-arg', process.env),
       target: f.target as string | undefined,
