@@ -55,6 +55,8 @@ import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
 import { BuildCache } from './cache.js';
 import { BuildContext, openBuildContext } from './context.js';
+import { BuildProgress, type BuildStep, type ProgressMode } from './progress.js';
+import { runStages } from './scheduler.js';
 import { pull } from '../registry.js';
 
 export interface BuildRequest {
@@ -82,6 +84,10 @@ export interface BuildIO {
   /** Step lines and RUN's output. */
   stdout: Writable;
   stderr: Writable;
+  /** How steps are shown (engine/build/progress.ts); default plain. */
+  progress?: ProgressMode | undefined;
+  /** The terminal's width, for the tty view. */
+  columns?: number | undefined;
 }
 
 interface StageState {
@@ -238,37 +244,52 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
   const made: string[] = []; // intermediate images, removed at the end
   const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
-  const say = (line: string): void => void io.stdout.write(`${line}\n`);
-  let step = 0;
-  const total = plan.order.reduce((n, i) => n + 1 + df.stages[i]!.instructions.length, 0);
-  for (const index of plan.order) {
-    const stage = df.stages[index]!;
-    const node = graph.stages[index]!;
-    say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
-    const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', say);
-    // docker: the base image's ONBUILD triggers run first, and the new image has none
-    const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
-    if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
-    const x: ExecContext = { context, results, stages: df.stages, network: req.network, io, made };
-    for (const trigger of triggers) {
-      say(`ONBUILD ${trigger}`);
-      const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
-      if (parsed) await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x, say);
-    }
-    for (const raw of stage.instructions) {
-      say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
-      await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x, say);
-    }
-    results.set(index, state);
+  const progress = new BuildProgress(io.stdout, io.progress ?? 'plain', io.columns);
+  const stageDeps = (i: number): number[] => graph.stages[i]!.dependencies.flatMap((d) => (d.source.kind === 'stage' ? [d.source.index] : []));
+  try {
+    await runStages(plan.order, stageDeps, async (index) => {
+      const stage = df.stages[index]!;
+      const node = graph.stages[index]!;
+      const total = 1 + stage.instructions.length;
+      const label = (k: number, text: string): string => `[${node.displayName} ${k}/${total}] ${oneLine(text)}`;
+      const state = await asStep(progress.start(label(1, stage.from.original)), async (step) => {
+        const s = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', (line) => step.line(line));
+        step.done();
+        return s;
+      });
+      const x = (step: BuildStep): ExecContext => ({ context, results, stages: df.stages, network: req.network, io: { stdout: step.output, stderr: step.output }, made });
+      // docker: the base image's ONBUILD triggers run first, and the new image has none
+      const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
+      if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
+      for (const trigger of triggers) {
+        const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
+        if (parsed) await asStep(progress.start(label(1, `ONBUILD ${trigger}`)), async (step) => ((await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x(step))) ? step.cached() : step.done()));
+      }
+      for (const [k, raw] of stage.instructions.entries()) {
+        await asStep(progress.start(label(k + 2, raw.original)), async (step) => ((await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x(step))) ? step.cached() : step.done()));
+      }
+      results.set(index, state);
+      return state;
+    });
+  } finally {
+    progress.close();
   }
   const final = results.get(plan.target)!;
   if (req.labels && Object.keys(req.labels).length) {
     final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
   }
-  const image = await storeConfig(ctx, final);
-  for (const tag of req.tags ?? []) await tagImage(ctx, image.id, tag);
-  say(`COMMIT ${req.tags?.[0] ?? ''}`.trim());
-  say(image.id);
+  const image = await asStep(progress.start('exporting to image'), async (step) => {
+    const stored = await storeConfig(ctx, final);
+    step.line(`writing image ${stored.id} done`);
+    for (const tag of req.tags ?? []) {
+      await tagImage(ctx, stored.id, tag);
+      step.line(`naming to ${tag} done`);
+    }
+    step.done();
+    return stored;
+  });
+  progress.close();
+  progress.say(image.id);
   const stale = made.filter((id) => id !== image.id);
   if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
   return image;
@@ -350,8 +371,23 @@ function stepInputs(state: StageState, inst: Instruction, x: ExecContext): unkno
   return inputs;
 }
 
-/** Run INST, or take what a build before left for the same step (docker's "CACHED"). */
-async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext, say: (line: string) => void): Promise<void> {
+/** A step's lines on one line, as progress shows them. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
+
+/** Run F as STEP: its error is the step's ERROR line, then the build's. */
+async function asStep<T>(step: BuildStep, f: (step: BuildStep) => Promise<T>): Promise<T> {
+  try {
+    return await f(step);
+  } catch (e) {
+    step.failed(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+/** Run INST, or take what a build before left for the same step (docker's "CACHED"): true on a hit. */
+async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext): Promise<boolean> {
   const key = BuildCache.key(state.key, stepInputs(state, inst, x));
   const hit = cache.get(key);
   if (hit) {
@@ -363,13 +399,13 @@ async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageSta
       state.config = cloneConfig(hit.config);
       state.shell = [...(hit.config.config?.Shell ?? DEFAULT_SHELL)];
       state.key = key;
-      say(' ---> CACHED');
-      return;
+      return true;
     }
   }
   await execute(ctx, state, inst, x);
   state.key = key;
   cache.put(key, { diffIds: state.config.rootfs.diff_ids, config: state.config });
+  return false;
 }
 
 async function execute(ctx: EngineContext, state: StageState, inst: Instruction, x: ExecContext): Promise<void> {
