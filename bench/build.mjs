@@ -14,6 +14,7 @@ const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-build-'))
 const runs = Number(process.env.RUNS || 3);
 const FILES = Number(process.env.FILES || 30000);
 const { hxBin, hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
+process.on('exit', () => cleanup()); // also when a step throws: the stores are removed
 
 /** Wall and CPU (user + system, children included) ms of one command, via bash's time. */
 function timed(cmd, args, env = process.env) {
@@ -86,7 +87,6 @@ pmBuild(small)();
 rows.push({ name: 'fully cached, 2 files', h: measure(hxBuild(small)), p: measure(pmBuild(small)) });
 
 const cpuPct = (x) => `${Math.round((100 * x.cpu) / x.wall)}%`;
-console.log(`Machine: ${machine()}; store: ${base}; podman's storage driver: ${podman('info', '--format', '{{.Store.GraphDriverName}}').trim()}; hx's: ${hx('info', '--format', '{{.Driver}}').trim()}; median of ${runs}`);
+console.log(`Machine: ${machine()}; store: ${base}; podman's storage driver: ${podman('info', '--format', '{{.Store.GraphDriverName}}').trim()}; hx's: ${JSON.parse(hx('info', '--format', 'json')).storage.driver}; median of ${runs}`);
 console.log('| build | hx ms | hx CPU % | podman ms | podman CPU % | podman / hx |\n|---|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.h.wall.toFixed(0)} | ${cpuPct(r.h)} | ${r.p.wall.toFixed(0)} | ${cpuPct(r.p)} | ${(r.p.wall / r.h.wall).toFixed(2)}x |`);
-cleanup();
