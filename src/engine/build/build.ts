@@ -245,6 +245,8 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
   const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
   const progress = new BuildProgress(io.stdout, io.progress ?? 'plain', io.columns);
+  // sibling stages FROM the same missing image wait for one pull of it
+  const pulls = new Map<string, Promise<void>>();
   const stageDeps = (i: number): number[] => graph.stages[i]!.dependencies.flatMap((d) => (d.source.kind === 'stage' ? [d.source.index] : []));
   try {
     await runStages(plan.order, stageDeps, async (index) => {
@@ -253,7 +255,7 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
       const total = 1 + stage.instructions.length;
       const label = (k: number, text: string): string => `[${node.displayName} ${k}/${total}] ${oneLine(text)}`;
       const state = await asStep(progress.start(label(1, stage.from.original)), async (step) => {
-        const s = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', (line) => step.line(line));
+        const s = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, { policy: req.pull ?? 'missing', pulls }, (line) => step.line(line));
         step.done();
         return s;
       });
@@ -304,7 +306,8 @@ async function scratchImage(ctx: EngineContext, made: string[]): Promise<ImageRe
   return image;
 }
 
-async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[], policy: 'missing' | 'always' | 'never', say: (line: string) => void): Promise<StageState> {
+async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[], fetch: { policy: 'missing' | 'always' | 'never'; pulls: Map<string, Promise<void>> }, say: (line: string) => void): Promise<StageState> {
+  const { policy, pulls } = fetch;
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
@@ -319,7 +322,9 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
       throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: No such image: ${base.name}`, { kind: 'not-found', hint: `pull it (hx pull ${base.name}), or build without --pull never` });
     } else {
       say(`Pulling ${base.name}`);
-      await pull(ctx, base.name, {}).catch((e: unknown) => {
+      let pulling = pulls.get(base.name);
+      if (!pulling) pulls.set(base.name, (pulling = pull(ctx, base.name, {}).then(() => undefined)));
+      await pulling.catch((e: unknown) => {
         throw wrap(e, `${stage.from.location.file}:${stage.from.location.line}: pulling ${base.name}`);
       });
       image = resolveImage(ctx.store, base.name);
