@@ -32,6 +32,7 @@ const AUTHFILE: FlagSpec = { name: 'authfile', type: 'string', typeName: 'string
 
 export const GROUPS: GroupSpec[] = [
   { name: 'bench', summary: 'Benchmark layer throughput and container start latency' },
+  { name: 'builder', summary: 'Manage builds' },
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage hx' },
@@ -162,10 +163,25 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the build output and print image ID on success' },
       { name: 'tag', short: 't', type: 'list', typeName: 'list', description: 'Name and optionally a tag in the "name:tag" format' },
       { name: 'target', type: 'string', typeName: 'string', description: 'Set the target build stage to build.' },
+      { name: 'secret', type: 'list', typeName: 'stringArray', description: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=X,env=VAR")' },
+      { name: 'platform', type: 'string', typeName: 'string', description: "Set the target platform for the build (the host's only)" },
+      { name: 'add-host', type: 'list', typeName: 'list', description: 'Add a custom host-to-IP mapping ("host:ip")' },
     ],
     namespace: 'join',
     section: 'commands',
     load: async () => (await import('./commands/image/build.js')).run,
+  },
+  {
+    path: ['builder', 'prune'],
+    summary: 'Remove build cache',
+    usage: '[OPTIONS]',
+    args: { min: 0, max: 0 },
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused build cache, not just dangling ones' },
+      { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    ],
+    namespace: 'join',
+    load: async () => (await import('./commands/builder/prune.js')).run,
   },
   {
     path: ['image', 'import'],

@@ -37,6 +37,7 @@ import type { Filters } from './filters.js';
 import type { ContainerRecord } from '../store/store.js';
 import { importImage } from './images/import.js';
 import { buildImage, type BuildIO, type BuildRequest } from './build/build.js';
+import { pruneBuilder, type BuilderPruneResult } from './build/prune.js';
 import { imageHistory, inspectImage, type HistoryRow } from './images/inspect.js';
 import { listImages, type ImageRow, type ListImagesOptions } from './images/list.js';
 import { loadImages, type ArchiveInput, type LoadEvent, type StoreImageEvent } from './images/load.js';
@@ -147,6 +148,11 @@ export class Engine {
     toContainer(ref: string, src: string | Readable, dest: string, o?: CopyOptions): Promise<CopyReport>;
   };
 
+  readonly builder: {
+    /** `hx builder prune [-a]`: cache mounts and dangling step entries (-a: every entry). */
+    prune(opts?: { all?: boolean }): BuilderPruneResult;
+  };
+
   readonly volumes: {
     /** A new volume, or the existing one of that name. */
     create(req?: CreateVolumeRequest): Promise<VolumeRecord>;
@@ -235,6 +241,7 @@ export class Engine {
     };
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
     this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
+    this.builder = { prune: bind(ctx, pruneBuilder) };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore), events: bind(ctx, streamEvents) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };

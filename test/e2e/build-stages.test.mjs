@@ -62,7 +62,7 @@ test('a failing stage fails the build with its error while its sibling runs; not
   assert.is(r.code, 1);
   assert.match(r.stderr, /process "\/bin\/sh -c echo about to fail; exit 4" did not complete successfully: exit code: 4/);
   assert.match(r.stdout, /^#(\d+) \d+\.\d{3} about to fail$/m, 'the output, prefixed with its vertex');
-  assert.match(r.stdout, /^#\d+ ERROR: process/m);
+  assert.match(r.stdout, /^#\d+ ERROR: Dockerfile:4:1: process/m);
   assert.match(r.stdout, /slow done/, 'the sibling ran to its end before the build failed');
   assert.is(H(['images', '-q', 'never:1']).stdout, '');
   assert.is(H(['ps', '-a', '-q']).stdout, '', 'no RUN container stays');

@@ -185,7 +185,7 @@ test('bad input: a failing RUN, a bad Dockerfile, a missing source, what is not 
   assert.match(missing.stderr, /"nope.txt": not found/);
   const add = attempt('FROM bb\nADD https://127.0.0.1:1/x.tar /x\n');
   assert.is(add.code, 1);
-  assert.match(add.stderr, /ADD from a URL or git is not supported by hx build yet/);
+  assert.match(add.stderr, /Dockerfile:2:1: ADD https:\/\/127.0.0.1:1\/x.tar: hx build fetches a URL only with --checksum/);
   // a base that is not here is pulled: from a loopback port nothing listens on, so the pull
   // fails (and nothing is sent off this machine)
   const noImage = attempt('FROM 127.0.0.1:1/nosuch:1\n');

@@ -8,13 +8,16 @@
 //
 // Each step is cached (engine/build/cache.ts); --no-cache runs them all.
 //
-// Not built yet (each refused with a clear error, never ignored): ADD of
-// URLs, git and bzip2 archives, --chmod, heredoc RUN/COPY, RUN --mount, COPY --from an
-// image. A FROM image not in the store is pulled (--pull: always). FROM scratch is an
-// image of no layers; ADD unpacks local tar archives (plain, gzip, zstd).
+// The forms beyond plain RUN and COPY live in modules of their own: heredoc.ts (RUN and
+// COPY heredocs), run-mounts.ts + mount-cache.ts (RUN --mount), copy-rules.ts (--chmod,
+// --exclude, --parents), add-archive.ts (ADD's tar codecs), add-url.ts (ADD of a URL with
+// --checksum), image-source.ts (COPY --from and mount from= an image), platform.ts (the
+// automatic platform ARGs, --platform). Refused with a clear error, never ignored: ADD of
+// git, --keep-git-dir, RUN --mount=type=ssh, a platform other than the host's. A FROM image
+// not in the store is pulled (--pull: always). FROM scratch is an image of no layers.
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdirSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import {
   buildkitCreatedBy,
@@ -31,6 +34,7 @@ import {
   type AddInstruction,
   type CopyInstruction,
   type Instruction,
+  type RunInstruction,
   type Stage,
 } from '../../build/dockerfile/index.js';
 import { withRootfs } from '../../container/rootfs-access.js';
@@ -41,7 +45,6 @@ import { imageSource } from '../../image/source.js';
 import { StoreImage } from '../../image/store-source.js';
 import { storeImage } from '../../image/store-image.js';
 import { unpackTar } from '../../container/copy-tar.js';
-import { decompressor, detectCompression } from '../../layer/decompress.js';
 import { mkdirInRoot, RootDirs } from '../../layer/root-dirs.js';
 import { parseGroup, parsePasswd } from '../../runtime/user.js';
 import type { ImageRecord } from '../../store/store.js';
@@ -57,6 +60,15 @@ import { BuildCache } from './cache.js';
 import { BuildContext, openBuildContext } from './context.js';
 import { BuildProgress, type BuildStep, type ProgressMode } from './progress.js';
 import { runStages } from './scheduler.js';
+import { archiveCodecOf, tarStream } from './add-archive.js';
+import { fetchChecked } from './add-url.js';
+import { chmodTreeInRoot, excluder, parentsPath, parseChmod, segmentPattern } from './copy-rules.js';
+import { heredocPipeMount, writeInlineSources } from './heredoc.js';
+import { buildContainerName, withContainerRoot, withImageRoot } from './image-root.js';
+import { BuildImages } from './image-source.js';
+import { checkPlatform, platformArgs, PROXY_ARGS } from './platform.js';
+import { missingStubs, prepareRunMounts, removeStubs, type BuildSecret } from './run-mounts.js';
+import type { MountRequest } from '../../runtime/mounts.js';
 import { pull } from '../registry.js';
 
 export interface BuildRequest {
@@ -78,6 +90,12 @@ export interface BuildRequest {
   pull?: 'missing' | 'always' | 'never' | undefined;
   /** --no-cache: run every step, ignoring the build cache (entries are still written). */
   noCache?: boolean | undefined;
+  /** --secret id=ID,src=FILE|env=VAR: what RUN --mount=type=secret mounts (never in the image or the cache key). */
+  secrets?: Record<string, BuildSecret> | undefined;
+  /** --add-host HOST:IP for the RUN containers. */
+  addHost?: string[] | undefined;
+  /** --platform: must be the host's (platform.ts). */
+  platform?: string | undefined;
 }
 
 export interface BuildIO {
@@ -99,8 +117,13 @@ interface StageState {
   key: string;
 }
 
-function unsupported(what: string, inst: { location: { file: string; line: number } }): HxError {
-  return new HxError(`${inst.location.file}:${inst.location.line}: ${what} is not supported by hx build yet`, {
+/** FILE:LINE:COL of an instruction, as the front end's errors name it. */
+function at(inst: { location: { file: string; line: number; column: number } }): string {
+  return `${inst.location.file}:${inst.location.line}:${inst.location.column}`;
+}
+
+function unsupported(what: string, inst: { location: { file: string; line: number; column: number } }): HxError {
+  return new HxError(`${at(inst)}: ${what} is not supported by hx build`, {
     kind: 'invalid-argument',
     hint: 'see docs/ARCHITECTURE.md "hx build" for what the builder does today',
   });
@@ -121,7 +144,8 @@ type CopyLike = CopyInstruction | AddInstruction;
 
 function copyTarget(inst: CopyLike, workdir: string): { dir: string; name?: string } {
   const abs = inst.destination.startsWith('/') ? inst.destination : `${workdir.replace(/\/$/, '')}/${inst.destination}`;
-  const asDir = inst.destination.endsWith('/') || inst.destination.endsWith('/.') || inst.sources.length > 1;
+  const d = inst.destination;
+  const asDir = d.endsWith('/') || d.endsWith('/.') || d === '.' || d === '..' || d.endsWith('/..') || inst.sources.length + inst.inline.length > 1;
   const clean = resolveWorkdir('/', abs);
   if (asDir || clean === '/') return { dir: clean };
   const i = clean.lastIndexOf('/');
@@ -157,26 +181,6 @@ function parseChown(chown: string | undefined, root: string, inst: CopyLike): { 
   return { uid, gid: group === undefined ? uid : id(group, '/etc/group', 'group') };
 }
 
-/** Go's filepath.Match for one path segment: * ? [class] (^ or ! negates), \\ escapes. */
-function segmentPattern(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const ch = seg[i]!;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = seg.indexOf(']', i + 2);
-      if (end < 0) throw new HxError(`syntax error in pattern: ${seg}`, { kind: 'invalid-argument' });
-      let cls = seg.slice(i + 1, end);
-      if (cls.startsWith('^') || cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-      re += `[${cls.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else if (ch === '\\' && i + 1 < seg.length) re += `\\${seg[++i]!}`;
-    else re += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** The paths SOURCE names under ROOT: itself, or what its wildcards match (sorted), each
  * directory listed inside the root (no symlink followed on the way). */
 function expandSource(root: string, source: string): string[] {
@@ -205,27 +209,6 @@ function expandSource(root: string, source: string): string[] {
   }
 }
 
-/** A local archive ADD unpacks: tar, plain or gzip-, bzip2-, xz- or zstd-compressed (by magic). */
-function isArchive(root: string, path: string): boolean {
-  let fd: number;
-  try {
-    fd = openInRoot(root, path);
-  } catch {
-    return false;
-  }
-  try {
-    const head = Buffer.alloc(512);
-    const n = readSync(fd, head, 0, 512, 0);
-    if (n >= 3 && head[0] === 0x1f && head[1] === 0x8b) return true;
-    if (n >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') return true;
-    if (n >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-    if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true;
-    return n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function buildImage(ctx: EngineContext, req: BuildRequest, io: BuildIO): Promise<ImageRecord> {
   const opened = await openBuildContext(ctx.store, ctx.layerContext(), { context: req.context, dockerfile: req.dockerfile, stdin: req.stdin });
   try {
@@ -238,13 +221,16 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
 async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, context: BuildContext, text: string): Promise<ImageRecord> {
   const buildArgs = req.buildArgs ?? {};
   const df = loadDockerfile(text, { file: 'Dockerfile' });
-  const graph = stageGraph(df, { buildArgs });
+  const graph = stageGraph(df, { buildArgs, predefinedArgs: platformArgs() });
   const plan = stagesForTarget(graph, req.target);
-  const globals = resolveMetaArgs(df.metaArgs, buildArgs);
+  const globals = resolveMetaArgs(df.metaArgs, buildArgs, platformArgs());
+  if (req.platform !== undefined) checkPlatform(req.platform, '--platform');
+  for (const i of plan.order) if (graph.stages[i]!.platform !== undefined) checkPlatform(graph.stages[i]!.platform!, `${at(df.stages[i]!.from)}: FROM --platform`);
   const made: string[] = []; // intermediate images, removed at the end
   const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
   const progress = new BuildProgress(io.stdout, io.progress ?? 'plain', io.columns);
+  const extras = execExtras(ctx, req, (line) => progress.say(line));
   // sibling stages FROM the same missing image wait for one pull of it
   const pulls = new Map<string, Promise<void>>();
   const stageDeps = (i: number): number[] => graph.stages[i]!.dependencies.flatMap((d) => (d.source.kind === 'stage' ? [d.source.index] : []));
@@ -259,7 +245,7 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
         step.done();
         return s;
       });
-      const x = (step: BuildStep): ExecContext => ({ context, results, stages: df.stages, network: req.network, io: { stdout: step.output, stderr: step.output }, made });
+      const x = (step: BuildStep): ExecContext => ({ context: context.root, buildContext: context, results, stages: df.stages, network: req.network, io: { stdout: step.output, stderr: step.output }, made, ...extras, say: (line) => step.line(line) });
       // docker: the base image's ONBUILD triggers run first, and the new image has none
       const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
       if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
@@ -348,13 +334,40 @@ async function storeConfig(ctx: EngineContext, state: StageState): Promise<Image
   }
 }
 
-interface ExecContext {
-  context: BuildContext;
+interface ExecContext extends ExecExtras {
+  /** The context's host directory ('' when there is none): what RUN --mount=type=bind reads. */
+  context: string;
+  /** The context as COPY/ADD and the cache key read it (.dockerignore applied). */
+  buildContext: BuildContext;
   results: Map<number, StageState>;
   stages: Stage[];
   network: string | undefined;
   io: BuildIO;
   made: string[];
+}
+
+/** What RUN and COPY need of the request beyond the context (one per build). */
+interface ExecExtras {
+  images: BuildImages;
+  secrets: ReadonlyMap<string, BuildSecret>;
+  addHost: string[];
+  buildArgs: Record<string, string>;
+  say: (line: string) => void;
+}
+
+function execExtras(ctx: EngineContext, req: BuildRequest, say: (line: string) => void): ExecExtras {
+  return { images: new BuildImages(ctx, req.pull ?? 'missing', say), secrets: new Map(Object.entries(req.secrets ?? {})), addHost: req.addHost ?? [], buildArgs: req.buildArgs ?? {}, say };
+}
+
+/** COPY --from / mount from=: an earlier stage's state, by name or index; undefined for an image name. */
+function stageByRef(x: ExecContext, ref: string): StageState | undefined {
+  const i = x.stages.findIndex((st, n) => st.name === ref.toLowerCase() || String(n) === ref);
+  return i >= 0 ? x.results.get(i) : undefined;
+}
+
+/** The image ID a from= names: a stage's current image, or an image (pulled if missing). */
+async function fromImage(x: ExecContext, ref: string, where: string): Promise<string> {
+  return stageByRef(x, ref)?.image.id ?? (await x.images.get(ref, where)).id;
 }
 
 function setConfig(state: StageState, f: (c: ContainerConfig) => void): void {
@@ -363,15 +376,33 @@ function setConfig(state: StageState, f: (c: ContainerConfig) => void): void {
   state.config.config = c;
 }
 
-/** What a step's result depends on besides the step before it (the cache key's inputs). */
-function stepInputs(state: StageState, inst: Instruction, x: ExecContext): unknown {
+/** What a step's result depends on besides the step before it (the cache key's inputs):
+ * the instruction after substitution (heredoc bodies, --chmod, mount shapes included; never
+ * a secret's value), and what it reads: the context files it copies or binds, the key of a
+ * stage, the ID of an image (so a re-pulled COPY --from image is a miss). */
+async function stepInputs(state: StageState, inst: Instruction, x: ExecContext): Promise<unknown> {
   const { location: _at, ...what } = inst;
   const inputs: Record<string, unknown> = { what, shell: state.shell };
-  if (inst.kind === 'RUN') Object.assign(inputs, { args: state.scope.runArgs(), network: inst.network === 'default' ? x.network ?? '' : inst.network });
+  const source = async (from: string): Promise<string> => {
+    const stage = stageByRef(x, from);
+    return stage ? `stage ${stage.key}` : `image ${(await x.images.get(from, at(inst))).id}`;
+  };
+  if (inst.kind === 'RUN') {
+    Object.assign(inputs, { args: state.scope.runArgs(), network: inst.network === 'default' ? x.network ?? '' : inst.network, addHost: x.addHost });
+    const binds: string[] = [];
+    for (const m of inst.mounts) {
+      // a required secret is required of a cached step too
+      if (m.type === 'secret' && m.required && !x.secrets.has(m.id || posix.basename(m.target ?? ''))) {
+        throw new HxError(`${at(inst)}: secret ${m.id || posix.basename(m.target ?? '')} not found`, { kind: 'not-found', hint: `give it: hx build --secret id=${m.id || posix.basename(m.target ?? '')},src=FILE` });
+      }
+      if (m.type !== 'bind') continue;
+      binds.push(m.from ? await source(m.from) : x.buildContext.digest([posix.normalize(`/${m.source ?? ''}`)]));
+    }
+    if (binds.length) inputs.binds = binds;
+  }
   if (inst.kind === 'COPY' || inst.kind === 'ADD') {
-    const from = inst.kind === 'COPY' && inst.from !== undefined ? x.stages.findIndex((st, n) => st.name === inst.from!.toLowerCase() || String(n) === inst.from) : -1;
-    const local = inst.sources.filter((src) => !(inst.kind === 'ADD' && (isHTTPSource(src) || isGitSource(src))));
-    inputs.sources = from >= 0 ? `stage ${x.results.get(from)?.key ?? '?'}` : x.context.digest(local.flatMap((src) => x.context.select(src)));
+    const local = inst.sources.filter((src) => !isHTTPSource(src) && !isGitSource(src));
+    inputs.sources = inst.kind === 'COPY' && inst.from !== undefined ? await source(inst.from) : x.buildContext.digest(local.flatMap((src) => x.buildContext.select(src)));
   }
   return inputs;
 }
@@ -393,7 +424,7 @@ async function asStep<T>(step: BuildStep, f: (step: BuildStep) => Promise<T>): P
 
 /** Run INST, or take what a build before left for the same step (docker's "CACHED"): true on a hit. */
 async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext): Promise<boolean> {
-  const key = BuildCache.key(state.key, stepInputs(state, inst, x));
+  const key = BuildCache.key(state.key, await stepInputs(state, inst, x));
   const hit = cache.get(key);
   if (hit) {
     const sameLayers = hit.diffIds.join() === state.config.rootfs.diff_ids.join();
@@ -473,9 +504,7 @@ async function execute(ctx: EngineContext, state: StageState, inst: Instruction,
       });
       return emptyHistory(state, history);
     case 'RUN':
-      if (inst.files.length) throw unsupported('RUN with a heredoc', inst);
-      if (inst.mounts.length) throw unsupported('RUN --mount', inst);
-      return runStep(ctx, state, buildkitRunArgs(inst, state.shell), history, x, inst.network === 'none' ? 'none' : inst.network === 'host' ? 'host' : x.network);
+      return runStep(ctx, state, inst, history, x, inst.network === 'none' ? 'none' : inst.network === 'host' ? 'host' : x.network);
     case 'COPY':
       return copyStep(ctx, state, inst, history, x);
     case 'ADD':
@@ -524,111 +553,228 @@ async function commitStep(ctx: EngineContext, state: StageState, name: string, c
   }
 }
 
-async function runStep(ctx: EngineContext, state: StageState, argv: string[], createdBy: string | undefined, x: ExecContext, network: string | undefined): Promise<void> {
-  const name = `hx-build-${randomBytes(6).toString('hex')}`;
-  // ARGs are the RUN's environment, not the image's
+/** RUN: a foreground container of the stage's image with the stage's config, its mounts
+ * (run-mounts.ts, heredoc.ts) on the one mount path containers take, committed when it
+ * exits 0; the mount points it had to make are removed before the commit. */
+async function runStep(ctx: EngineContext, state: StageState, inst: RunInstruction, createdBy: string | undefined, x: ExecContext, network: string | undefined): Promise<void> {
+  const argv = buildkitRunArgs(inst, state.shell);
+  const name = buildContainerName();
+  // ARGs are the RUN's environment, not the image's; so are the proxies given with --build-arg
   const env = new Set(state.scope.configEnv().map((e) => e.slice(0, e.indexOf('='))));
-  const args = state.scope.runArgs().filter(([k]) => !env.has(k)).map(([k, v]) => `${k}=${v}`);
-  const opts = containerOptions(state, args);
-  const code = await runContainer(
-    ctx,
-    {
-      image: state.image.id,
-      command: argv,
-      entrypoint: '',
-      name,
-      options: opts,
-      ...(network ? { network: { network } } : {}),
-    },
-    { stdin: null, stdout: x.io.stdout, stderr: x.io.stderr },
-  );
-  if (code !== 0) {
-    await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
-    throw new HxError(`process "${argv.join(' ')}" did not complete successfully: exit code: ${code}`, { kind: 'invalid-argument', hint: 'the RUN command failed: its output is above' });
+  const declared = state.scope.runArgs().filter(([k]) => !env.has(k));
+  const proxies = PROXY_ARGS.filter((k) => x.buildArgs[k] !== undefined && !env.has(k) && !declared.some(([d]) => d === k)).map((k) => `${k}=${x.buildArgs[k]!}`);
+  const temp = ctx.store.tempDir('build-run');
+  const workdir = state.config.config?.WorkingDir || '/';
+  let release = (): void => undefined;
+  try {
+    const pipe = heredocPipeMount(inst, temp.path);
+    const prepared = await prepareRunMounts(ctx, inst, { context: x.context, workdir, temp: temp.path, secrets: x.secrets, imageFor: (from) => fromImage(x, from, at(inst)) });
+    release = prepared.release;
+    const mounts: MountRequest[] = [...(pipe ? [pipe] : []), ...prepared.mounts];
+    const stubs = prepared.targets.length ? await withImageRoot(ctx, state.image.id, (root) => missingStubs(root, prepared.targets)) : [];
+    const opts = { ...containerOptions(state, [...declared.map(([k, v]) => `${k}=${v}`), ...proxies, ...prepared.env]), ...(mounts.length ? { mounts } : {}) };
+    const net = { ...(network ? { network } : {}), ...(x.addHost.length ? { addHost: x.addHost } : {}) };
+    let code: number;
+    try {
+      code = await runContainer(ctx, { image: state.image.id, command: argv, entrypoint: '', name, options: opts, imageVolumes: false, ...(Object.keys(net).length ? { network: net } : {}) }, { stdin: null, stdout: x.io.stdout, stderr: x.io.stderr });
+    } catch (e) {
+      await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+      throw wrap(e, `${at(inst)}: RUN`);
+    } finally {
+      release();
+    }
+    if (code !== 0) {
+      await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+      throw new HxError(`${at(inst)}: process "${argv.join(' ')}" did not complete successfully: exit code: ${code}`, { kind: 'invalid-argument', hint: 'the RUN command failed: its output is above' });
+    }
+    if (stubs.length) {
+      try {
+        await withContainerRoot(ctx, name, (root) => removeStubs(root, stubs));
+      } catch (e) {
+        await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
+        throw e;
+      }
+    }
+    await commitStep(ctx, state, name, createdBy, x);
+  } finally {
+    release();
+    temp.release(true);
   }
-  await commitStep(ctx, state, name, createdBy, x);
+}
+
+/** A group of COPY/ADD sources read from one root: the context (or a stage's or image's
+ * root), the heredoc files, the URL downloads. */
+interface SourceGroup {
+  root: string;
+  /** The build context, when this group reads it: selected and copied with .dockerignore applied. */
+  context?: BuildContext;
+  sources: string[];
+  /** Downloads and heredocs: never unpacked, never excluded. */
+  generated: boolean;
+}
+
+/** One matched source: its path in its group's root and the source as written. */
+interface Matched {
+  group: SourceGroup;
+  path: string;
+  source: string;
+  isDir: boolean;
+}
+
+function checkAddForms(inst: AddInstruction): void {
+  const git = inst.sources.find((src) => isGitSource(src));
+  if (git !== undefined) throw unsupported(`ADD of a git repository (${git})`, inst);
+  if (inst.keepGitDir !== undefined) throw unsupported('ADD --keep-git-dir', inst);
+}
+
+/** Every source of GROUPS, wildcards expanded, excluded ones dropped; docker's errors for none. */
+function matchSources(inst: CopyLike, groups: SourceGroup[]): Matched[] {
+  const excluded = excluder(inst.exclude);
+  const out: Matched[] = [];
+  for (const group of groups) {
+    for (const src of group.sources) {
+      const paths = group.context ? group.context.select(src) : expandSource(group.root, src);
+      const wild = /[*?[]/.test(src);
+      if (paths.length === 0 && !wild) throw new HxError(`${at(inst)}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
+      let found = 0;
+      for (const path of paths) {
+        if (!group.generated && excluded(path.slice(1))) continue;
+        const st = statInRoot({ root: group.root, path }, false);
+        if (!st) {
+          if (wild) continue;
+          throw new HxError(`${at(inst)}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
+        }
+        found++;
+        out.push({ group, path, source: src, isDir: (st.mode & 0o170000) === 0o040000 });
+      }
+      if (found === 0 && wild) throw new HxError(`${at(inst)}: lstat ${src}: no source files were specified`, { kind: 'not-found', hint: 'nothing in the context matches the pattern' });
+    }
+  }
+  return out;
+}
+
+/** docker's destination rules: relative to WORKDIR; a directory when it ends in "/" (or is
+ * "."), when several sources are copied, with --parents, or when it is a directory in the
+ * image already; else the name a single source is copied under. */
+function copyDestination(inst: CopyLike, workdir: string, matched: readonly Matched[], destRoot: string): { dir: string; name?: string } {
+  const target = copyTarget(inst, workdir);
+  if (target.name === undefined) return target;
+  const whole = `${target.dir.replace(/\/$/, '')}/${target.name}`;
+  const several = matched.length > 1 || (inst.kind === 'COPY' && inst.parents);
+  const st = statInRoot({ root: destRoot, path: whole }, true);
+  if (several || (st !== undefined && (st.mode & 0o170000) === 0o040000)) return { dir: whole };
+  return target;
 }
 
 async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruction | AddInstruction, createdBy: string | undefined, x: ExecContext): Promise<void> {
-  if (inst.inline.length) throw unsupported(`${inst.kind} with a heredoc`, inst);
-  if (inst.chmod !== undefined) throw unsupported(`${inst.kind} --chmod`, inst);
-  if (inst.kind === 'ADD' && inst.sources.some((src) => isHTTPSource(src) || isGitSource(src))) throw unsupported('ADD from a URL or git', inst);
-  const target = copyTarget(inst, state.config.config?.WorkingDir || '/');
-  let from: StageState | undefined;
-  if (inst.kind === 'COPY' && inst.from !== undefined) {
-    const i = x.stages.findIndex((st, n) => st.name === inst.from!.toLowerCase() || String(n) === inst.from);
-    from = i >= 0 ? x.results.get(i) : undefined;
-    if (!from) throw unsupported(`COPY --from=${inst.from} (an image rather than an earlier stage)`, inst);
-  }
-  const name = `hx-build-${randomBytes(6).toString('hex')}`;
-  await createContainerRecord(ctx, { image: state.image.id, command: ['true'], entrypoint: '', name, options: {}, network: { network: 'none' } });
+  if (inst.kind === 'ADD') checkAddForms(inst);
+  const change = inst.chmod !== undefined ? parseChmod(inst.chmod) : undefined;
+  const temp = ctx.store.tempDir('build-copy');
+  const name = buildContainerName();
   try {
-    const rec = findContainer(ctx.store, name);
-    await withRootfs(ctx, rec, async (dest) => {
-      const owner = parseChown(inst.chown, dest.root, inst);
-      // docker: what COPY and ADD write is root's unless --chown says otherwise
-      const fileOwner = owner ?? { uid: 0, gid: 0 };
-      mkdirInRoot(dest.root, target.dir, fileOwner);
-      const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
-      // the build context is read through its selection (.dockerignore applied); a stage's root as it is
-      const copy = async (srcRoot: string, context?: BuildContext): Promise<void> => {
-        for (const src of inst.sources) {
-          const paths = context ? context.select(src) : expandSource(srcRoot, src);
-          if (paths.length === 0) throw new HxError(`${inst.location.file}:${inst.location.line}: lstat ${src}: no source files were specified`, { kind: 'not-found', hint: 'nothing in the context matches the pattern' });
-          for (const path of paths) {
-            const st = statInRoot({ root: srcRoot, path }, false);
-            if (!st) throw new HxError(`${inst.location.file}:${inst.location.line}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
-            const isDir = (st.mode & 0o170000) === 0o040000;
-            const into = target.name ? `${target.dir.replace(/\/$/, '')}/${target.name}` : target.dir;
-            if (inst.kind === 'ADD' && !isDir && inst.unpack !== false && isArchive(srcRoot, path)) {
-              await unpackInto(ctx, srcRoot, path, dest.root, target.dir, owner, inst);
-            } else if (isDir) {
-              // a directory's contents go into the target dir
-              mkdirInRoot(dest.root, into, fileOwner);
-              if (context) context.copyDir(path, { root: dest.root, path: into }, flags, fileOwner);
-              else copyTree({ root: srcRoot, path }, { root: dest.root, path: into }, flags, fileOwner);
-            } else {
-              // a file under its own name in the target dir, or under the name given
-              copyEntry({ root: srcRoot, path }, { root: dest.root, path: target.dir, name: target.name ?? path.slice(path.lastIndexOf('/') + 1) }, flags, fileOwner);
-            }
-          }
-        }
+    // heredoc bodies and downloads are files of a private directory, copied like any source
+    const groups: SourceGroup[] = [];
+    if (inst.inline.length) groups.push({ root: join(temp.path, 'inline'), sources: writeInlineSources(inst.inline, join(temp.path, 'inline')), generated: true });
+    const urls = inst.kind === 'ADD' ? inst.sources.filter((src) => isHTTPSource(src)) : [];
+    if (urls.length) {
+      const dir = join(temp.path, 'url');
+      mkdirSync(dir);
+      const names: string[] = [];
+      for (const url of urls) names.push(`/${await fetchChecked(url, inst.kind === 'ADD' ? inst.checksum : undefined, dir, at(inst))}`);
+      groups.push({ root: dir, sources: names, generated: true });
+    }
+    const local = inst.sources.filter((src) => !isHTTPSource(src));
+    const fromRef = inst.kind === 'COPY' ? inst.from : undefined;
+    const fromId = fromRef !== undefined ? (stageByRef(x, fromRef)?.image.id ?? (await x.images.get(fromRef, at(inst))).id) : undefined;
+    await createContainerRecord(ctx, { image: state.image.id, command: ['true'], entrypoint: '', name, options: {}, network: { network: 'none' } });
+    await withContainerRoot(ctx, name, async (destRoot) => {
+      const write = async (srcRoot: string, context?: BuildContext): Promise<void> => {
+        const all = [...(local.length ? [{ root: srcRoot, sources: local, generated: false, ...(context ? { context } : {}) }] : []), ...groups];
+        await copySources(ctx, inst, all, destRoot, state.config.config?.WorkingDir || '/', change, temp.path);
       };
-      if (from) {
-        const src = `hx-build-${randomBytes(6).toString('hex')}`;
-        await createContainerRecord(ctx, { image: from.image.id, command: ['true'], entrypoint: '', name: src, options: {}, network: { network: 'none' } });
-        try {
-          await withRootfs(ctx, findContainer(ctx.store, src), (v) => copy(v.root));
-        } finally {
-          await removeContainerByRef(ctx, src, { force: true, volumes: true }).catch(() => undefined);
-        }
-      } else await copy(x.context.root, x.context);
+      if (fromId !== undefined) await withImageRoot(ctx, fromId, write);
+      else await write(x.buildContext.root, x.buildContext);
     });
   } catch (e) {
     await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
     throw e;
+  } finally {
+    temp.release(true);
   }
   await commitStep(ctx, state, name, createdBy, x);
 }
 
+/** The copy itself, into DEST_ROOT (a created container's root). */
+async function copySources(ctx: EngineContext, inst: CopyLike, groups: SourceGroup[], destRoot: string, workdir: string, change: ReturnType<typeof parseChmod> | undefined, scratch: string): Promise<void> {
+  const matched = matchSources(inst, groups);
+  const target = copyDestination(inst, workdir, matched, destRoot);
+  const owner = parseChown(inst.chown, destRoot, inst);
+  // docker: what COPY and ADD write is root's unless --chown says otherwise
+  const fileOwner = owner ?? { uid: 0, gid: 0 };
+  const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
+  const excluded = inst.exclude.length ? excluder(inst.exclude) : undefined;
+  mkdirInRoot(destRoot, target.dir, fileOwner);
+  let n = 0;
+  for (const m of matched) {
+    // --parents: the source's directories (below a /./ pivot) are kept under the destination
+    const kept = inst.kind === 'COPY' && inst.parents ? parentsPath(m.source, m.path) : '';
+    const dir = kept ? posix.join(target.dir, m.isDir ? kept : posix.dirname(kept)) : target.dir;
+    if (kept) mkdirInRoot(destRoot, dir, fileOwner);
+    const codec = inst.kind === 'ADD' && !m.isDir && !m.group.generated && inst.unpack !== false ? archiveCodecOf(m.group.root, m.path) : undefined;
+    if (codec !== undefined) {
+      await unpackInto(ctx, m.group.root, m.path, codec, destRoot, dir, owner);
+      if (change) chmodTreeInRoot(destRoot, dir, change);
+    } else if (m.isDir) {
+      // a directory's contents go into the target dir
+      const into = !kept && target.name ? `${target.dir.replace(/\/$/, '')}/${target.name}` : dir;
+      mkdirInRoot(destRoot, into, fileOwner);
+      let from = { root: m.group.root, path: m.path };
+      if (excluded && !m.group.generated) from = withoutExcluded(m.group.root, m.path, excluded, join(scratch, `x${n++}`), m.group.context);
+      if (m.group.context && from.root === m.group.root) m.group.context.copyDir(m.path, { root: destRoot, path: into }, flags, fileOwner);
+      else copyTree(from, { root: destRoot, path: into }, flags, fileOwner);
+      if (change) chmodTreeInRoot(destRoot, into, change);
+    } else {
+      // a file under its own name in the target dir, or under the name given
+      const base = m.path.slice(m.path.lastIndexOf('/') + 1);
+      const as = !kept && target.name ? target.name : base;
+      // buildkit follows a source that is a symlink (FollowSymlinks), inside its root
+      copyEntry({ root: m.group.root, path: m.path, follow: true }, { root: destRoot, path: dir, name: as }, flags, fileOwner);
+      if (change) chmodTreeInRoot(destRoot, `${dir.replace(/\/$/, '')}/${as}`, change);
+    }
+  }
+}
+
+/** A private copy of directory PATH of ROOT without what --exclude names (its patterns are
+ * matched against paths relative to the source root, as buildkit does). */
+function withoutExcluded(root: string, path: string, excluded: (p: string) => boolean, into: string, context?: BuildContext): { root: string; path: string } {
+  mkdirSync(into);
+  const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
+  if (context) context.copyDir(path, { root: '', path: into }, flags);
+  else copyTree({ root, path }, { root: '', path: into }, flags);
+  const prefix = path.replace(/^\/+/, '').replace(/\/+$/, '');
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(join(into, rel))) {
+      const sub = rel ? `${rel}/${entry}` : entry;
+      if (excluded(prefix ? `${prefix}/${sub}` : sub)) rmSync(join(into, sub), { recursive: true, force: true });
+      else if (lstatSync(join(into, sub)).isDirectory()) walk(sub);
+    }
+  };
+  walk('');
+  return { root: '', path: into };
+}
+
 /** ADD of a local archive: unpacked (layer rules: no entry through a symlink, none leaving
  * the directory) into a private dir, then copied into DIR inside the container root. */
-async function unpackInto(ctx: EngineContext, srcRoot: string, path: string, destRoot: string, dir: string, owner: { uid: number; gid: number } | undefined, inst: AddInstruction): Promise<void> {
+async function unpackInto(ctx: EngineContext, srcRoot: string, path: string, codec: NonNullable<ReturnType<typeof archiveCodecOf>>, destRoot: string, dir: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
   const fd = openInRoot(srcRoot, path);
-  const head = Buffer.alloc(6);
-  readSync(fd, head, 0, 6, 0);
-  const kind = detectCompression(head);
-  if (kind === 'none' && head.subarray(0, 3).toString('latin1') === 'BZh') throw unsupported('ADD of a bzip2 archive', inst);
   const t = ctx.store.tempDir('build-add');
   try {
     const out = join(t.path, 'x');
     mkdirSync(out);
-    const input = createReadStream('', { fd, autoClose: true });
-    await unpackTar(kind === 'none' ? input : input.pipe(decompressor(kind).stream), out, ctx.layerContext());
+    await unpackTar(tarStream(createReadStream('', { fd, autoClose: true }), codec), out, ctx.layerContext());
     mkdirInRoot(destRoot, dir, owner ?? { uid: 0, gid: 0 });
     copyTree({ root: '', path: out }, { root: destRoot, path: dir }, CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE, owner);
   } finally {
     t.release(true);
   }
 }
-

@@ -183,13 +183,13 @@ export class BuildContext {
   }
 
   /** The paths ("/"-rooted, sorted) SOURCE names: itself or its wildcard matches, without what
-   * .dockerignore excludes; a named path that is missing or excluded is docker's not-found. */
+   * .dockerignore excludes; none for a named path that is missing or excluded (the caller says
+   * docker's not-found with the instruction's place). */
   select(source: string): string[] {
     if (this.empty) throw new HxError(`failed to compute cache key: "${source}": no build context`, { kind: 'invalid-argument', exitCode: 1, hint: NO_CONTEXT_HINT });
     const clean = cleanRel(source);
     if (!/[*?[]/.test(clean)) {
-      if (!this.kept(clean)) throw notFound(source);
-      return [`/${clean}`];
+      return this.kept(clean) ? [`/${clean}`] : [];
     }
     let found = [''];
     for (const seg of clean.split('/')) {
@@ -215,9 +215,11 @@ export class BuildContext {
     const rel = cleanRel(path);
     const e = this.entries.get(rel);
     if (!e?.partial) return void copyTree({ root: this.root, path: `/${rel}` }, to, flags, owner);
-    const dirs = new RootDirs(to.root);
+    // a host directory ('' root) is resolved under "/" like any other root
+    const dest = { root: to.root || '/', path: to.path };
+    const dirs = new RootDirs(dest.root);
     try {
-      this.copyChildren(rel, to, flags, owner, dirs);
+      this.copyChildren(rel, dest, flags, owner, dirs);
     } finally {
       dirs.close();
     }

@@ -67,6 +67,9 @@ export interface CreateRequest {
   network?: NetworkFlags;
   /** --volumes-from CTR[:ro|rw]: the volume and bind mounts of other containers. */
   volumesFrom?: string[];
+  /** false: the image's VOLUMEs get no anonymous volumes (a build's RUN: buildkit mounts
+   * none, so what a RUN writes under a VOLUME path stays in the layer). */
+  imageVolumes?: boolean;
 }
 
 export interface CreatedContainer extends NewContainer {
@@ -136,7 +139,8 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   const imageExposed = Object.keys(imageConfig.config?.ExposedPorts ?? {});
   const network = checkNetworkFlags(ctx, { ...req.network, network: req.network?.network ?? req.options.network }, imageExposed);
   // after every check that can refuse: prepareVolumes makes the volumes that do not exist yet
-  const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), config.volumes));
+  const declaredVolumes = req.imageVolumes === false ? [] : config.volumes;
+  const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), declaredVolumes));
   const hostname = req.options.hostname ?? (network.request.mode === 'host' ? undefined : id.slice(0, 12));
   const options: ContainerSpec['options'] = {
     ...req.options,
@@ -150,7 +154,7 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   };
   const spec: ContainerSpec = {
     options,
-    imageVolumes: config.volumes,
+    imageVolumes: declaredVolumes,
     tty: req.options.tty ?? false,
     openStdin: req.openStdin ?? false,
     stopSignal,

@@ -21,6 +21,30 @@ function pairs(list: string[] | undefined, flag: string, fromEnv: NodeJS.Process
   return out;
 }
 
+/** --secret id=ID,src=FILE | id=ID,env=VAR (buildx's form: type=file|env, source= and
+ * src=; an id alone takes the variable of that name): the file's path, or the value. */
+function secrets(list: string[] | undefined, fromEnv: NodeJS.ProcessEnv): Record<string, { file?: string; value?: string }> {
+  const out: Record<string, { file?: string; value?: string }> = {};
+  for (const item of list ?? []) {
+    const kv: Record<string, string> = {};
+    for (const field of item.split(',')) {
+      const eq = field.indexOf('=');
+      if (eq <= 0) throw new UsageError(`invalid secret ${JSON.stringify(item)}: field ${JSON.stringify(field)} must be a key=value pair`, 'use --secret id=ID,src=FILE or --secret id=ID,env=VAR');
+      kv[field.slice(0, eq).toLowerCase()] = field.slice(eq + 1);
+    }
+    const id = kv.id;
+    if (!id) throw new UsageError(`invalid secret ${JSON.stringify(item)}: id is required`, 'use --secret id=ID,src=FILE');
+    const src = kv.src ?? kv.source;
+    const type = kv.type ?? (kv.env !== undefined ? 'env' : 'file');
+    if (type !== 'file' && type !== 'env') throw new UsageError(`unsupported secret type ${JSON.stringify(type)}`, 'use type=file or type=env');
+    const variable = type === 'env' ? (kv.env ?? src ?? id) : src === undefined ? id : undefined;
+    if (type === 'file' && src !== undefined) out[id] = { file: src };
+    else if (variable !== undefined && fromEnv[variable] !== undefined) out[id] = { value: fromEnv[variable]! };
+    else throw new UsageError(`secret ${id}: ${variable !== undefined ? `environment variable ${variable} is not set` : 'no source'}`, 'give src=FILE, or set the variable env= names');
+  }
+  return out;
+}
+
 export const run: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();
   const f = inv.flags;
@@ -42,6 +66,9 @@ export const run: CommandRun = async (ctx, inv) => {
       network: f.network as string | undefined,
       pull: f.pull === true ? 'always' : 'missing',
       noCache: f['no-cache'] === true,
+      secrets: secrets(f.secret as string[] | undefined, process.env),
+      addHost: (f['add-host'] as string[] | undefined) ?? [],
+      platform: f.platform as string | undefined,
     },
     { stdout: process.stdout, stderr: process.stderr, progress, columns: process.stdout.columns },
   );
