@@ -158,6 +158,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'label', type: 'list', typeName: 'list', description: 'Set metadata for an image' },
       { name: 'network', type: 'string', typeName: 'string', description: 'Set the networking mode for the RUN instructions during build' },
       { name: 'no-cache', type: 'bool', description: 'Do not use cache when building the image' },
+      { name: 'progress', type: 'string', typeName: 'string', description: 'Set type of progress output (auto, plain, tty, quiet)', defaultText: '"auto"', complete: { values: ['auto', 'plain', 'tty', 'quiet'] } },
       { name: 'pull', type: 'bool', description: 'Always attempt to pull a newer version of the image (a missing one is pulled anyway)' },
       { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the build output and print image ID on success' },
       { name: 'tag', short: 't', type: 'list', typeName: 'list', description: 'Name and optionally a tag in the "name:tag" format' },

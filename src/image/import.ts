@@ -108,7 +108,8 @@ export function importConfig(diffId: string, changes: string[], source: string, 
     created,
     config: applyChanges({}, changes),
     rootfs: { type: 'layers', diff_ids: [diffId] },
-    history: [{ created, created_by: '', comment: message ?? `Imported from ${source}` }],
+    // moby's History has created_by omitempty: an import has none (not "")
+    history: [{ created, comment: message ?? `Imported from ${source}` }],
   };
 }
 

@@ -38,7 +38,7 @@ function context(text, files = {}) {
 }
 const build = (args, opts) => H(['build', '--network', 'none', ...args], opts);
 const sh = (image, script) => H(['run', '--rm', '--network', 'none', image, 'sh', '-c', script]);
-const cachedSteps = (out) => out.split('\n').filter((l) => l === ' ---> CACHED').length;
+const cachedSteps = (out) => out.split('\n').filter((l) => /^#\d+ CACHED$/.test(l)).length;
 const history = (image) => H(['history', '--no-trunc', '--format', '{{json .CreatedBy}}', image]).stdout.trim().split('\n').map((l) => JSON.parse(l));
 
 test('RUN heredocs: a script, <<- tab stripping, several in one RUN, a shebang script run as a file', () => {

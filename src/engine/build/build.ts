@@ -16,9 +16,9 @@
 // git, --keep-git-dir, RUN --mount=type=ssh, a platform other than the host's. A FROM image
 // not in the store is pulled (--pull: always). FROM scratch is an image of no layers.
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import {
   buildkitCreatedBy,
   buildkitRunArgs,
@@ -37,7 +37,6 @@ import {
   type RunInstruction,
   type Stage,
 } from '../../build/dockerfile/index.js';
-import { loadDockerIgnore, type DockerIgnore } from '../../build/dockerignore.js';
 import { withRootfs } from '../../container/rootfs-access.js';
 import { HxError, wrap } from '../../errors.js';
 import type { ContainerConfig, ImageConfig } from '../../image/config.js';
@@ -57,7 +56,10 @@ import { removeContainerByRef } from '../containers/remove.js';
 import { runContainer } from '../containers/run.js';
 import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
-import { BuildCache, contentDigest } from './cache.js';
+import { BuildCache } from './cache.js';
+import { BuildContext, openBuildContext } from './context.js';
+import { BuildProgress, type BuildStep, type ProgressMode } from './progress.js';
+import { runStages } from './scheduler.js';
 import { archiveCodecOf, tarStream } from './add-archive.js';
 import { fetchChecked } from './add-url.js';
 import { chmodTreeInRoot, excluder, parentsPath, parseChmod, segmentPattern } from './copy-rules.js';
@@ -70,10 +72,12 @@ import type { MountRequest } from '../../runtime/mounts.js';
 import { pull } from '../registry.js';
 
 export interface BuildRequest {
-  /** The context directory. */
+  /** The context: a directory, a .tar[.gz|.zst] file, or '-' (STDIN: a tar, or the Dockerfile alone). */
   context: string;
-  /** The Dockerfile (default CONTEXT/Dockerfile). */
+  /** The Dockerfile (default CONTEXT/Dockerfile; '-': STDIN). */
   dockerfile?: string | undefined;
+  /** What '-' reads. */
+  stdin?: Readable | undefined;
   tags?: string[] | undefined;
   buildArgs?: Record<string, string> | undefined;
   target?: string | undefined;
@@ -98,6 +102,10 @@ export interface BuildIO {
   /** Step lines and RUN's output. */
   stdout: Writable;
   stderr: Writable;
+  /** How steps are shown (engine/build/progress.ts); default plain. */
+  progress?: ProgressMode | undefined;
+  /** The terminal's width, for the tty view. */
+  columns?: number | undefined;
 }
 
 interface StageState {
@@ -128,30 +136,6 @@ function cloneConfig(c: ImageConfig): ImageConfig {
 function emptyHistory(state: StageState, createdBy: string | undefined): void {
   if (createdBy === undefined) return;
   state.config.history = [...(state.config.history ?? []), { created: new Date().toISOString(), created_by: createdBy, comment: 'buildkit.dockerfile.v0', empty_layer: true }];
-}
-
-/** The context as COPY reads it: the directory itself, or (with a .dockerignore) a private
- * copy without what it excludes. */
-function filteredContext(context: string, ignore: DockerIgnore, into: string): string {
-  if (ignore.patterns.length === 0) return context;
-  const walk = (rel: string): void => {
-    for (const name of readdirSync(join(context, rel)).sort()) {
-      const path = rel ? `${rel}/${name}` : name;
-      const src = join(context, path);
-      const st = lstatSync(src);
-      if (ignore.excludes(path)) {
-        if (!st.isDirectory() || ignore.canSkipDirectory(path)) continue;
-      }
-      const dest = join(into, path);
-      if (st.isDirectory()) {
-        mkdirSync(dest, { mode: st.mode & 0o7777 });
-        walk(path);
-      } else if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dest);
-      else if (st.isFile() && !ignore.excludes(path)) copyFileSync(src, dest);
-    }
-  };
-  walk('');
-  return into;
 }
 
 /** docker's COPY destination: relative to WORKDIR; a directory when it ends in "/" or
@@ -226,13 +210,15 @@ function expandSource(root: string, source: string): string[] {
 }
 
 export async function buildImage(ctx: EngineContext, req: BuildRequest, io: BuildIO): Promise<ImageRecord> {
-  const dockerfile = req.dockerfile ?? join(req.context, 'Dockerfile');
-  let text: string;
+  const opened = await openBuildContext(ctx.store, ctx.layerContext(), { context: req.context, dockerfile: req.dockerfile, stdin: req.stdin });
   try {
-    text = readFileSync(dockerfile, 'utf8');
-  } catch (e) {
-    throw new HxError(`failed to read dockerfile: open ${dockerfile}: no such file or directory`, { kind: 'not-found', cause: e, hint: 'give the Dockerfile with -f, or put one in the context directory' });
+    return await buildFrom(ctx, req, io, opened.context, opened.dockerfileText);
+  } finally {
+    opened.context.release();
   }
+}
+
+async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, context: BuildContext, text: string): Promise<ImageRecord> {
   const buildArgs = req.buildArgs ?? {};
   const df = loadDockerfile(text, { file: 'Dockerfile' });
   const graph = stageGraph(df, { buildArgs, predefinedArgs: platformArgs() });
@@ -240,51 +226,61 @@ export async function buildImage(ctx: EngineContext, req: BuildRequest, io: Buil
   const globals = resolveMetaArgs(df.metaArgs, buildArgs, platformArgs());
   if (req.platform !== undefined) checkPlatform(req.platform, '--platform');
   for (const i of plan.order) if (graph.stages[i]!.platform !== undefined) checkPlatform(graph.stages[i]!.platform!, `${at(df.stages[i]!.from)}: FROM --platform`);
-  const ignore = (await loadDockerIgnore(req.context, dockerfile)).matcher;
-  const temp = ctx.store.tempDir('build');
   const made: string[] = []; // intermediate images, removed at the end
   const cache = new BuildCache(ctx.store, req.noCache !== true);
   const results = new Map<number, StageState>();
-  const say = (line: string): void => void io.stdout.write(`${line}\n`);
+  const progress = new BuildProgress(io.stdout, io.progress ?? 'plain', io.columns);
+  const extras = execExtras(ctx, req, (line) => progress.say(line));
+  // sibling stages FROM the same missing image wait for one pull of it
+  const pulls = new Map<string, Promise<void>>();
+  const stageDeps = (i: number): number[] => graph.stages[i]!.dependencies.flatMap((d) => (d.source.kind === 'stage' ? [d.source.index] : []));
   try {
-    const context = filteredContext(req.context, ignore, (mkdirSync(join(temp.path, 'context')), join(temp.path, 'context')));
-    const extras = execExtras(ctx, req, say);
-    let step = 0;
-    const total = plan.order.reduce((n, i) => n + 1 + df.stages[i]!.instructions.length, 0);
-    for (const index of plan.order) {
+    await runStages(plan.order, stageDeps, async (index) => {
       const stage = df.stages[index]!;
       const node = graph.stages[index]!;
-      say(`STEP ${++step}/${total}: ${stage.from.original.trim()}`);
-      const state = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, req.pull ?? 'missing', say);
+      const total = 1 + stage.instructions.length;
+      const label = (k: number, text: string): string => `[${node.displayName} ${k}/${total}] ${oneLine(text)}`;
+      const state = await asStep(progress.start(label(1, stage.from.original)), async (step) => {
+        const s = await startStage(ctx, node.base, results, globals, buildArgs, stage, made, { policy: req.pull ?? 'missing', pulls }, (line) => step.line(line));
+        step.done();
+        return s;
+      });
+      const x = (step: BuildStep): ExecContext => ({ context: context.root, buildContext: context, results, stages: df.stages, network: req.network, io: { stdout: step.output, stderr: step.output }, made, ...extras, say: (line) => step.line(line) });
       // docker: the base image's ONBUILD triggers run first, and the new image has none
       const triggers = node.base.kind === 'image' ? (state.config.config?.OnBuild ?? []) : [];
       if (triggers.length) setConfig(state, (c) => (c.OnBuild = null));
-      const x: ExecContext = { context, results, stages: df.stages, network: req.network, io, made, ...extras };
       for (const trigger of triggers) {
-        say(`ONBUILD ${trigger}`);
         const parsed = loadDockerfile(`FROM scratch\n${trigger}\n`, { file: 'ONBUILD' }).stages[0]?.instructions[0];
-        if (parsed) await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x, say);
+        if (parsed) await asStep(progress.start(label(1, `ONBUILD ${trigger}`)), async (step) => ((await cachedStep(ctx, cache, state, state.scope.dispatch(parsed), x(step))) ? step.cached() : step.done()));
       }
-      for (const raw of stage.instructions) {
-        say(`STEP ${++step}/${total}: ${raw.original.trim()}`);
-        await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x, say);
+      for (const [k, raw] of stage.instructions.entries()) {
+        await asStep(progress.start(label(k + 2, raw.original)), async (step) => ((await cachedStep(ctx, cache, state, state.scope.dispatch(raw), x(step))) ? step.cached() : step.done()));
       }
       results.set(index, state);
-    }
-    const final = results.get(plan.target)!;
-    if (req.labels && Object.keys(req.labels).length) {
-      final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
-    }
-    const image = await storeConfig(ctx, final);
-    for (const tag of req.tags ?? []) await tagImage(ctx, image.id, tag);
-    say(`COMMIT ${req.tags?.[0] ?? ''}`.trim());
-    say(image.id);
-    const stale = made.filter((id) => id !== image.id);
-    if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
-    return image;
+      return state;
+    });
   } finally {
-    temp.release(true);
+    progress.close();
   }
+  const final = results.get(plan.target)!;
+  if (req.labels && Object.keys(req.labels).length) {
+    final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
+  }
+  const image = await asStep(progress.start('exporting to image'), async (step) => {
+    const stored = await storeConfig(ctx, final);
+    step.line(`writing image ${stored.id} done`);
+    for (const tag of req.tags ?? []) {
+      await tagImage(ctx, stored.id, tag);
+      step.line(`naming to ${tag} done`);
+    }
+    step.done();
+    return stored;
+  });
+  progress.close();
+  progress.say(image.id);
+  const stale = made.filter((id) => id !== image.id);
+  if (stale.length) await removeImages(ctx, stale).catch(() => undefined);
+  return image;
 }
 
 /** FROM scratch: an image with no layers (the build's own; removed with the intermediates). */
@@ -296,7 +292,8 @@ async function scratchImage(ctx: EngineContext, made: string[]): Promise<ImageRe
   return image;
 }
 
-async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[], policy: 'missing' | 'always' | 'never', say: (line: string) => void): Promise<StageState> {
+async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: number } | { kind: 'image'; name: string }, results: Map<number, StageState>, globals: Map<string, string>, buildArgs: Record<string, string>, stage: Stage, made: string[], fetch: { policy: 'missing' | 'always' | 'never'; pulls: Map<string, Promise<void>> }, say: (line: string) => void): Promise<StageState> {
+  const { policy, pulls } = fetch;
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
@@ -311,7 +308,9 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
       throw new HxError(`${stage.from.location.file}:${stage.from.location.line}: No such image: ${base.name}`, { kind: 'not-found', hint: `pull it (hx pull ${base.name}), or build without --pull never` });
     } else {
       say(`Pulling ${base.name}`);
-      await pull(ctx, base.name, {}).catch((e: unknown) => {
+      let pulling = pulls.get(base.name);
+      if (!pulling) pulls.set(base.name, (pulling = pull(ctx, base.name, {}).then(() => undefined)));
+      await pulling.catch((e: unknown) => {
         throw wrap(e, `${stage.from.location.file}:${stage.from.location.line}: pulling ${base.name}`);
       });
       image = resolveImage(ctx.store, base.name);
@@ -336,7 +335,10 @@ async function storeConfig(ctx: EngineContext, state: StageState): Promise<Image
 }
 
 interface ExecContext extends ExecExtras {
+  /** The context's host directory ('' when there is none): what RUN --mount=type=bind reads. */
   context: string;
+  /** The context as COPY/ADD and the cache key read it (.dockerignore applied). */
+  buildContext: BuildContext;
   results: Map<number, StageState>;
   stages: Stage[];
   network: string | undefined;
@@ -394,19 +396,34 @@ async function stepInputs(state: StageState, inst: Instruction, x: ExecContext):
         throw new HxError(`${at(inst)}: secret ${m.id || posix.basename(m.target ?? '')} not found`, { kind: 'not-found', hint: `give it: hx build --secret id=${m.id || posix.basename(m.target ?? '')},src=FILE` });
       }
       if (m.type !== 'bind') continue;
-      binds.push(m.from ? await source(m.from) : contentDigest(x.context, [posix.normalize(`/${m.source ?? ''}`)]));
+      binds.push(m.from ? await source(m.from) : x.buildContext.digest([posix.normalize(`/${m.source ?? ''}`)]));
     }
     if (binds.length) inputs.binds = binds;
   }
   if (inst.kind === 'COPY' || inst.kind === 'ADD') {
     const local = inst.sources.filter((src) => !isHTTPSource(src) && !isGitSource(src));
-    inputs.sources = inst.kind === 'COPY' && inst.from !== undefined ? await source(inst.from) : contentDigest(x.context, local.flatMap((src) => expandSource(x.context, src)));
+    inputs.sources = inst.kind === 'COPY' && inst.from !== undefined ? await source(inst.from) : x.buildContext.digest(local.flatMap((src) => x.buildContext.select(src)));
   }
   return inputs;
 }
 
-/** Run INST, or take what a build before left for the same step (docker's "CACHED"). */
-async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext, say: (line: string) => void): Promise<void> {
+/** A step's lines on one line, as progress shows them. */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
+
+/** Run F as STEP: its error is the step's ERROR line, then the build's. */
+async function asStep<T>(step: BuildStep, f: (step: BuildStep) => Promise<T>): Promise<T> {
+  try {
+    return await f(step);
+  } catch (e) {
+    step.failed(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+/** Run INST, or take what a build before left for the same step (docker's "CACHED"): true on a hit. */
+async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext): Promise<boolean> {
   const key = BuildCache.key(state.key, await stepInputs(state, inst, x));
   const hit = cache.get(key);
   if (hit) {
@@ -418,13 +435,13 @@ async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageSta
       state.config = cloneConfig(hit.config);
       state.shell = [...(hit.config.config?.Shell ?? DEFAULT_SHELL)];
       state.key = key;
-      say(' ---> CACHED');
-      return;
+      return true;
     }
   }
   await execute(ctx, state, inst, x);
   state.key = key;
   cache.put(key, { diffIds: state.config.rootfs.diff_ids, config: state.config });
+  return false;
 }
 
 async function execute(ctx: EngineContext, state: StageState, inst: Instruction, x: ExecContext): Promise<void> {
@@ -589,6 +606,8 @@ async function runStep(ctx: EngineContext, state: StageState, inst: RunInstructi
  * root), the heredoc files, the URL downloads. */
 interface SourceGroup {
   root: string;
+  /** The build context, when this group reads it: selected and copied with .dockerignore applied. */
+  context?: BuildContext;
   sources: string[];
   /** Downloads and heredocs: never unpacked, never excluded. */
   generated: boolean;
@@ -614,7 +633,7 @@ function matchSources(inst: CopyLike, groups: SourceGroup[]): Matched[] {
   const out: Matched[] = [];
   for (const group of groups) {
     for (const src of group.sources) {
-      const paths = expandSource(group.root, src);
+      const paths = group.context ? group.context.select(src) : expandSource(group.root, src);
       const wild = /[*?[]/.test(src);
       if (paths.length === 0 && !wild) throw new HxError(`${at(inst)}: failed to compute cache key: "${src}": not found`, { kind: 'not-found', hint: 'the source must be inside the build context (and not excluded by .dockerignore)' });
       let found = 0;
@@ -669,12 +688,12 @@ async function copyStep(ctx: EngineContext, state: StageState, inst: CopyInstruc
     const fromId = fromRef !== undefined ? (stageByRef(x, fromRef)?.image.id ?? (await x.images.get(fromRef, at(inst))).id) : undefined;
     await createContainerRecord(ctx, { image: state.image.id, command: ['true'], entrypoint: '', name, options: {}, network: { network: 'none' } });
     await withContainerRoot(ctx, name, async (destRoot) => {
-      const write = async (srcRoot: string): Promise<void> => {
-        const all = [...(local.length ? [{ root: srcRoot, sources: local, generated: false }] : []), ...groups];
+      const write = async (srcRoot: string, context?: BuildContext): Promise<void> => {
+        const all = [...(local.length ? [{ root: srcRoot, sources: local, generated: false, ...(context ? { context } : {}) }] : []), ...groups];
         await copySources(ctx, inst, all, destRoot, state.config.config?.WorkingDir || '/', change, temp.path);
       };
       if (fromId !== undefined) await withImageRoot(ctx, fromId, write);
-      else await write(x.context);
+      else await write(x.buildContext.root, x.buildContext);
     });
   } catch (e) {
     await removeContainerByRef(ctx, name, { force: true, volumes: true }).catch(() => undefined);
@@ -710,8 +729,9 @@ async function copySources(ctx: EngineContext, inst: CopyLike, groups: SourceGro
       const into = !kept && target.name ? `${target.dir.replace(/\/$/, '')}/${target.name}` : dir;
       mkdirInRoot(destRoot, into, fileOwner);
       let from = { root: m.group.root, path: m.path };
-      if (excluded && !m.group.generated) from = withoutExcluded(m.group.root, m.path, excluded, join(scratch, `x${n++}`));
-      copyTree(from, { root: destRoot, path: into }, flags, fileOwner);
+      if (excluded && !m.group.generated) from = withoutExcluded(m.group.root, m.path, excluded, join(scratch, `x${n++}`), m.group.context);
+      if (m.group.context && from.root === m.group.root) m.group.context.copyDir(m.path, { root: destRoot, path: into }, flags, fileOwner);
+      else copyTree(from, { root: destRoot, path: into }, flags, fileOwner);
       if (change) chmodTreeInRoot(destRoot, into, change);
     } else {
       // a file under its own name in the target dir, or under the name given
@@ -726,9 +746,11 @@ async function copySources(ctx: EngineContext, inst: CopyLike, groups: SourceGro
 
 /** A private copy of directory PATH of ROOT without what --exclude names (its patterns are
  * matched against paths relative to the source root, as buildkit does). */
-function withoutExcluded(root: string, path: string, excluded: (p: string) => boolean, into: string): { root: string; path: string } {
+function withoutExcluded(root: string, path: string, excluded: (p: string) => boolean, into: string, context?: BuildContext): { root: string; path: string } {
   mkdirSync(into);
-  copyTree({ root, path }, { root: '', path: into }, CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE);
+  const flags = CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE;
+  if (context) context.copyDir(path, { root: '', path: into }, flags);
+  else copyTree({ root, path }, { root: '', path: into }, flags);
   const prefix = path.replace(/^\/+/, '').replace(/\/+$/, '');
   const walk = (rel: string): void => {
     for (const entry of readdirSync(join(into, rel))) {

@@ -1,7 +1,7 @@
 // `hx build [OPTIONS] PATH`: docker build's flags that the builder takes; the image ID is
 // printed last (alone with -q), as docker does.
 import { writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { progressMode } from '../../../engine/build/progress.js';
 import { UsageError } from '../../../errors.js';
 import type { CommandRun } from '../../spec.js';
 
@@ -49,15 +49,16 @@ export const run: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();
   const f = inv.flags;
   const context = inv.args[0]!;
-  if (context === '-' || /^[a-z]+:\/\//.test(context)) throw new UsageError(`hx build takes a directory as its context, not "${context}" (yet)`, 'give the path of the context directory');
-  const quiet = f.quiet === true;
-  // -q: the steps and RUN's output go nowhere, only the ID is printed
-  const out = quiet ? new PassThrough().resume() : process.stdout;
-  const err = quiet ? out : process.stderr;
+  const flag = f.progress as string | undefined;
+  if (flag !== undefined && !['auto', 'plain', 'tty', 'quiet'].includes(flag)) throw new UsageError(`invalid progress mode "${flag}"`, 'use --progress auto, plain, tty or quiet');
+  // -q (or --progress quiet): the steps and RUN's output go nowhere, only the ID is printed
+  const progress = progressMode(flag, f.quiet === true, process.stdout.isTTY === true);
+  const quiet = progress === 'quiet';
   const image = await engine.images.build(
     {
       context,
       dockerfile: f.file as string | undefined,
+      stdin: context === '-' || f.file === '-' ? ctx.stdin : undefined,
       tags: (f.tag as string[] | undefined) ?? [],
       buildArgs: pairs(f['build-arg'] as string[] | undefined, '--build-arg', process.env),
       target: f.target as string | undefined,
@@ -69,7 +70,7 @@ export const run: CommandRun = async (ctx, inv) => {
       addHost: (f['add-host'] as string[] | undefined) ?? [],
       platform: f.platform as string | undefined,
     },
-    { stdout: out, stderr: err },
+    { stdout: process.stdout, stderr: process.stderr, progress, columns: process.stdout.columns },
   );
   if (quiet) ctx.stdout.write(`${image.id}\n`);
   const iid = f.iidfile as string | undefined;
