@@ -334,6 +334,23 @@ test('hx system reset takes the cache mounts with the build cache', () => {
   assert.is(sh('reset:2', 'cat /n').stdout, '1\n');
 });
 
+test('RUN --mount=type=bind of the context binds the context as sent: .dockerignore applies', () => {
+  const dir = context('FROM bb\nRUN --mount=type=bind,target=/ctx ls -a /ctx > /seen && ls /ctx/sub > /sub\nRUN --mount=type=bind,source=sub,target=/s,rw echo x > /s/new && ls /s > /rw\n', {
+    'keep.txt': 'k',
+    'secret.env': 'TOKEN=1',
+    'sub/a': 'a',
+    'sub/b.log': 'b',
+    '.dockerignore': '*.env\nsub/*.log\n',
+  });
+  const r = build(['-t', 'bind-ignore:1', dir]);
+  assert.is(r.code, 0, r.stderr + r.stdout);
+  const out = sh('bind-ignore:1', 'cat /seen; echo --; cat /sub; echo --; cat /rw');
+  assert.is(out.stdout, '.\n..\n.dockerignore\nDockerfile\nkeep.txt\nsub\n--\na\n--\na\nnew\n', out.stderr);
+  const bad = build([context('FROM bb\nRUN --mount=type=bind,source=secret.env,target=/x cat /x\n', { 'secret.env': 's', '.dockerignore': '*.env\n' })]);
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /Dockerfile:2:1: failed to calculate checksum of ref: "\/secret.env": not found/);
+});
+
 test('RUN after VOLUME: what it writes under the volume path stays in the image (buildkit mounts no volume in RUN, nor makes its directory)', () => {
   const dir = context('FROM bb\nVOLUME /data\nRUN mkdir -p /data/sub && echo kept > /data/file\n');
   const r = build(['-t', 'volume-run:1', dir]);

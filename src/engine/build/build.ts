@@ -568,7 +568,7 @@ async function runStep(ctx: EngineContext, state: StageState, inst: RunInstructi
   let release = (): void => undefined;
   try {
     const pipe = heredocPipeMount(inst, temp.path);
-    const prepared = await prepareRunMounts(ctx, inst, { context: x.context, workdir, temp: temp.path, secrets: x.secrets, imageFor: (from) => fromImage(x, from, at(inst)) });
+    const prepared = await prepareRunMounts(ctx, inst, { context: x.buildContext, workdir, temp: temp.path, secrets: x.secrets, imageFor: (from) => fromImage(x, from, at(inst)) });
     release = prepared.release;
     const mounts: MountRequest[] = [...(pipe ? [pipe] : []), ...prepared.mounts];
     const stubs = prepared.targets.length ? await withImageRoot(ctx, state.image.id, (root) => missingStubs(root, prepared.targets)) : [];

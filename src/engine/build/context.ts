@@ -174,6 +174,13 @@ export class BuildContext {
     return excluded || entry.partial;
   }
 
+  /** How much of PATH the context sends: none (missing or excluded), all of it, or a part
+   * (a directory with excluded entries below it). */
+  coverage(path: string): 'none' | 'all' | 'part' {
+    const e = this.kept(cleanRel(path));
+    return !e ? 'none' : e.partial ? 'part' : 'all';
+  }
+
   /** Is REL (context-relative) in the context as sent, i.e. there and not excluded? */
   private kept(rel: string): Entry | undefined {
     const e = this.entries.get(rel);

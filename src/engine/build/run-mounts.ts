@@ -15,13 +15,14 @@
 // the container's root (a target missing in the image) are removed before the commit
 // when they are still empty, as buildkit's stub cleaner does.
 import { chmodSync, lchownSync, mkdirSync, readFileSync, realpathSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import type { RunMount } from '../../build/dockerfile/index.js';
 import { HxError, wrap } from '../../errors.js';
 import { RootDirs } from '../../layer/root-dirs.js';
 import { MS, type MountRequest } from '../../runtime/mounts.js';
 import { copyEntry, copyTree, CopyFlag, statInRoot } from '../../sys/spawn.js';
 import type { EngineContext } from '../context.js';
+import type { BuildContext } from './context.js';
 import { withImageRoot } from './image-root.js';
 import { leaseCacheMount, type CacheMountLease } from './mount-cache.js';
 
@@ -32,8 +33,8 @@ export interface BuildSecret {
 }
 
 export interface RunMountSources {
-  /** The context directory (host path) that bind mounts without from= read. */
-  context: string;
+  /** The context that bind mounts without from= read (its .dockerignore applies, as buildkit's does). */
+  context: BuildContext;
   workdir: string;
   /** A private directory for this RUN's copies and secret files, removed after it. */
   temp: string;
@@ -121,8 +122,19 @@ export async function prepareRunMounts(ctx: EngineContext, inst: { mounts: RunMo
             const image = await src.imageFor(m.from);
             host = await withImageRoot(ctx, image, (root) => privateCopy(root, `/${source === '.' ? '' : source}`, join(src.temp, slot), 'src'));
           } else {
-            host = contextPath(src.context, source);
-            if (!m.readOnly) host = privateCopy('', host, join(src.temp, slot), 'src');
+            if (src.context.empty) throw new HxError(`RUN --mount=type=bind of the context: the build has no context`, { kind: 'invalid-argument', hint: 'give a context directory or tar, or bind from= a stage or image' });
+            const real = contextPath(src.context.root, source);
+            const rel = relative(realpathSync(src.context.root), real);
+            const sent = src.context.coverage(rel);
+            if (sent === 'none') throw new HxError(`failed to calculate checksum of ref: "/${source}": not found`, { kind: 'not-found', hint: 'the bind source is excluded by .dockerignore' });
+            host = real;
+            if (sent === 'part') {
+              // what .dockerignore excludes is not in the context buildkit binds: a copy without it
+              const dir = join(src.temp, slot);
+              mkdirSync(join(dir, 'src'), { recursive: true });
+              src.context.copyDir(rel, { root: '', path: join(dir, 'src') }, CopyFlag.XATTRS | CopyFlag.HARDLINKS | CopyFlag.REPLACE);
+              host = join(dir, 'src');
+            } else if (!m.readOnly) host = privateCopy('', host, join(src.temp, slot), 'src');
           }
           out.mounts.push({ type: 'bind', source: host, target, readonly: m.readOnly, propagation: 'rprivate', recursive: true });
           out.targets.push(target);
