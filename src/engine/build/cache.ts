@@ -5,8 +5,7 @@
 // image from layers still in the store (no ingest) with the very same config bytes, so a
 // fully cached rebuild gives the same image ID. An entry whose layers were removed since
 // (rmi and GC) is a miss, never an error.
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageConfig } from '../../image/config.js';
 import { imageSource, type LayerSource } from '../../image/source.js';
@@ -68,35 +67,4 @@ export class BuildCache {
     }
     return await storeImage(this.store, imageSource({ configBytes: Buffer.from(JSON.stringify(entry.config)), layers }), ctx);
   }
-}
-
-/** A digest of what COPY/ADD would read at PATHS under ROOT (a host directory): names, type,
- * mode, owners, link targets and file contents, walked in sorted order. */
-export function contentDigest(root: string, paths: string[]): string {
-  const h = createHash('sha256');
-  const file = (p: string): void => {
-    const fd = openSync(p, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-    } finally {
-      closeSync(fd);
-    }
-  };
-  const visit = (rel: string): void => {
-    const p = join(root, rel);
-    let st: Stats;
-    try {
-      st = lstatSync(p);
-    } catch {
-      h.update(`missing ${rel}\n`);
-      return;
-    }
-    h.update(`${rel} ${st.mode} ${st.uid} ${st.gid} ${st.size}\n`);
-    if (st.isSymbolicLink()) h.update(`-> ${readlinkSync(p)}\n`);
-    else if (st.isFile()) file(p);
-    else if (st.isDirectory()) for (const n of readdirSync(p).sort()) visit(`${rel}/${n}`);
-  };
-  for (const p of paths) visit(p);
-  return h.digest('hex');
 }
