@@ -153,6 +153,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1, max: 1, complete: ['dirs'] },
     flags: [
       { name: 'build-arg', type: 'list', typeName: 'list', description: 'Set build-time variables' },
+      { name: 'cache-from', type: 'list', typeName: 'strings', description: 'Images to consider as cache sources (built with --build-arg BUILDKIT_INLINE_CACHE=1)' },
       { name: 'file', short: 'f', type: 'string', typeName: 'string', description: "Name of the Dockerfile (Default is 'PATH/Dockerfile')", complete: 'files' },
       { name: 'iidfile', type: 'string', typeName: 'string', description: 'Write the image ID to the file', complete: 'files' },
       { name: 'label', type: 'list', typeName: 'list', description: 'Set metadata for an image' },

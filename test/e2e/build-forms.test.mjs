@@ -351,6 +351,38 @@ test('RUN --mount=type=bind of the context binds the context as sent: .dockerign
   assert.match(bad.stderr, /Dockerfile:2:1: failed to calculate checksum of ref: "\/secret.env": not found/);
 });
 
+test('--cache-from an image built with BUILDKIT_INLINE_CACHE=1: a store without the build cache reuses its steps, to the same image ID', () => {
+  const dir = context('FROM bb\nENV A=1\nCOPY f /f\nRUN echo ran > /ran && cat /proc/uptime > /stamp\nLABEL x=y\n', { f: 'content' });
+  const first = build(['-t', 'inline:1', '--build-arg', 'BUILDKIT_INLINE_CACHE=1', dir]);
+  assert.is(first.code, 0, first.stderr + first.stdout);
+  const id = H(['image', 'inspect', '-f', '{{.Id}}', 'inline:1']).stdout.trim();
+  const stamp = sh('inline:1', 'cat /stamp').stdout;
+  const saved = join(work, 'inline.tar');
+  assert.is(H(['save', '-o', saved, 'inline:1']).code, 0);
+  // a store that has the image (loaded) but none of the build's cache
+  assert.is(H(['rmi', 'inline:1']).code, 0);
+  assert.is(H(['builder', 'prune', '-a', '-f']).code, 0);
+  assert.is(H(['load', '-i', saved]).code, 0);
+  const again = build(['-t', 'inline:2', '--cache-from', 'inline:1', '--build-arg', 'BUILDKIT_INLINE_CACHE=1', dir]);
+  assert.is(again.code, 0, again.stderr + again.stdout);
+  assert.is(cachedSteps(again.stdout), 2, 'COPY and RUN come from the image; ENV and LABEL are metadata');
+  assert.is(H(['image', 'inspect', '-f', '{{.Id}}', 'inline:2']).stdout.trim(), id, 'the same image');
+  assert.is(sh('inline:2', 'cat /stamp').stdout, stamp, "the RUN's layer, not a new run");
+  // without --cache-from (and without the store's cache) the RUN runs again
+  assert.is(H(['builder', 'prune', '-a', '-f']).code, 0);
+  const cold = build(['-t', 'inline:3', dir]);
+  assert.is(cold.code, 0, cold.stderr + cold.stdout);
+  assert.is(cachedSteps(cold.stdout), 0);
+  assert.is.not(sh('inline:3', 'cat /stamp').stdout, stamp);
+  // a source without an inline cache is a warning, and other cache types are refused
+  const plain = build(['--cache-from', 'inline:3', dir]);
+  assert.is(plain.code, 0, plain.stderr);
+  assert.match(plain.stdout, /WARNING: --cache-from inline:3: the image has no inline cache/);
+  const local = build(['--cache-from', 'type=local,src=/tmp', dir]);
+  assert.is(local.code, 1);
+  assert.match(local.stderr, /only images are cache sources here/);
+});
+
 test('RUN after VOLUME: what it writes under the volume path stays in the image (buildkit mounts no volume in RUN, nor makes its directory)', () => {
   const dir = context('FROM bb\nVOLUME /data\nRUN mkdir -p /data/sub && echo kept > /data/file\n');
   const r = build(['-t', 'volume-run:1', dir]);

@@ -56,7 +56,7 @@ import { removeContainerByRef } from '../containers/remove.js';
 import { runContainer } from '../containers/run.js';
 import type { EngineContext } from '../context.js';
 import { removeImages, tagImage } from '../images/tag.js';
-import { BuildCache } from './cache.js';
+import { BuildCache, INLINE_CACHE_FIELD, InlineCache, type CacheEntry, type InlineStep } from './cache.js';
 import { BuildContext, openBuildContext } from './context.js';
 import { BuildProgress, type BuildStep, type ProgressMode } from './progress.js';
 import { runStages } from './scheduler.js';
@@ -94,6 +94,8 @@ export interface BuildRequest {
   secrets?: Record<string, BuildSecret> | undefined;
   /** --add-host HOST:IP for the RUN containers. */
   addHost?: string[] | undefined;
+  /** --cache-from: images whose inline cache (BUILDKIT_INLINE_CACHE=1) may stand in for steps. */
+  cacheFrom?: string[] | undefined;
   /** --platform: must be the host's (platform.ts). */
   platform?: string | undefined;
 }
@@ -115,6 +117,8 @@ interface StageState {
   shell: string[];
   /** The build cache's key of the step that made this state (engine/build/cache.ts). */
   key: string;
+  /** Every step so far with its key (the inline cache of BUILDKIT_INLINE_CACHE=1). */
+  steps: InlineStep[];
 }
 
 /** FILE:LINE:COL of an instruction, as the front end's errors name it. */
@@ -231,6 +235,7 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
   const results = new Map<number, StageState>();
   const progress = new BuildProgress(io.stdout, io.progress ?? 'plain', io.columns);
   const extras = execExtras(ctx, req, (line) => progress.say(line));
+  if (!req.noCache) await importInlineCaches(ctx, req.cacheFrom ?? [], extras);
   // sibling stages FROM the same missing image wait for one pull of it
   const pulls = new Map<string, Promise<void>>();
   const stageDeps = (i: number): number[] => graph.stages[i]!.dependencies.flatMap((d) => (d.source.kind === 'stage' ? [d.source.index] : []));
@@ -266,6 +271,9 @@ async function buildFrom(ctx: EngineContext, req: BuildRequest, io: BuildIO, con
   if (req.labels && Object.keys(req.labels).length) {
     final.config.config = { ...(final.config.config ?? {}), Labels: { ...(final.config.config?.Labels ?? {}), ...req.labels } };
   }
+  // docker's --build-arg BUILDKIT_INLINE_CACHE=1: the steps' keys ride in the image, for
+  // another store's --cache-from after a push or save
+  if (/^(1|true)$/i.test(buildArgs.BUILDKIT_INLINE_CACHE ?? '')) (final.config as unknown as Record<string, unknown>)[INLINE_CACHE_FIELD] = final.steps;
   const image = await asStep(progress.start('exporting to image'), async (step) => {
     const stored = await storeConfig(ctx, final);
     step.line(`writing image ${stored.id} done`);
@@ -297,7 +305,7 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
   if (base.kind === 'stage') {
     const from = results.get(base.index);
     if (!from) throw new HxError(`stage ${base.index} was not built before the stage that needs it`, { kind: 'internal' });
-    return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell], key: from.key };
+    return { image: from.image, config: cloneConfig(from.config), scope: StageScope.inheriting(from.scope), shell: [...from.shell], key: from.key, steps: [...from.steps] };
   }
   let image: ImageRecord;
   if (base.name === 'scratch') image = await scratchImage(ctx, made);
@@ -317,8 +325,9 @@ async function startStage(ctx: EngineContext, base: { kind: 'stage'; index: numb
     }
   }
   const config = cloneConfig(imageConfigOf(ctx.store, image));
+  delete (config as unknown as Record<string, unknown>)[INLINE_CACHE_FIELD]; // the base's build is not this one's
   const scope = new StageScope({ globals, buildArgs, imageEnv: config.config?.Env ?? [] });
-  return { image, config, scope, shell: [...(config.config?.Shell ?? DEFAULT_SHELL)], key: BuildCache.key('', { from: base.name === 'scratch' ? 'scratch' : image.id }) };
+  return { image, config, scope, shell: [...(config.config?.Shell ?? DEFAULT_SHELL)], key: BuildCache.key('', { from: base.name === 'scratch' ? 'scratch' : image.id }), steps: [] };
 }
 
 /** Store the stage's config over its image's layers when they differ (config-only steps). */
@@ -349,6 +358,8 @@ interface ExecContext extends ExecExtras {
 /** What RUN and COPY need of the request beyond the context (one per build). */
 interface ExecExtras {
   images: BuildImages;
+  /** The steps of the --cache-from images. */
+  inline: InlineCache;
   secrets: ReadonlyMap<string, BuildSecret>;
   addHost: string[];
   buildArgs: Record<string, string>;
@@ -356,7 +367,20 @@ interface ExecExtras {
 }
 
 function execExtras(ctx: EngineContext, req: BuildRequest, say: (line: string) => void): ExecExtras {
-  return { images: new BuildImages(ctx, req.pull ?? 'missing', say), secrets: new Map(Object.entries(req.secrets ?? {})), addHost: req.addHost ?? [], buildArgs: req.buildArgs ?? {}, say };
+  return { images: new BuildImages(ctx, req.pull ?? 'missing', say), inline: new InlineCache(), secrets: new Map(Object.entries(req.secrets ?? {})), addHost: req.addHost ?? [], buildArgs: req.buildArgs ?? {}, say };
+}
+
+/** --cache-from: each image's inline cache (pulled when missing, as FROM is). An image that
+ * cannot be had or has no inline cache is a warning, as buildkit's failed cache import is. */
+async function importInlineCaches(ctx: EngineContext, refs: string[], extras: ExecExtras): Promise<void> {
+  for (const ref of refs) {
+    try {
+      const image = await extras.images.get(ref, '--cache-from');
+      if (extras.inline.add(imageConfigOf(ctx.store, image)) === 0) extras.say(`WARNING: --cache-from ${ref}: the image has no inline cache (build it with --build-arg BUILDKIT_INLINE_CACHE=1)`);
+    } catch (e) {
+      extras.say(`WARNING: --cache-from ${ref}: ${(e as Error).message}`);
+    }
+  }
 }
 
 /** COPY --from / mount from=: an earlier stage's state, by name or index; undefined for an image name. */
@@ -422,10 +446,12 @@ async function asStep<T>(step: BuildStep, f: (step: BuildStep) => Promise<T>): P
   }
 }
 
-/** Run INST, or take what a build before left for the same step (docker's "CACHED"): true on a hit. */
+/** Run INST, or take what a build before left for the same step (docker's "CACHED"): true on
+ * a hit, from this store's cache or from a --cache-from image's inline cache. */
 async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageState, inst: Instruction, x: ExecContext): Promise<boolean> {
   const key = BuildCache.key(state.key, await stepInputs(state, inst, x));
-  const hit = cache.get(key);
+  const hit = cache.get(key) ?? (await inlineHit(ctx, state, inst, key, x));
+  let cached = false;
   if (hit) {
     const sameLayers = hit.diffIds.join() === state.config.rootfs.diff_ids.join();
     const image = sameLayers ? state.image : await cache.image(hit, ctx.layerContext());
@@ -434,14 +460,49 @@ async function cachedStep(ctx: EngineContext, cache: BuildCache, state: StageSta
       state.image = image;
       state.config = cloneConfig(hit.config);
       state.shell = [...(hit.config.config?.Shell ?? DEFAULT_SHELL)];
-      state.key = key;
-      return true;
+      cached = true;
     }
   }
-  await execute(ctx, state, inst, x);
+  if (!cached) {
+    const before = state.config.history?.length ?? 0;
+    await execute(ctx, state, inst, x);
+    keepInlineHistory(state, before, x.inline.get(key));
+  }
   state.key = key;
-  cache.put(key, { diffIds: state.config.rootfs.diff_ids, config: state.config });
-  return false;
+  state.steps.push({ key, layers: state.config.rootfs.diff_ids.length, history: state.config.history?.length ?? 0 });
+  if (!cached || !cache.get(key)) cache.put(key, { diffIds: state.config.rootfs.diff_ids, config: state.config });
+  return cached;
+}
+
+/** A --cache-from image that made the same step (same key) over the same layers and history:
+ * RUN, COPY and ADD take its layer and history entry instead of running. */
+async function inlineHit(ctx: EngineContext, state: StageState, inst: Instruction, key: string, x: ExecContext): Promise<CacheEntry | undefined> {
+  const found = x.inline.get(key);
+  if (!found || !(inst.kind === 'RUN' || inst.kind === 'COPY' || inst.kind === 'ADD')) return undefined;
+  const { config: src, step } = found;
+  const ours = state.config.rootfs.diff_ids;
+  const history = state.config.history ?? [];
+  const srcHistory = src.history ?? [];
+  const samePast = src.rootfs.diff_ids.slice(0, ours.length).join() === ours.join() && step.layers >= ours.length && step.history >= history.length;
+  if (!samePast) return undefined;
+  const config = cloneConfig(state.config);
+  config.rootfs = { ...config.rootfs, diff_ids: src.rootfs.diff_ids.slice(0, step.layers) };
+  const taken = srcHistory.slice(history.length, step.history);
+  config.history = [...history, ...taken];
+  // a commit stamps the config with its history entry's time: so did the twin's
+  const last = taken[taken.length - 1]?.created;
+  if (last !== undefined) config.created = last;
+  return { diffIds: config.rootfs.diff_ids, config };
+}
+
+/** A step that ran but has a --cache-from twin keeps the twin's history entries (same texts,
+ * the twin's times), so a build from the same sources gives the same image ID. */
+function keepInlineHistory(state: StageState, before: number, twin: { config: ImageConfig; step: InlineStep } | undefined): void {
+  const history = state.config.history ?? [];
+  if (!twin || twin.step.history !== history.length) return;
+  const theirs = (twin.config.history ?? []).slice(before, twin.step.history);
+  const same = theirs.length === history.length - before && theirs.every((h, i) => h.created_by === history[before + i]!.created_by && Boolean(h.empty_layer) === Boolean(history[before + i]!.empty_layer));
+  if (same) state.config.history = [...history.slice(0, before), ...theirs];
 }
 
 async function execute(ctx: EngineContext, state: StageState, inst: Instruction, x: ExecContext): Promise<void> {

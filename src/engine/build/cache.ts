@@ -68,3 +68,38 @@ export class BuildCache {
     return await storeImage(this.store, imageSource({ configBytes: Buffer.from(JSON.stringify(entry.config)), layers }), ctx);
   }
 }
+
+/** Where an image built with BUILDKIT_INLINE_CACHE=1 keeps its steps' keys (a config field of
+ * hx's own, beside the OCI ones, as buildkit keeps moby.buildkit.cache.v0 there). */
+export const INLINE_CACHE_FIELD = 'hx.build.cache.v0';
+
+/** One step of an image's build: its key, and how many layers and history entries the image
+ * had after it. */
+export interface InlineStep {
+  key: string;
+  layers: number;
+  history: number;
+}
+
+/** `--cache-from IMAGE`: the steps of images built with an inline cache, by key. A hit names
+ * the image and where its layers and history stood after that step. */
+export class InlineCache {
+  private readonly steps = new Map<string, { config: ImageConfig; step: InlineStep }>();
+
+  add(config: ImageConfig): number {
+    const list = (config as unknown as Record<string, unknown>)[INLINE_CACHE_FIELD];
+    if (!Array.isArray(list)) return 0;
+    let added = 0;
+    for (const s of list as Partial<InlineStep>[]) {
+      const ok = typeof s?.key === 'string' && /^[a-f0-9]{64}$/.test(s.key) && Number.isInteger(s.layers) && Number.isInteger(s.history);
+      if (!ok || s.layers! > config.rootfs.diff_ids.length || s.history! > (config.history ?? []).length) continue;
+      this.steps.set(s.key!, { config, step: s as InlineStep });
+      added++;
+    }
+    return added;
+  }
+
+  get(key: string): { config: ImageConfig; step: InlineStep } | undefined {
+    return this.steps.get(key);
+  }
+}

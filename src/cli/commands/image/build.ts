@@ -45,6 +45,18 @@ function secrets(list: string[] | undefined, fromEnv: NodeJS.ProcessEnv): Record
   return out;
 }
 
+/** --cache-from NAME, or buildx's type=registry,ref=NAME: the images; other cache types are refused. */
+function cacheSources(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',').length === 1 && !v.includes('=') ? [v] : [registryRef(v)]);
+}
+
+function registryRef(value: string): string {
+  const fields = new Map(value.split(',').map((f) => [f.slice(0, f.indexOf('=') < 0 ? f.length : f.indexOf('=')), f.slice(f.indexOf('=') + 1)] as const));
+  const type = fields.get('type') ?? 'registry';
+  if (type !== 'registry' || !fields.get('ref')) throw new UsageError(`--cache-from ${value}: only images are cache sources here (NAME, or type=registry,ref=NAME)`, 'build the source with --build-arg BUILDKIT_INLINE_CACHE=1 and give its name');
+  return fields.get('ref')!;
+}
+
 export const run: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();
   const f = inv.flags;
@@ -69,6 +81,7 @@ export const run: CommandRun = async (ctx, inv) => {
       secrets: secrets(f.secret as string[] | undefined, process.env),
       addHost: (f['add-host'] as string[] | undefined) ?? [],
       platform: f.platform as string | undefined,
+      cacheFrom: cacheSources(f['cache-from'] as string[] | undefined),
     },
     { stdout: process.stdout, stderr: process.stderr, progress, columns: process.stdout.columns },
   );
