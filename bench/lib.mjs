@@ -44,11 +44,13 @@ export function must(cmd, args, env = process.env) {
 }
 
 /** hx and rootless podman side by side under BASE (same user, same filesystem): hx's store
- * and runtime dir, podman's --root/--runroot (runc, cgroupfs, file events), and runners. */
+ * and runtime dir, podman's --root/--runroot (runc, cgroupfs, file events), and runners.
+ * podman gets overlay, as hx has: left to itself, rootless podman 4.3 picks vfs here, which
+ * copies every layer whole and flatters hx (PODMAN_STORAGE_DRIVER=vfs gives that back). */
 export function peers(base) {
   const hxBin = join(new URL('.', import.meta.url).pathname, '..', 'build', 'hx');
   const hxEnv = { ...process.env, HX_STORAGE_ROOT: join(base, 'hx-store'), HX_RUNTIME_DIR: join(base, 'hx-run') };
-  const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const podmanArgs = ['--root', join(base, 'pm-root'), '--runroot', join(base, 'pm-run'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', process.env.PODMAN_STORAGE_DRIVER || 'overlay'];
   return {
     hxBin,
     hxEnv,
