@@ -51,6 +51,9 @@ import { versionInfo, type VersionInfo } from './system/version.js';
 import { streamEvents, type EventsOptions } from './system/events.js';
 import type { EngineEvent } from '../store/events.js';
 import type { ImageRecord } from '../store/store.js';
+import { createNetwork, inspectNetwork, listNetworks, pruneNetworks, removeNetwork, type CreateNetworkRequest, type NetworkDocument } from './networks/networks.js';
+import { connectContainer, disconnectContainer, type ConnectRequest } from './networks/connect.js';
+import type { NetworkRecord } from '../store/store.js';
 import { createVolume, inspectVolume, listVolumes, pruneVolumes, removeVolume, type CreateVolumeRequest, type VolumeDocument, type VolumeRecord, type VolumeRow } from './volumes/volumes.js';
 
 export { HxError, type ErrorKind } from '../errors.js';
@@ -68,6 +71,7 @@ export type { CommitRequest, CommitResult, Change, TreeTarStats, BuildRequest, B
 export type { StatsEntry, StatsOptions, Resources };
 export type { EngineEvent, EventsOptions };
 export type { CreateVolumeRequest, VolumeDocument, VolumeRecord, VolumeRow };
+export type { CreateNetworkRequest, NetworkDocument, NetworkRecord, ConnectRequest };
 
 type Rest<F> = F extends (ctx: EngineContext, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 
@@ -164,6 +168,20 @@ export class Engine {
     prune(o?: { all?: boolean; filters?: Filters }): Promise<{ deleted: string[]; reclaimed: number }>;
   };
 
+  readonly networks: {
+    /** A new user-defined bridge network (docker's errors for a taken name or an overlapping subnet). */
+    create(req: CreateNetworkRequest): Promise<NetworkRecord>;
+    /** docker's NetworkResource of a predefined or user network. */
+    inspect(ref: string): NetworkDocument;
+    list(o?: { filters?: Filters }): NetworkDocument[];
+    /** Refused while a container is on it; FORCE forgives a missing one. */
+    remove(ref: string, force?: boolean): Promise<string>;
+    /** User networks no container is on: their names. */
+    prune(o?: { filters?: Filters }): Promise<{ deleted: string[] }>;
+    connect(network: string, container: string, req?: ConnectRequest): Promise<void>;
+    disconnect(network: string, container: string, force?: boolean): Promise<void>;
+  };
+
   readonly registry: {
     pull(ref: string, opts?: PullOptions, onEvent?: (e: RegistryEvent) => void): Promise<PullResult>;
     push(source: string, destination: string | undefined, opts?: PushOptions, onEvent?: (e: RegistryEvent) => void): ReturnType<typeof push>;
@@ -242,6 +260,15 @@ export class Engine {
     this.copy = { fromContainer: bind(ctx, copyFromContainer), toContainer: bind(ctx, copyToContainer) };
     this.volumes = { create: bind(ctx, createVolume), inspect: bind(ctx, inspectVolume), list: bind(ctx, listVolumes), remove: bind(ctx, removeVolume), prune: bind(ctx, pruneVolumes) };
     this.builder = { prune: bind(ctx, pruneBuilder) };
+    this.networks = {
+      create: bind(ctx, createNetwork),
+      inspect: bind(ctx, inspectNetwork),
+      list: bind(ctx, listNetworks),
+      remove: bind(ctx, removeNetwork),
+      prune: bind(ctx, pruneNetworks),
+      connect: bind(ctx, connectContainer),
+      disconnect: bind(ctx, disconnectContainer),
+    };
     this.registry = { pull: bind(ctx, pull), push: bind(ctx, push), login: bind(ctx, login), logout: bind(ctx, logout) };
     this.system = { info: bind(ctx, hostInfo), version: versionInfo, df: bind(ctx, diskUsage), reset: bind(ctx, resetStore), check: bind(ctx, checkStore), events: bind(ctx, streamEvents) };
     this.bench = { layers: bind(ctx, benchLayers), run: bind(ctx, benchRun) };

@@ -2,8 +2,26 @@
 // network helper is. Shared by the helpers (pasta.ts, slirp4netns.ts), the port
 // resolution (ports.ts) and the generated /etc files (etc-files.ts).
 
-/** --network as hx runs it: a helper per container (rootless), or no helper at all. */
-export type NetworkMode = 'none' | 'host' | 'pasta' | 'slirp4netns';
+/** --network as hx runs it: a helper per container (rootless), no helper at all, or
+ * 'bridge': endpoints on user-defined networks (the endpoints say which). */
+export type NetworkMode = 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge';
+
+/** A container's place on a user-defined network (docker's EndpointSettings, as the record keeps it). */
+export interface NetworkEndpoint {
+  networkId: string;
+  /** The network's name when the endpoint was made (its record is the truth). */
+  networkName: string;
+  endpointId: string;
+  /** IPv4 address, dotted. */
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+  mac: string;
+  /** --network-alias / connect --alias (the container's name and short ID resolve too). */
+  aliases: string[];
+  /** --ip / connect --ip was given (kept across restarts as docker's IPAMConfig). */
+  fixedIp: boolean;
+}
 
 /** docker's HostConfig.PortBindings entry (the same shape as docker-syntax/publish.ts). */
 export interface PortBindingRequest {
@@ -24,6 +42,8 @@ export interface NetworkRequest {
   dns: string[];
   dnsSearch: string[];
   dnsOptions: string[];
+  /** mode 'bridge': the networks the container is on, in the order they were connected. */
+  endpoints?: NetworkEndpoint[];
 }
 
 /** One published port, with the host port fixed. */

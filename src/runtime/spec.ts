@@ -41,7 +41,7 @@ export interface ContainerOptions {
   init?: boolean;
   /** host: the host's network namespace; anything else a new one with lo up (pasta and
    * slirp4netns connect it before the command runs). */
-  network?: 'none' | 'host' | 'pasta' | 'slirp4netns';
+  network?: 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge';
   /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
   cgroupns?: 'host' | 'private';
   /** Open cgroup v1 `tasks` files: the child joins those cgroups itself before it execs. */

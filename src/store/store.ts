@@ -23,6 +23,7 @@ import { ContainerRecords, type ContainerRecord } from './containers.js';
 import { ContainerOwners } from './owners.js';
 import { EventLog } from './events.js';
 import { VolumeRecords } from './volumes.js';
+import { NetworkRecords } from './networks.js';
 import { cleanTempDirs, createTempDir, liveTempNames, type CleanResult, type TempDir } from './temp.js';
 
 export interface LayerRecord {
@@ -52,6 +53,7 @@ export interface ImageRecord {
 }
 
 export { ANONYMOUS_LABEL, type VolumeRecord } from './volumes.js';
+export { NETWORK_ID, type NetworkRecord, type NetworkPoolRecord } from './networks.js';
 export { CONTAINER_ID, EMPTY_STATE, type ContainerRecord, type ContainerState, type ContainerStatus, type ContainerOwner } from './containers.js';
 
 function randomLink(): string {
@@ -85,6 +87,8 @@ export class Store {
   readonly volumes: VolumeRecords;
   /** What happened, for `hx events` (store/events.ts). */
   readonly events: EventLog;
+  /** User-defined networks: networks/<id>.json (store/networks.ts). */
+  readonly networks: NetworkRecords;
   private lock: FileLock;
 
   constructor(readonly root: string) {
@@ -99,6 +103,7 @@ export class Store {
     this.containers = new ContainerRecords(this.containersDir);
     this.volumes = new VolumeRecords(join(root, 'volumes'));
     this.events = new EventLog(root);
+    this.networks = new NetworkRecords(join(root, 'networks'));
   }
 
   /** Create the layout and delete what killed commands left in tmp/. */

@@ -42,6 +42,10 @@ export interface RunFlags {
   ulimits: string[];
   init: boolean;
   network?: string;
+  /** --network-alias */
+  networkAliases: string[];
+  /** --ip */
+  ip?: string;
   publish: string[];
   publishAll: boolean;
   expose: string[];
@@ -146,6 +150,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     health: { disable: f['no-healthcheck'] === true },
     resources: resourceFlagsOf(f),
     publish: list('publish'),
+    networkAliases: list('network-alias'),
     publishAll: f['publish-all'] === true,
     expose: list('expose'),
     addHost: list('add-host'),
@@ -161,6 +166,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
   set('user', str('user'));
   set('hostname', str('hostname'));
   set('network', str('network') ?? str('net'));
+  set('ip', str('ip'));
   set('entrypoint', str('entrypoint'));
   set('name', str('name'));
   set('platform', str('platform'));
@@ -334,6 +340,8 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
       dns: flags.dns,
       dnsSearch: flags.dnsSearch,
       dnsOption: flags.dnsOption,
+      aliases: flags.networkAliases,
+      ip: flags.ip,
     },
   };
 }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeHelper } from '../../container/network.js';
+import { endpointSettings, endpointsOfRequest } from '../networks/documents.js';
 import { dirsFor } from '../../container/rootfs.js';
 import { portsDocument } from '../../net/ports.js';
 import { currentState, isRunning } from '../../container/state.js';
@@ -109,7 +110,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Networks: { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: helper?.addresses.gateway ?? '', IPAddress: helper?.addresses.container ?? '', IPPrefixLen: helper?.addresses.prefixLength ?? 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
+      Networks: endpointsOfRequest(spec.network) ? endpointSettings(rec, endpointsOfRequest(spec.network)!) : { [network]: { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: helper?.addresses.gateway ?? '', IPAddress: helper?.addresses.container ?? '', IPPrefixLen: helper?.addresses.prefixLength ?? 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null } },
     },
   };
   if (opts.size) {

@@ -12,6 +12,7 @@ import { humanDuration } from '../docker-syntax/units.js';
 import { createdWithin, type Filters } from '../filters.js';
 import { containerSpecOf } from './create.js';
 import { activeForwards } from '../../container/network.js';
+import { endpointsOfRequest } from '../networks/documents.js';
 import { describeForwards } from '../../net/ports.js';
 import { findContainer } from './lookup.js';
 import { labelsOf } from './remove.js';
@@ -165,7 +166,8 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
     }
     if (filters?.contains('volume') && !(spec?.options.mounts ?? []).some((m) => filters.get('volume').some((v) => ('source' in m && m.source === v) || (m.type === 'volume' && m.name === v) || m.target === v))) continue;
     const network = spec?.options.network ?? 'none';
-    if (filters?.contains('network') && !filters.exactMatch('network', network)) continue;
+    const networks = endpointsOfRequest(spec?.network)?.map((e) => e.networkName) ?? [network];
+    if (filters?.contains('network') && !networks.some((n) => filters.exactMatch('network', n))) continue;
     const row: ContainerRow = {
       id: rec.id,
       name: rec.name,
@@ -179,7 +181,7 @@ export function listContainers(ctx: EngineContext, o: ListContainersOptions = {}
       labels: labelsOf(rec),
       // docker's MountPoint.Name for volumes, the source for binds
       mounts: (spec?.options.mounts ?? []).map((m) => (m.type === 'bind' ? m.source : m.type === 'volume' ? m.name : m.target)),
-      networks: [network],
+      networks,
       ports: isRunning(st) ? describeForwards(activeForwards(store.containerDir(rec.id))) : '',
     };
     if (o.size) row.size = containerSize(store, rec);

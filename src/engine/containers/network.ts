@@ -15,6 +15,9 @@ import type { EngineContext } from '../context.js';
 import { parseExtraHost, validateDnsOption, validateDnsSearch, validateIPAddress } from '../docker-syntax/hosts.js';
 import { normalizeExposedKey, parsePorts, publishAll } from '../docker-syntax/publish.js';
 import { findContainer } from './lookup.js';
+import { allocateEndpoint } from '../networks/endpoints.js';
+import { lookupNetwork, noSuchNetwork } from '../networks/lookup.js';
+import type { NetworkRecord } from '../../store/store.js';
 
 /** The flags as given (the CLI's and the API's shape). */
 export interface NetworkFlags {
@@ -28,6 +31,10 @@ export interface NetworkFlags {
   dns?: string[];
   dnsSearch?: string[];
   dnsOption?: string[];
+  /** --network-alias (user networks only). */
+  aliases?: string[];
+  /** --ip (user networks only). */
+  ip?: string | undefined;
 }
 
 export interface CheckedNetwork {
@@ -39,7 +46,8 @@ export interface CheckedNetwork {
 
 /** FLAGS checked (docker's messages) with the image's EXPOSE keys for -P. */
 export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, imageExposed: readonly string[]): CheckedNetwork {
-  const parsed = parseNetworkMode(flags.network, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
+  const user = userNetworkOf(ctx, flags);
+  const parsed = user ? { mode: 'bridge' as const, helperOptions: [] } : parseNetworkMode(flags.network, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
   const ports = parsePorts(flags.publish ?? [], flags.expose ?? []);
   const exposed = [...new Set([...imageExposed.map(normalizeExposedKey), ...ports.exposed])];
   let bindings = flags.publishAll ? publishAll(ports.bindings, exposed) : ports.bindings;
@@ -60,8 +68,23 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
     dns: (flags.dns ?? []).map(validateIPAddress),
     dnsSearch: (flags.dnsSearch ?? []).map(validateDnsSearch),
     dnsOptions: (flags.dnsOption ?? []).map(validateDnsOption),
+    ...(user ? { endpoints: [allocateEndpoint(ctx.store, user, { ip: flags.ip, aliases: flags.aliases ?? [] })] } : {}),
   };
   return { request, exposed, warnings };
+}
+
+/** The user network --network names (undefined: a mode); docker's refusals of --ip and
+ * --network-alias elsewhere. Call under the store lock (the endpoint is allocated with it). */
+function userNetworkOf(ctx: EngineContext, flags: NetworkFlags): NetworkRecord | undefined {
+  const value = flags.network ?? '';
+  const builtin = value === '' || value === 'default' || ['none', 'host', 'bridge', 'pasta', 'slirp4netns', 'container'].includes(value.split(':')[0]!);
+  const net = builtin ? undefined : lookupNetwork(ctx.store, value);
+  if (!builtin && !net) throw noSuchNetwork(value);
+  if (!net) {
+    if (flags.aliases?.length) throw new HxError('network-scoped aliases are only supported for user-defined networks', { kind: 'invalid-argument', hint: 'create a network (hx network create NAME) and run with --network NAME' });
+    if (flags.ip) throw new HxError('user specified IP address is supported on user defined networks only', { kind: 'invalid-argument', hint: 'create a network (hx network create NAME) and run with --network NAME' });
+  }
+  return net;
 }
 
 /** docker's fields for the network in Config and HostConfig. */
@@ -70,7 +93,7 @@ export function networkDocs(checked: CheckedNetwork, publishAllFlag: boolean): {
   return {
     config: { ExposedPorts: checked.exposed.length ? Object.fromEntries(checked.exposed.map((k) => [k, {}])) : null },
     hostConfig: {
-      NetworkMode: r.mode,
+      NetworkMode: r.endpoints?.[0]?.networkName ?? r.mode,
       PortBindings: r.portBindings,
       PublishAllPorts: publishAllFlag,
       ExtraHosts: r.extraHosts.length ? r.extraHosts.map((h) => `${h.name}:${h.address}`) : null,

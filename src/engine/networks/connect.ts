@@ -1,0 +1,79 @@
+// `hx network connect [--alias A] [--ip X] NET CTR` and `disconnect [-f] NET CTR`: the
+// container record's endpoints rewritten under the store lock (its addresses are taken
+// or freed with it), docker's messages for the cases moby refuses.
+import { HxError } from '../../errors.js';
+import type { NetworkEndpoint, NetworkRequest } from '../../net/types.js';
+import type { ContainerRecord } from '../../store/store.js';
+import type { EngineContext } from '../context.js';
+import { findContainer } from '../containers/lookup.js';
+import { allocateEndpoint } from './endpoints.js';
+import { endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
+
+export interface ConnectRequest {
+  aliases?: string[];
+  ip?: string;
+}
+
+function networkOf(rec: ContainerRecord): NetworkRequest | undefined {
+  return (rec.spec as { network?: NetworkRequest } | undefined)?.network;
+}
+
+function withEndpoints(rec: ContainerRecord, endpoints: NetworkEndpoint[]): ContainerRecord {
+  const spec = { ...(rec.spec ?? {}) } as Record<string, unknown> & { network?: NetworkRequest };
+  const net = spec.network!;
+  spec.network = { ...net, mode: endpoints.length ? 'bridge' : net.mode, endpoints };
+  return { ...rec, spec };
+}
+
+/** Hooks the data plane sets for a running container (a veth plugged or unplugged live). */
+export interface LiveEndpointHooks {
+  plug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
+  unplug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
+}
+
+async function liveHooks(): Promise<LiveEndpointHooks> {
+  const m = await import('./live.js');
+  return m.liveEndpoints;
+}
+
+export async function connectContainer(ctx: EngineContext, netRef: string, ctrRef: string, req: ConnectRequest = {}): Promise<void> {
+  if ((PREDEFINED as readonly string[]).includes(netRef)) {
+    throw new HxError(`container cannot be connected to the predefined network ${netRef}`, { kind: 'not-implemented', hint: 'connect containers to networks made with hx network create' });
+  }
+  const store = ctx.store;
+  await store.locked(async () => {
+    const net = findNetwork(store, netRef);
+    const rec = findContainer(store, ctrRef);
+    const net0 = networkOf(rec);
+    if (!net0) throw new HxError(`container ${rec.name} was made before networks and cannot be connected`, { kind: 'not-implemented', hint: 'create it again' });
+    if (net0.mode !== 'bridge' && net0.mode !== 'none') {
+      throw new HxError(`container ${rec.name} uses --network ${net0.mode}: hx connects user networks only to containers created with --network NAME (or none)`, { kind: 'not-implemented', hint: `create it with --network ${net.Name}` });
+    }
+    const current = endpointsOf(rec);
+    if (current.some((e) => e.networkId === net.Id)) throw new HxError(`endpoint with name ${rec.name} already exists in network ${net.Name}`, { kind: 'conflict', hint: `it is connected already (hx network disconnect ${net.Name} ${rec.name} first)` });
+    const endpoint = allocateEndpoint(store, net, { ip: req.ip, aliases: req.aliases ?? [] });
+    const next = withEndpoints(rec, [...current, endpoint]);
+    await (await liveHooks()).plug(ctx, next, endpoint);
+    store.containers.put(next);
+  });
+}
+
+export async function disconnectContainer(ctx: EngineContext, netRef: string, ctrRef: string, force = false): Promise<void> {
+  const store = ctx.store;
+  await store.locked(async () => {
+    const net = findNetwork(store, netRef);
+    let rec: ContainerRecord;
+    try {
+      rec = findContainer(store, ctrRef);
+    } catch (e) {
+      if (force) return;
+      throw e;
+    }
+    const current = endpointsOf(rec);
+    const gone = current.find((e) => e.networkId === net.Id);
+    if (!gone) throw new HxError(`container ${rec.id} is not connected to network ${net.Name}`, { kind: 'not-found', hint: `hx inspect ${rec.name} lists its networks` });
+    const next = withEndpoints(rec, current.filter((e) => e !== gone));
+    await (await liveHooks()).unplug(ctx, next, gone);
+    store.containers.put(next);
+  });
+}

@@ -1,0 +1,52 @@
+// Which network a user means (moby's FindNetwork order: a full ID, then a name, then a
+// unique ID prefix), the predefined ones docker lists (bridge, host, none), and which
+// containers are on a network (their records' endpoints: the records are the IPAM table).
+import { createHash } from 'node:crypto';
+import { HxError } from '../../errors.js';
+import type { NetworkEndpoint } from '../../net/types.js';
+import type { ContainerRecord, NetworkRecord, Store } from '../../store/store.js';
+
+export const PREDEFINED = ['bridge', 'host', 'none'] as const;
+export type PredefinedName = (typeof PREDEFINED)[number];
+
+/** A stable ID for a predefined network (docker makes a random one per daemon). */
+export function predefinedId(name: PredefinedName): string {
+  return createHash('sha256').update(`hx predefined network ${name}`).digest('hex');
+}
+
+export function noSuchNetwork(ref: string): HxError {
+  return new HxError(`network ${ref} not found`, { kind: 'not-found', hint: 'hx network ls lists the networks (hx network create NAME makes one)' });
+}
+
+/** A user-defined network by ID, name or unique ID prefix (undefined: none). */
+export function lookupNetwork(store: Store, ref: string): NetworkRecord | undefined {
+  if (ref === '') return undefined;
+  const all = store.networks.list();
+  const exact = all.find((n) => n.Id === ref) ?? all.find((n) => n.Name === ref);
+  if (exact) return exact;
+  if (!/^[a-f0-9]+$/.test(ref)) return undefined;
+  const matches = all.filter((n) => n.Id.startsWith(ref));
+  if (matches.length > 1) throw new HxError(`network ${ref} is ambiguous (${matches.length} matches found based on ID prefix)`, { kind: 'invalid-argument', hint: 'give more characters of the ID, or the name' });
+  return matches[0];
+}
+
+export function findNetwork(store: Store, ref: string): NetworkRecord {
+  const n = lookupNetwork(store, ref);
+  if (!n) throw noSuchNetwork(ref);
+  return n;
+}
+
+/** The endpoints a container record keeps (none for records made before user networks). */
+export function endpointsOf(rec: ContainerRecord): NetworkEndpoint[] {
+  const net = (rec.spec as { network?: { endpoints?: NetworkEndpoint[] } } | undefined)?.network;
+  return net?.endpoints ?? [];
+}
+
+/** Every container record with an endpoint on NETWORKID, with that endpoint. */
+export function networkUsers(store: Store, networkId: string): { rec: ContainerRecord; endpoint: NetworkEndpoint }[] {
+  const out: { rec: ContainerRecord; endpoint: NetworkEndpoint }[] = [];
+  for (const rec of store.containers.list()) {
+    for (const e of endpointsOf(rec)) if (e.networkId === networkId) out.push({ rec, endpoint: e });
+  }
+  return out;
+}
