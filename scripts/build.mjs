@@ -116,6 +116,8 @@ if (want('native')) {
   );
   const libSources = readdirSync(join(root, 'native/lib')).filter((f) => f.endsWith('.c')).map((f) => `native/lib/${f}`);
   compile(cc, [...cflags, '-shared', '-fPIC', ...libSources, '-lpthread'], 'build/libhxns.so', 'libhxns');
+  // The embedded DNS responder of user networks (native/dns): static, ~1 MB resident.
+  compile(cc, [...cflags, '-static', 'native/dns/main.c'], 'build/hx-dns', 'hx-dns');
   // Small static programs that run inside containers (no libc of the image needed).
   const staticDir = join(root, 'native/static');
   const staticSources = existsSync(staticDir) ? readdirSync(staticDir).filter((f) => f.endsWith('.c')) : [];

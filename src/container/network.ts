@@ -6,7 +6,7 @@
 // called by the monitor for a detached one, at every restart); at the end, the helper
 // stopped (disconnectNetwork; slirp4netns also quits when its exit fd closes).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
 import type { HostMode } from '../host/mode.js';
 import { readSysctl } from '../host/probes.js';
@@ -14,12 +14,16 @@ import { hostGatewayAddress, hostsFile, resolvConf } from '../net/etc-files.js';
 import { HELPER_ADDRESSES, type HelperRecord, type NetworkRequest, type PortForward } from '../net/types.js';
 import type { MountRequest } from '../runtime/mounts.js';
 import { helperAlive, killHelperNow, readHelperRecord } from '../net/helper.js';
+import { planeDir } from '../net/netns.js';
+import { BRIDGE_RECORD, sweepBridgeOf, type BridgePlan } from './bridge-network.js';
 
 export const NETWORK_PLAN = 'network-plan.json';
 
 /** What the helper is to do at the next start (written by prepareNetwork). */
 export interface NetworkPlan {
-  helper: 'pasta' | 'slirp4netns';
+  /** 'bridge': veths into user networks (BRIDGE says which), no helper process. */
+  helper: 'pasta' | 'slirp4netns' | 'bridge';
+  bridge?: BridgePlan;
   options: string[];
   forwards: PortForward[];
   runDir: string;
@@ -59,7 +63,8 @@ const ETC_FILES = [
 /** The files and port forwards of a container about to start. */
 export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, userMounts: readonly MountRequest[]): Promise<PreparedNetwork> {
   const helper = req.mode === 'pasta' || req.mode === 'slirp4netns' ? req.mode : undefined;
-  const addresses = helper ? HELPER_ADDRESSES : undefined;
+  const endpoint = req.mode === 'bridge' ? req.endpoints?.[0] : undefined;
+  const addresses = helper ? HELPER_ADDRESSES : endpoint ? { container: endpoint.ip, prefixLength: endpoint.prefixLength, gateway: endpoint.gateway, dns: endpoint.gateway } : undefined;
   const gateway = hostGatewayAddress(req.mode, addresses);
   const extraHosts = req.extraHosts.map((h) => {
     if (h.address !== 'host-gateway') return h;
@@ -80,6 +85,7 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
     mounts.push({ type: 'bind', source, target, readonly: false, propagation: 'rprivate', recursive: false });
   }
   const ports = Object.keys(req.portBindings).length;
+  if (req.mode === 'bridge') return { mounts, plan: bridgePlan(c, req, ports) };
   if (!helper) {
     if (ports) throw new HxError(`published ports need a network helper: --network ${req.mode} has none`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns (or drop -p/-P)' });
     return { mounts };
@@ -94,6 +100,19 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
   return { mounts, plan };
 }
 
+/** The endpoints to plug at the next start (rootless only: the rootful bridge is not built). */
+function bridgePlan(c: NetworkContainer, req: NetworkRequest, ports: number): NetworkPlan {
+  if (!c.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user, or use --network host or none' });
+  if (ports) throw new HxError('published ports for containers on user-defined networks are not supported yet', { kind: 'not-implemented', hint: 'use --network pasta with -p, or reach the container from another one on its network' });
+  const endpoints = req.endpoints ?? [];
+  if (!endpoints.length) throw new HxError('the container is on no network', { kind: 'internal', hint: 'hx network connect NET CTR' });
+  const id = basename(c.dir);
+  const bridge: BridgePlan = { plane: planeDir(dirname(dirname(c.runDir))), containerId: id, names: [c.name, id.slice(0, 12)], endpoints };
+  const plan: NetworkPlan = { helper: 'bridge', options: [], forwards: [], runDir: c.runDir, bridge };
+  writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
+  return plan;
+}
+
 export function readNetworkPlan(dir: string): NetworkPlan | undefined {
   try {
     return JSON.parse(readFileSync(join(dir, NETWORK_PLAN), 'utf8')) as NetworkPlan;
@@ -105,6 +124,11 @@ export function readNetworkPlan(dir: string): NetworkPlan | undefined {
 /** Connect the namespace of PID as PLAN says (a helper left by an earlier start is stopped
  * first: it holds the host ports). EXITFD: slirp4netns' --exit-fd. */
 export async function connectNetwork(dir: string, plan: NetworkPlan, pid: number, exitFd?: number): Promise<{ end(): void } | undefined> {
+  if (plan.helper === 'bridge') {
+    const { attachBridge } = await import('./bridge-network.js');
+    await attachBridge(dir, plan.bridge!, pid);
+    return undefined;
+  }
   const { startHelper, stopHelper } = await import('../net/helper.js');
   await stopHelper(dir);
   mkdirSync(plan.runDir, { recursive: true, mode: 0o700 });
@@ -114,6 +138,10 @@ export async function connectNetwork(dir: string, plan: NetworkPlan, pid: number
 
 /** Stop the container's helper (if one runs). */
 export async function disconnectNetwork(dir: string): Promise<void> {
+  if (existsSync(join(dir, BRIDGE_RECORD))) {
+    const { detachBridge } = await import('./bridge-network.js');
+    await detachBridge(dir);
+  }
   if (!existsSync(join(dir, 'network.json'))) return; // no helper: load nothing
   const { stopHelper } = await import('../net/helper.js');
   await stopHelper(dir);
@@ -135,6 +163,7 @@ export function foregroundNetwork(dir: string, plan: NetworkPlan | undefined): {
 
 /** The sweep's stop of a dead owner's helper (synchronous: SIGKILL, no wait). */
 export function stopHelperOf(dir: string): void {
+  sweepBridgeOf(dir);
   if (!existsSync(join(dir, 'network.json'))) return;
   killHelperNow(dir);
 }

@@ -28,6 +28,7 @@ const LOCALHOST = [
 /** The address host-gateway and host.containers.internal stand for (undefined: no route to the host). */
 export function hostGatewayAddress(mode: NetworkMode, addresses: NetworkAddresses | undefined): string | undefined {
   if (mode === 'host') return '127.0.0.1';
+  if (mode === 'bridge') return undefined; // user networks have no path to the host's loopback
   return addresses?.gateway;
 }
 
@@ -91,6 +92,7 @@ export function resolvConf(inp: ResolvInput): string {
   let servers: string[];
   if (inp.dns.length) servers = inp.dns;
   else if (inp.mode === 'host') servers = host.nameservers;
+  else if (inp.mode === 'bridge') servers = inp.forwarder ? [inp.forwarder] : []; // podman's: the network's DNS on its gateway
   else {
     servers = [];
     for (const s of host.nameservers) {
@@ -99,7 +101,8 @@ export function resolvConf(inp: ResolvInput): string {
     }
     if (servers.length === 0 && inp.forwarder) servers.push(inp.forwarder);
   }
-  const search = inp.dnsSearch.length ? inp.dnsSearch.filter((s) => s !== '.') : host.search;
+  // a user network's DNS answers its own names only: the host's search domains would be tried first
+  const search = inp.dnsSearch.length ? inp.dnsSearch.filter((s) => s !== '.') : inp.mode === 'bridge' ? [] : host.search;
   const options = inp.dnsOptions.length ? inp.dnsOptions : host.options;
   const lines: string[] = [];
   if (search.length) lines.push(`search ${search.join(' ')}`);

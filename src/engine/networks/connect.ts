@@ -21,7 +21,7 @@ function networkOf(rec: ContainerRecord): NetworkRequest | undefined {
 function withEndpoints(rec: ContainerRecord, endpoints: NetworkEndpoint[]): ContainerRecord {
   const spec = { ...(rec.spec ?? {}) } as Record<string, unknown> & { network?: NetworkRequest };
   const net = spec.network!;
-  spec.network = { ...net, mode: endpoints.length ? 'bridge' : net.mode, endpoints };
+  spec.network = { ...net, mode: endpoints.length ? 'bridge' : 'none', endpoints };
   return { ...rec, spec };
 }
 

@@ -1,7 +1,23 @@
-// Endpoints of running containers changed live: placeholder until the data plane is built.
+// `network connect|disconnect` of a running container: its veth plugged or unplugged now
+// (a stopped one only has its record changed; the next start plugs what the record says).
+import { plugLive, unplugLive } from '../../container/bridge-network.js';
+import { currentState, isRunning } from '../../container/state.js';
+import { HxError } from '../../errors.js';
+import { planeDir } from '../../net/netns.js';
 import type { LiveEndpointHooks } from './connect.js';
+import { endpointsOf } from './lookup.js';
 
 export const liveEndpoints: LiveEndpointHooks = {
-  async plug() {},
-  async unplug() {},
+  async plug(ctx, rec, e) {
+    const st = currentState(ctx.store, rec);
+    if (!isRunning(st)) return;
+    if (!ctx.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user' });
+    const others = endpointsOf(rec).filter((x) => x.networkId !== e.networkId);
+    const plan = { plane: planeDir(ctx.runtimeDir), containerId: rec.id, names: [rec.name, rec.id.slice(0, 12)], endpoints: [e] };
+    await plugLive(ctx.store.containerDir(rec.id), plan, e, st.pid, others.length === 0);
+  },
+  async unplug(ctx, rec, e) {
+    if (!isRunning(currentState(ctx.store, rec))) return;
+    await unplugLive(ctx.store.containerDir(rec.id), e.networkId);
+  },
 };

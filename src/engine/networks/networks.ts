@@ -4,6 +4,7 @@
 // docker's predefined bridge, host and none are listed and inspected, never stored.
 import { randomBytes } from 'node:crypto';
 import { HxError } from '../../errors.js';
+import { bridgeName } from '../../net/bridge.js';
 import { hostSubnets } from '../../net/host-subnets.js';
 import { defaultSubnet, formatSubnet, overlaps, parseSubnet, poolConfig, formatIPv4, type Subnet } from '../../net/ipam.js';
 import type { NetworkRecord } from '../../store/store.js';
@@ -90,7 +91,7 @@ export async function createNetwork(ctx: EngineContext, req: CreateNetworkReques
         Options: {},
         Config: [{ Subnet: formatSubnet(subnet), Gateway: formatIPv4(pool.gateway), ...(req.ipRange ? { IPRange: formatSubnet(pool.range) } : {}) }],
       },
-      bridge: `hxbr-${id.slice(0, 8)}`,
+      bridge: bridgeName(id),
     };
     store.networks.put(rec);
     return rec;

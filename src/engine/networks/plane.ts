@@ -1,6 +1,10 @@
-// The data plane of user networks (bridges, veths, DNS): placeholder until it is built.
+// `network rm`/`prune`: the network's bridge and DNS responder removed from hx's network
+// namespace (which is released when nothing else uses it).
+import { removeBridgeOf } from '../../container/bridge-network.js';
+import { planeDir } from '../../net/netns.js';
 import type { NetworkRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 
-/** Remove NET's bridge (nothing is built yet). */
-export async function removeNetworkPlane(_ctx: EngineContext, _net: NetworkRecord): Promise<void> {}
+export async function removeNetworkPlane(ctx: EngineContext, net: NetworkRecord): Promise<void> {
+  await removeBridgeOf(planeDir(ctx.runtimeDir), net.Id);
+}

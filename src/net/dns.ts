@@ -1,0 +1,148 @@
+// Name resolution of a user network: RUNTIME/networks/<net-id>/endpoints/<container-id>.json
+// says which running containers are on it (written when a container's veth is plugged,
+// removed when it stops or disconnects); `names` is made from them ("IP NAME..." lines) and
+// read by native/dns (hx-dns), one per network with a running container, listening on the
+// gateway inside the held namespace. Started detached, so it outlives the hx that started
+// it; it exits by itself when `names` is removed.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { HxError } from '../errors.js';
+import { processAlive, readProcStat } from '../host/procstat.js';
+import { buildDir } from '../sys/install.js';
+
+/** A running container's names on one network. */
+export interface NameEntry {
+  containerId: string;
+  pid: number;
+  pidStart: string;
+  ip: string;
+  names: string[];
+  /** Its veth end on the bridge. */
+  hostVeth: string;
+}
+
+export function networkRunDir(plane: string, networkId: string): string {
+  return join(plane, networkId);
+}
+
+function entriesDir(netDir: string): string {
+  return join(netDir, 'endpoints');
+}
+
+export function readEntries(netDir: string): NameEntry[] {
+  let files: string[];
+  try {
+    files = readdirSync(entriesDir(netDir)).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    try {
+      return [JSON.parse(readFileSync(join(entriesDir(netDir), f), 'utf8')) as NameEntry];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export function putEntry(netDir: string, e: NameEntry): void {
+  mkdirSync(entriesDir(netDir), { recursive: true, mode: 0o700 });
+  writeFileSync(join(entriesDir(netDir), `${e.containerId}.json`), JSON.stringify(e), { mode: 0o600 });
+}
+
+export function dropEntry(netDir: string, containerId: string): void {
+  rmSync(join(entriesDir(netDir), `${containerId}.json`), { force: true });
+}
+
+/** Drop the entries of containers that are gone (a kill -9 that skipped the cleanup); the live ones. */
+export function liveEntries(netDir: string): NameEntry[] {
+  const out: NameEntry[] = [];
+  for (const e of readEntries(netDir)) {
+    if (processAlive(e.pid, e.pidStart)) out.push(e);
+    else dropEntry(netDir, e.containerId);
+  }
+  return out;
+}
+
+/** Rewrite `names` from the live entries (rename: the responder never reads half a file). */
+export function writeNames(netDir: string, entries: readonly NameEntry[]): void {
+  mkdirSync(netDir, { recursive: true, mode: 0o700 });
+  const text = entries.map((e) => `${e.ip} ${e.names.join(' ')}\n`).join('');
+  const tmp = join(netDir, `.names.${process.pid}.tmp`);
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, join(netDir, 'names'));
+}
+
+interface ResponderRecord {
+  pid: number;
+  startTime: string;
+  address: string;
+}
+
+function readResponder(netDir: string): ResponderRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(netDir, 'dns.json'), 'utf8')) as ResponderRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function responderAlive(netDir: string): boolean {
+  const r = readResponder(netDir);
+  return r !== undefined && processAlive(r.pid, r.startTime);
+}
+
+/** hx-dns on ADDRESS:53 in the namespace NSPATH, unless one runs; resolves once it listens. */
+export async function ensureResponder(nsPath: string, netDir: string, address: string): Promise<void> {
+  if (responderAlive(netDir)) return;
+  const bin = join(buildDir(), 'hx-dns');
+  if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { kind: 'host-setup', hint: 'build hx again (npm run build)' });
+  const log = openSync(join(netDir, 'dns.log'), 'w', 0o600);
+  const child = spawn('nsenter', [`--net=${nsPath}`, '--', bin, address, join(netDir, 'names')], { detached: true, stdio: ['ignore', 'pipe', log] });
+  closeSync(log);
+  const ready = await new Promise<boolean>((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => resolve(false), 5000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  child.stdout!.destroy();
+  child.unref();
+  if (!ready || child.pid === undefined) {
+    const why = (() => {
+      try {
+        return readFileSync(join(netDir, 'dns.log'), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    })();
+    if (child.pid) process.kill(child.pid, 'SIGKILL');
+    throw new HxError(`the DNS responder of the network did not start${why ? `: ${why}` : ''}`, { kind: 'unavailable', hint: 'HX_DEBUG=1 for details; is another process on port 53 of the gateway?' });
+  }
+  // nsenter execs hx-dns: the same pid
+  writeFileSync(join(netDir, 'dns.json'), JSON.stringify({ pid: child.pid, startTime: readProcStat(child.pid)?.startTime ?? '', address }), { mode: 0o600 });
+}
+
+/** Stop the network's responder: its names file removed (it exits on its own) and a SIGTERM. */
+export function stopResponder(netDir: string): void {
+  rmSync(join(netDir, 'names'), { force: true });
+  const r = readResponder(netDir);
+  if (r && processAlive(r.pid, r.startTime)) {
+    try {
+      process.kill(r.pid, 'SIGTERM');
+    } catch {
+      /* gone already */
+    }
+  }
+  rmSync(join(netDir, 'dns.json'), { force: true });
+}
