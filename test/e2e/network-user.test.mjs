@@ -1,0 +1,328 @@
+// User-defined networks, rootless: `hx network create|ls|inspect|rm|prune|connect|
+// disconnect` with docker's messages and exit codes, IPAM without duplicates under
+// concurrency, two containers reaching each other by name and alias through the network's
+// DNS responder (nslookup, wget, nc), a third on another network reaching neither, a name
+// gone after `disconnect`, and nothing left behind (no veth or bridge in hx's network
+// namespace, the namespace released, no DNS responder).
+//
+// Network safety: every packet stays inside network namespaces hx made (the held one and
+// the containers'): the user networks have no outbound path at all, and hx-dns answers
+// only its network's names (it never forwards). The image resolves through /etc/hosts and
+// the network's DNS only.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
+import { makeBusyboxRootfs } from './run-rootfs.mjs';
+
+need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
+
+const work = tempDir('hx-usernet-');
+const store = join(work, 'store');
+const runtime = join(work, 'run');
+const env = { HX_STORAGE_ROOT: store, HX_RUNTIME_DIR: runtime };
+const H = (args, o = {}) => hx(args, { ...o, env: { ...env, ...(o.env ?? {}) } });
+const HA = (args) => hxAsync(args, { env });
+const netnsFile = join(runtime, 'networks', 'netns');
+
+const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
+writeFileSync(join(rootfs, 'etc/nsswitch.conf'), 'hosts: files dns\n');
+writeFileSync(join(rootfs, 'index.html'), 'served on the user network\n');
+const tarball = join(work, 'bb.tar');
+assert.is(run('tar', ['-C', rootfs, '-cf', tarball, '.']).code, 0);
+assert.is(H(['import', tarball, 'bb']).code, 0);
+
+test.after.each(() => {
+  const ids = H(['ps', '-aq']).stdout.trim();
+  if (ids) H(['rm', '-f', ...ids.split('\n')]);
+  for (const n of H(['network', 'ls', '-q', '--filter', 'type=custom']).stdout.split('\n').filter(Boolean)) H(['network', 'rm', n]);
+});
+
+/** hx-dns processes of this test's runtime dir that are alive (not zombies). */
+function responders() {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmd[0]?.endsWith('hx-dns') && cmd.some((a) => a.startsWith(runtime)) && state !== 'Z') out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Whether hx's network namespace is held (its nsfs bind in the holder's mount namespace). */
+function netnsHeld() {
+  const r = H(['unshare', '--', 'cat', '/proc/self/mountinfo']);
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.split('\n').some((l) => l.split(' ')[4] === netnsFile);
+}
+
+/** The links in hx's network namespace ([] when it is not held). */
+function heldLinks() {
+  if (!netnsHeld()) return [];
+  const r = H(['unshare', '--', 'nsenter', `--net=${netnsFile}`, 'ip', '-o', 'link', 'show']);
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter(Boolean);
+}
+
+/** A detached container's monitor cleans up after `stop`/`rm` return: wait for it a little. */
+function settle() {
+  for (let i = 0; i < 50 && (responders().length || netnsHeld()); i++) run('sleep', ['0.1']);
+}
+
+function assertNothingLeft() {
+  settle();
+  assert.equal(responders(), [], 'no DNS responder');
+  assert.not.ok(netnsHeld(), 'the held network namespace is released');
+  assert.equal(H(['network', 'ls', '--format', '{{.Name}}']).stdout, 'bridge\nhost\nnone\n');
+}
+
+function create(name, ...flags) {
+  const r = H(['network', 'create', ...flags, name]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^[a-f0-9]{64}\n$/);
+  return r.stdout.trim();
+}
+
+function gatewayOf(net) {
+  return H(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', net]).stdout.trim();
+}
+
+function ipOf(ctr, net) {
+  return H(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, ctr]).stdout.trim();
+}
+
+test('network create, ls, inspect, rm: docker\'s documents, predefined networks, default subnets from 10.89.N.0/24', () => {
+  const id = create('testnet', '--label', 'team=a');
+  const two = create('second', '--subnet', '10.123.0.0/16', '--gateway', '10.123.0.254', '--ip-range', '10.123.7.0/24', '--internal');
+  const doc = JSON.parse(H(['network', 'inspect', 'testnet']).stdout)[0];
+  assert.is(doc.Name, 'testnet');
+  assert.is(doc.Id, id);
+  assert.is(doc.Driver, 'bridge');
+  assert.is(doc.Scope, 'local');
+  assert.is(doc.EnableIPv6, false);
+  assert.is(doc.Internal, false);
+  assert.match(doc.IPAM.Config[0].Subnet, /^10\.89\.\d+\.0\/24$/);
+  assert.equal(doc.Labels, { team: 'a' });
+  assert.equal(doc.Containers, {});
+  const d2 = JSON.parse(H(['network', 'inspect', two.slice(0, 12)]).stdout)[0];
+  assert.equal(d2.IPAM.Config, [{ Subnet: '10.123.0.0/16', Gateway: '10.123.0.254', IPRange: '10.123.7.0/24' }]);
+  assert.is(d2.Internal, true);
+  const ls = H(['network', 'ls']);
+  assert.is(ls.code, 0, ls.stderr);
+  const lines = ls.stdout.trim().split('\n');
+  assert.match(lines[0], /^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
+  assert.equal(lines.slice(1).map((l) => l.split(/\s+/).slice(1)), [['bridge', 'bridge', 'local'], ['host', 'host', 'local'], ['none', 'null', 'local'], ['second', 'bridge', 'local'], ['testnet', 'bridge', 'local']]);
+  assert.is(H(['network', 'ls', '-q', '--filter', 'label=team=a']).stdout, `${id.slice(0, 12)}\n`);
+  assert.is(H(['network', 'ls', '-q', '--no-trunc', '--filter', 'name=sec']).stdout, `${two}\n`);
+  assert.is(H(['network', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}}']).stdout, 'bridge\nhost\nnone\n');
+  assert.is(H(['network', 'ls', '--filter', 'driver=null', '--format', '{{.Name}} {{.ID}}']).stdout.split(' ')[0], 'none');
+  // a third default network gets the next free /24
+  create('third');
+  assert.is.not(H(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'third']).stdout, H(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'testnet']).stdout);
+  const rm = H(['network', 'rm', 'testnet', 'second', 'third']);
+  assert.is(rm.code, 0, rm.stderr);
+  assert.is(rm.stdout, 'testnet\nsecond\nthird\n');
+  assertNothingLeft();
+});
+
+test('bad input: docker\'s messages and exit codes, nothing left behind', () => {
+  create('testnet', '--subnet', '10.124.0.0/24');
+  const overlap = H(['network', 'create', '--subnet', '10.124.0.128/25', 'other']);
+  assert.is(overlap.code, 1);
+  assert.is(overlap.stderr, 'Error response from daemon: invalid pool request: Pool overlaps with other one on this address space\n');
+  const dup = H(['network', 'create', 'testnet']);
+  assert.is(dup.code, 1);
+  assert.is(dup.stderr, 'Error response from daemon: network with name testnet already exists\n');
+  const badCidr = H(['network', 'create', '--subnet', '10.1.0.0/33', 'x']);
+  assert.is(badCidr.code, 1);
+  assert.is(badCidr.stderr, 'Error response from daemon: invalid CIDR address: 10.1.0.0/33\n');
+  const hostBits = H(['network', 'create', '--subnet', '10.1.2.3/16', 'x']);
+  assert.is(hostBits.stderr, 'Error response from daemon: invalid subnet 10.1.2.3/16: it should be 10.1.0.0/16\n');
+  const badDriver = H(['network', 'create', '-d', 'macvlan', 'x']);
+  assert.is(badDriver.code, 1);
+  assert.is(badDriver.stderr, 'Error response from daemon: plugin "macvlan" not found\n');
+  const missing = H(['network', 'rm', 'nosuch']);
+  assert.is(missing.code, 1);
+  assert.is(missing.stderr, 'Error response from daemon: network nosuch not found\n');
+  assert.is(H(['network', 'rm', '-f', 'nosuch']).code, 0);
+  const inspectMissing = H(['network', 'inspect', 'nosuch']);
+  assert.is(inspectMissing.code, 1);
+  assert.match(inspectMissing.stderr, 'network nosuch not found');
+  const predefined = H(['network', 'rm', 'bridge']);
+  assert.is(predefined.code, 1);
+  assert.is(predefined.stderr, 'Error response from daemon: bridge is a pre-defined network and cannot be removed\n');
+  const runMissing = H(['run', '--rm', '--network', 'nosuch', 'bb', 'true']);
+  assert.is(runMissing.code, 125);
+  assert.match(runMissing.stderr, 'network nosuch not found');
+  const outside = H(['run', '--rm', '--network', 'testnet', '--ip', '10.125.0.5', 'bb', 'true']);
+  assert.is(outside.code, 125);
+  assert.match(outside.stderr, 'invalid config for network testnet: invalid endpoint settings:\nno configured subnet or ip-range contain the IP address 10.125.0.5');
+  const aliasDefault = H(['create', '--network-alias', 'a', 'bb', 'true']);
+  assert.is(aliasDefault.code, 125);
+  assert.match(aliasDefault.stderr, 'network-scoped aliases are only supported for user-defined networks');
+  // in use: refused while a container (even a stopped one) is on it
+  const c = H(['create', '--name', 'member', '--network', 'testnet', 'bb', 'true']);
+  assert.is(c.code, 0, c.stderr);
+  const netId = H(['network', 'inspect', '-f', '{{.Id}}', 'testnet']).stdout.trim();
+  const inUse = H(['network', 'rm', 'testnet']);
+  assert.is(inUse.code, 1);
+  assert.is(inUse.stderr, `Error response from daemon: error while removing network: network testnet id ${netId} has active endpoints\n`);
+  const connectOutside = H(['network', 'connect', '--ip', '10.9.9.9', 'testnet', 'member']);
+  assert.is(connectOutside.code, 1);
+  const notOn = H(['network', 'disconnect', 'testnet', 'nosuchctr']);
+  assert.is(notOn.code, 1);
+  assert.match(notOn.stderr, 'No such container: nosuchctr');
+  assert.is(H(['rm', 'member']).code, 0);
+  assert.is(H(['network', 'rm', 'testnet']).code, 0);
+  assert.equal(H(['ps', '-aq']).stdout, '');
+  assertNothingLeft();
+});
+
+test('IPAM: parallel creates on one network get distinct addresses; --ip is kept; rm frees the address', async () => {
+  create('testnet', '--subnet', '10.126.0.0/24');
+  const made = await Promise.all(Array.from({ length: 8 }, (_, i) => HA(['create', '--name', `p${i}`, '--network', 'testnet', 'bb', 'true'])));
+  for (const r of made) assert.is(r.code, 0, r.stderr);
+  const ips = Array.from({ length: 8 }, (_, i) => ipOf(`p${i}`, 'testnet'));
+  assert.is(new Set(ips).size, 8, ips.join(' '));
+  for (const ip of ips) assert.match(ip, /^10\.126\.0\.([2-9])$/);
+  const fixed = H(['create', '--name', 'fixed', '--network', 'testnet', '--ip', '10.126.0.200', 'bb', 'true']);
+  assert.is(fixed.code, 0, fixed.stderr);
+  assert.is(ipOf('fixed', 'testnet'), '10.126.0.200');
+  assert.equal(JSON.parse(H(['inspect', '-f', '{{json (index .NetworkSettings.Networks "testnet").IPAMConfig}}', 'fixed']).stdout), { IPv4Address: '10.126.0.200' });
+  const taken = H(['create', '--network', 'testnet', '--ip', '10.126.0.200', 'bb', 'true']);
+  assert.is(taken.code, 125);
+  assert.match(taken.stderr, 'Address already in use');
+  const freed = ipOf('p3', 'testnet');
+  assert.is(H(['rm', 'p3']).code, 0);
+  assert.is(H(['create', '--name', 'again', '--network', 'testnet', 'bb', 'true']).code, 0);
+  assert.is(ipOf('again', 'testnet'), freed);
+});
+
+test('two containers on one network reach each other by name and alias; a third on another network reaches neither', async () => {
+  create('testnet');
+  create('othernet');
+  const gw = gatewayOf('testnet');
+  const web = H(['run', '-d', '--name', 'web', '--network', 'testnet', '--network-alias', 'www', 'bb', 'httpd', '-f', '-p', '8080', '-h', '/']);
+  assert.is(web.code, 0, web.stderr);
+  const webIp = ipOf('web', 'testnet');
+  assert.match(webIp, /^10\.89\.\d+\.2$/);
+  const net = JSON.parse(H(['network', 'inspect', 'testnet']).stdout)[0];
+  assert.is(net.Containers[web.stdout.trim()].Name, 'web');
+  assert.is(net.Containers[web.stdout.trim()].IPv4Address, `${webIp}/24`);
+  const script = [
+    `grep -qx "nameserver ${gw}" /etc/resolv.conf || { echo no-resolver; exit 3; }`,
+    `nslookup web ${gw} | grep -q "Address: ${webIp}" || { echo no-name; exit 4; }`,
+    `nslookup www ${gw} | grep -q "Address: ${webIp}" || { echo no-alias; exit 5; }`,
+    'wget -q -O - http://web:8080/index.html',
+    'wget -q -O - http://www:8080/index.html',
+    "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc web 8080 | tail -1",
+  ].join('; ');
+  const client = await HA(['run', '--rm', '--network', 'testnet', 'bb', 'sh', '-c', script]);
+  assert.is(client.code, 0, client.stdout + client.stderr);
+  assert.is(client.stdout, 'served on the user network\n'.repeat(3));
+  // the other network: its own DNS does not know web, and web's address is unreachable
+  const ogw = gatewayOf('othernet');
+  const stranger = await HA(['run', '--rm', '--network', 'othernet', 'bb', 'sh', '-c', `nslookup web ${ogw}; echo dns=$?; timeout 3 nc ${webIp} 8080 </dev/null; echo ip=$?`]);
+  assert.is(stranger.code, 0, stranger.stderr);
+  assert.match(stranger.stdout, "can't find web");
+  assert.match(stranger.stdout, /dns=1\n/);
+  assert.not.match(stranger.stdout, /ip=0\n/);
+  assert.ok(responders().length >= 1);
+  assert.is(H(['rm', '-f', 'web']).code, 0);
+  assert.equal(heldLinks(), [], 'nothing in the held namespace');
+  assertNothingLeftButNetworks();
+});
+
+function assertNothingLeftButNetworks() {
+  settle();
+  assert.equal(responders(), [], 'no DNS responder');
+  assert.not.ok(netnsHeld(), 'the held network namespace is released');
+}
+
+test('connect and disconnect a running container: its name resolves, then stops resolving', () => {
+  create('testnet');
+  create('othernet');
+  const gw = gatewayOf('testnet');
+  assert.is(H(['run', '-d', '--name', 'client', '--network', 'testnet', 'bb', 'sleep', '300']).code, 0);
+  assert.is(H(['run', '-d', '--name', 'srv', '--network', 'othernet', 'bb', 'httpd', '-f', '-p', '8080', '-h', '/']).code, 0);
+  const before = H(['exec', 'client', 'nslookup', 'srv', gw]);
+  assert.is.not(before.code, 0, 'srv is not on testnet yet');
+  const c = H(['network', 'connect', '--alias', 'api', 'testnet', 'srv']);
+  assert.is(c.code, 0, c.stderr);
+  assert.is(c.stdout, '');
+  const srvIp = ipOf('srv', 'testnet');
+  const addrs = H(['exec', 'srv', 'ip', '-4', '-o', 'addr']).stdout;
+  assert.match(addrs, `eth1    inet ${srvIp}/24`);
+  const on = H(['exec', 'client', 'sh', '-c', `nslookup api ${gw} | grep -q "Address: ${srvIp}" && wget -q -O - http://srv:8080/index.html`]);
+  assert.is(on.code, 0, on.stdout + on.stderr);
+  assert.is(on.stdout, 'served on the user network\n');
+  const again = H(['network', 'connect', 'testnet', 'srv']);
+  assert.is(again.code, 1);
+  assert.match(again.stderr, 'endpoint with name srv already exists in network testnet');
+  const d = H(['network', 'disconnect', 'testnet', 'srv']);
+  assert.is(d.code, 0, d.stderr);
+  const gone = H(['exec', 'client', 'nslookup', 'srv', gw]);
+  assert.is.not(gone.code, 0, gone.stdout);
+  assert.match(gone.stdout + gone.stderr, "can't find srv");
+  assert.not.match(H(['exec', 'srv', 'ip', '-4', '-o', 'addr']).stdout, 'eth1');
+  const notConnected = H(['network', 'disconnect', 'testnet', 'srv']);
+  assert.is(notConnected.code, 1);
+  assert.match(notConnected.stderr, 'is not connected to network testnet');
+  assert.is(H(['rm', '-f', 'client', 'srv']).code, 0);
+  assert.is(H(['network', 'rm', 'testnet', 'othernet']).code, 0);
+  assertNothingLeft();
+});
+
+test('a restart plugs the endpoint again; stop withdraws the name; prune removes unused networks', () => {
+  create('testnet');
+  assert.is(H(['run', '-d', '--name', 'svc', '--network', 'testnet', 'bb', 'sleep', '300']).code, 0);
+  const ip = ipOf('svc', 'testnet');
+  assert.is(H(['restart', '-t', '0', 'svc']).code, 0);
+  assert.match(H(['exec', 'svc', 'ip', '-4', '-o', 'addr']).stdout, `eth0    inet ${ip}/24`);
+  assert.is(H(['stop', '-t', '0', 'svc']).code, 0);
+  assertNothingLeftButNetworks();
+  const pruneInUse = H(['network', 'prune', '-f']);
+  assert.is(pruneInUse.code, 0);
+  assert.is(pruneInUse.stdout, '', 'a stopped container still holds its network');
+  assert.is(H(['rm', 'svc']).code, 0);
+  create('unused', '--label', 'keep=no');
+  const pruned = H(['network', 'prune', '-f']);
+  assert.is(pruned.code, 0, pruned.stderr);
+  assert.is(pruned.stdout, 'Deleted Networks:\ntestnet\nunused\n');
+  assertNothingLeft();
+});
+
+test('kill -9 of a foreground hx on a user network: the next command sweeps its endpoint and the namespace', async () => {
+  create('testnet');
+  const p = HA(['run', '--name', 'fg', '--network', 'testnet', 'bb', 'sleep', '300']);
+  let pid = 0;
+  for (let i = 0; i < 100 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const st = H(['inspect', '-f', '{{.State.Status}}', 'fg']).stdout.trim();
+    if (st === 'running') pid = Number(H(['inspect', '-f', '{{.State.Pid}}', 'fg']).stdout.trim());
+  }
+  assert.ok(pid > 0, 'the container runs');
+  assert.ok(netnsHeld());
+  // the foreground hx is the node process whose argv has "fg": kill it without its cleanup
+  const owner = JSON.parse(readFileSync(join(store, 'containers', H(['inspect', '-f', '{{.Id}}', 'fg']).stdout.trim(), 'state.json'), 'utf8')).owner;
+  assert.ok(owner?.pid > 0, 'the record names its owner');
+  process.kill(owner.pid, 'SIGKILL');
+  await p;
+  const ps = H(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
+  assert.is(ps.code, 0, ps.stderr);
+  assert.is(ps.stdout, 'fg exited\n');
+  assertNothingLeftButNetworks();
+});
+
+test.after(() => {
+  H(['rm', '-f', ...H(['ps', '-aq']).stdout.split('\n').filter(Boolean)]);
+  H(['unshare', '--', 'rm', '-rf', work]);
+  run('rm', ['-rf', work]);
+});
+
+test.run();
