@@ -99,12 +99,12 @@ export function diskUsage(ctx: EngineContext): DiskUsage {
   };
 }
 
-/** `hx system reset`: delete every image, layer, blob, container and volume of the store. */
+/** `hx system reset`: delete every image, layer, blob, container, volume and network of the store. */
 export async function resetStore(ctx: EngineContext): Promise<void> {
   const store = ctx.store;
   await store.locked(async () => {
     unmountAll(ctx);
-    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs'), store.volumes.dir, join(store.root, 'build-cache')]) store.discard(dir);
+    for (const dir of [store.imagesDir, store.containersDir, store.layersDir, store.linksDir, join(store.root, 'blobs'), store.volumes.dir, store.networks.dir, join(store.root, 'build-cache')]) store.discard(dir);
     store.init();
   });
 }
