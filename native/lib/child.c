@@ -614,6 +614,11 @@ int hx_child_main(void *arg) {
         c_join(p);
         goto joined;
     }
+    if (p->netjoin_pidfd >= 0) {
+        /* --network container:CTR: CTR's interfaces, routes and loopback */
+        r = SYS2(SYS_setns, p->netjoin_pidfd, CLONE_NEWNET);
+        if (r < 0) c_fail(p, HX_STEP_JOIN, r, "the network of the container");
+    }
 
     /* Mounts made here must not propagate back to the host (or the holder). */
     r = SYS5(SYS_mount, 0, "/", 0, MS_SLAVE | MS_REC, 0);

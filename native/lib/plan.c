@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+#include "procstat.h"
 #include "spawn.h"
 
 struct reader {
@@ -38,6 +40,7 @@ static int rd_str(struct reader *r, const char **out) {
 void hx_plan_free(struct hx_plan *p) {
     if (!p) return;
     if (p->join_pidfd >= 0) close(p->join_pidfd);
+    if (p->netjoin_pidfd >= 0) close(p->netjoin_pidfd);
     free(p->mounts);
     free(p->gids);
     free(p->rlimits);
@@ -56,6 +59,7 @@ int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
     p->report_fd = -1;
     p->start_fd = -1;
     p->join_pidfd = -1;
+    p->netjoin_pidfd = -1;
     if (len < 8) return -EINVAL;
     p->buf = malloc(len);
     if (!p->buf) return -ENOMEM;
@@ -169,6 +173,11 @@ int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
                 if (rd_u32(&r, &p->join_pid) || rd_u32(&r, &zero) || rd_u64(&r, &p->join_start) || p->join_pid == 0) return -EINVAL;
                 break;
             }
+            case HX_TAG_NETJOIN: {
+                uint32_t zero;
+                if (rd_u32(&r, &p->netjoin_pid) || rd_u32(&r, &zero) || rd_u64(&r, &p->netjoin_start) || p->netjoin_pid == 0) return -EINVAL;
+                break;
+            }
             case HX_TAG_TTYGID:
                 if (rd_u32(&r, &p->tty_gid)) return -EINVAL;
                 break;
@@ -187,3 +196,15 @@ int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *p) {
     return 0;
 }
 
+/* --network container:CTR: a pidfd of CTR's pid 1, checked the same way; the child enters
+ * its network namespace only (setns CLONE_NEWNET on the pidfd). */
+int hx_open_netjoin(struct hx_plan *plan) {
+    int fd = (int)syscall(SYS_pidfd_open, (pid_t)plan->netjoin_pid, 0);
+    if (fd < 0) return -errno;
+    if (hx_start_time((pid_t)plan->netjoin_pid) != plan->netjoin_start) {
+        close(fd);
+        return -ESRCH;
+    }
+    plan->netjoin_pidfd = fd;
+    return 0;
+}

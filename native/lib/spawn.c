@@ -267,6 +267,10 @@ int hx_spawn(const uint8_t *data, size_t len, int32_t *id_out, int32_t *pid_out,
         r = open_join_target(plan);
         if (r < 0) goto fail;
     }
+    if (plan->netjoin_pid) {
+        r = hx_open_netjoin(plan);
+        if (r < 0) goto fail;
+    }
     stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     tstack = mmap(NULL, TETHER_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED || tstack == MAP_FAILED) {

@@ -26,6 +26,7 @@ enum hx_plan_tag {
     HX_TAG_INIT = 13,    /* string: path inside the container of the init to exec as pid 1 */
     HX_TAG_TTYGID = 14,  /* u32 group of the terminal's slave (5 when mapped) */
     HX_TAG_JOIN = 15,    /* u32 pid, u32 zero, u64 start time: run in that container's namespaces (exec) */
+    HX_TAG_NETJOIN = 17, /* u32 pid, u32 zero, u64 start time: join only that container's network namespace (--network container:) */
     HX_TAG_CGROUP = 16,  /* u32 count, i32 fds[count]: cgroup v1 `tasks` files the child writes "0" to after
                           * the go-ahead (joining its cgroups itself skips the kernel's grace-period wait) */
 };
@@ -165,6 +166,10 @@ struct hx_plan {
     uint32_t join_pid;
     uint64_t join_start;
     int join_pidfd;
+    /* --network container:CTR: the container whose network namespace the child enters (0: none) */
+    uint32_t netjoin_pid;
+    uint64_t netjoin_start;
+    int netjoin_pidfd;
     /* cgroup v1 `tasks` files (fds the parent opened) the child joins before exec */
     int32_t cgroup_fds[16];
     uint32_t n_cgroup_fds;
@@ -186,6 +191,8 @@ int hx_tether_main(void *args);
 /* spawn.c */
 int hx_plan_parse(const uint8_t *data, size_t len, struct hx_plan *out);
 void hx_plan_free(struct hx_plan *plan);
+/* --network container:CTR: open and check the pidfd of the plan's netjoin target (-errno). */
+int hx_open_netjoin(struct hx_plan *plan);
 /* Start a container process; returns 0 and fills id/pid/start fd and, for HX_FD_PIPE
  * slots, hx's end of each pipe (else -1), or -errno. */
 int hx_spawn(const uint8_t *plan, size_t len, int32_t *id, int32_t *pid, int32_t *start_fd, int32_t stdio_out[3]);

@@ -348,6 +348,15 @@ static int spawn_container(struct start_error *e) {
             goto sys_fail_set;
         }
     }
+    if (plan->netjoin_pid) {
+        int nr = hx_open_netjoin(plan);
+        if (nr < 0) {
+            e->err = -nr;
+            e->step = HX_STEP_JOIN;
+            snprintf(e->detail, sizeof e->detail, "the network of the container");
+            goto sys_fail_set;
+        }
+    }
     /* No CLONE_VM here: the monitor is small, a copy costs nothing, and the child then
      * needs none of the care it takes inside Node. */
     pid_t pid = clone(hx_child_main, child_stack + sizeof child_stack, (int)plan->ns_flags | CLONE_PIDFD | SIGCHLD, plan, &pidfd);

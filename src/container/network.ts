@@ -15,6 +15,8 @@ import { HELPER_ADDRESSES, type HelperRecord, type NetworkRequest, type PortForw
 import type { MountRequest } from '../runtime/mounts.js';
 import { helperAlive, killHelperNow, readHelperRecord } from '../net/helper.js';
 import { planeDir } from '../net/netns.js';
+import { processAlive } from '../host/procstat.js';
+import { ContainerRecords } from '../store/containers.js';
 import { BRIDGE_RECORD, sweepBridgeOf, type BridgePlan } from './bridge-network.js';
 
 export const NETWORK_PLAN = 'network-plan.json';
@@ -44,6 +46,29 @@ export interface PreparedNetwork {
   mounts: MountRequest[];
   /** The helper to connect once the container's namespace exists (undefined: none). */
   plan?: NetworkPlan;
+  /** --network container:CTR: CTR's pid 1, whose network namespace the child enters. */
+  netJoin?: { pid: number; startTime: bigint };
+}
+
+/** The runtime options of a prepared network (the namespace to join, if any). */
+export function netJoinOf(p: PreparedNetwork): { netJoin?: { pid: number; startTime: bigint } } {
+  return p.netJoin ? { netJoin: p.netJoin } : {};
+}
+
+/** --network container:CTR: CTR's pid 1 and its /etc files (bound as they are: one network, one set). */
+function sharedNetwork(c: NetworkContainer, target: string, userMounts: readonly MountRequest[]): PreparedNetwork {
+  const st = new ContainerRecords(dirname(c.dir)).state(target);
+  if (!(st.status === 'running' || st.status === 'paused') || !processAlive(st.pid, st.pidStart)) {
+    throw new HxError(`cannot join network of a non running container: ${target}`, { kind: 'conflict', hint: `start it first: hx start ${target.slice(0, 12)}` });
+  }
+  const bound = new Set(userMounts.map((m) => m.target));
+  const mounts: MountRequest[] = [];
+  for (const [path, file] of ETC_FILES) {
+    const source = join(dirname(c.dir), target, file);
+    if (bound.has(path) || !existsSync(source)) continue;
+    mounts.push({ type: 'bind', source, target: path, readonly: false, propagation: 'rprivate', recursive: false });
+  }
+  return { mounts, netJoin: { pid: st.pid, startTime: BigInt(st.pidStart) } };
 }
 
 function readText(path: string): string {
@@ -62,6 +87,7 @@ const ETC_FILES = [
 
 /** The files and port forwards of a container about to start. */
 export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, userMounts: readonly MountRequest[]): Promise<PreparedNetwork> {
+  if (req.mode === 'container') return sharedNetwork(c, req.container ?? '', userMounts);
   const helper = req.mode === 'pasta' || req.mode === 'slirp4netns' ? req.mode : undefined;
   const endpoint = req.mode === 'bridge' ? req.endpoints?.[0] : undefined;
   const addresses = helper ? HELPER_ADDRESSES : endpoint ? { container: endpoint.ip, prefixLength: endpoint.prefixLength, gateway: endpoint.gateway, dns: endpoint.gateway } : undefined;

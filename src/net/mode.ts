@@ -9,6 +9,8 @@ export interface ParsedNetwork {
   helperOptions: string[];
   /** A one-line warning for the user (the default fell back to none). */
   warning?: string;
+  /** container:CTR: CTR as given (the engine resolves it). */
+  container?: string;
 }
 
 export interface HelperAvailability {
@@ -42,7 +44,10 @@ export function parseNetworkMode(value: string | undefined, rootless: boolean, f
     }
     return { mode: name, helperOptions: rest === '' ? [] : rest.split(',') };
   }
-  if (name === 'container') throw new HxError(`--network ${value}: joining another container's network is not supported yet`, { kind: 'not-implemented', hint: 'use pasta, slirp4netns, host or none' });
+  if (name === 'container') {
+    if (rest === '') throw new HxError(`invalid network mode: ${value}`, { kind: 'invalid-argument', hint: 'write --network container:NAME (or ID) of a running container' });
+    return { mode: 'container', helperOptions: [], container: rest };
+  }
   // docker: "network nosuch not found" (user-defined networks do not exist in hx yet)
   throw new HxError(`network ${value} not found`, { kind: 'not-found', hint: 'use --network pasta, slirp4netns, host or none' });
 }

@@ -4,7 +4,7 @@
 
 /** --network as hx runs it: a helper per container (rootless), no helper at all, or
  * 'bridge': endpoints on user-defined networks (the endpoints say which). */
-export type NetworkMode = 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge';
+export type NetworkMode = 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge' | 'container';
 
 /** A container's place on a user-defined network (docker's EndpointSettings, as the record keeps it). */
 export interface NetworkEndpoint {
@@ -44,6 +44,8 @@ export interface NetworkRequest {
   dnsOptions: string[];
   /** mode 'bridge': the networks the container is on, in the order they were connected. */
   endpoints?: NetworkEndpoint[];
+  /** mode 'container': the ID of the container whose network namespace is shared. */
+  container?: string;
 }
 
 /** One published port, with the host port fixed. */

@@ -31,7 +31,7 @@ export const FD_PIPE_STDOUT = -4;
 
 const TAG = {
   ROOTFS: 1, OPTIONS: 2, HOSTNAME: 3, MOUNT: 4, CWD: 5, USER: 6, CAPS: 7, RLIMIT: 8, SECCOMP: 9, ARG: 10, ENV: 11,
-  STDIO: 12, INIT: 13, TTYGID: 14, JOIN: 15, CGROUP: 16,
+  STDIO: 12, INIT: 13, TTYGID: 14, JOIN: 15, CGROUP: 16, NETJOIN: 17,
 } as const;
 
 const MAGIC = 0x31505848; // "HXP1"
@@ -65,6 +65,8 @@ export interface SpawnPlan {
   ttyGid: number;
   /** exec: run in the namespaces of this running container's pid 1 (pid and start time). */
   join?: { pid: number; startTime: bigint } | undefined;
+  /** --network container:CTR: enter only the network namespace of CTR's pid 1. */
+  netJoin?: { pid: number; startTime: bigint } | undefined;
   /** Open cgroup v1 `tasks` files the child writes "0" to after the go-ahead (it joins itself). */
   cgroupFds?: number[] | undefined;
 }
@@ -163,6 +165,7 @@ export function encodePlan(p: SpawnPlan): Buffer {
   if (p.init) w.begin(TAG.INIT).str(p.init).end();
   w.begin(TAG.TTYGID).u32(p.ttyGid).end();
   if (p.join) w.begin(TAG.JOIN).u32(p.join.pid, 0).u64(p.join.startTime).end();
+  if (p.netJoin) w.begin(TAG.NETJOIN).u32(p.netJoin.pid, 0).u64(p.netJoin.startTime).end();
   if (p.cgroupFds?.length) w.begin(TAG.CGROUP).u32(p.cgroupFds.length).i32(...p.cgroupFds).end();
   return w.done();
 }

@@ -41,7 +41,9 @@ export interface ContainerOptions {
   init?: boolean;
   /** host: the host's network namespace; anything else a new one with lo up (pasta and
    * slirp4netns connect it before the command runs). */
-  network?: 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge';
+  network?: 'none' | 'host' | 'pasta' | 'slirp4netns' | 'bridge' | 'container';
+  /** network 'container': the running container whose network namespace is joined (its pid 1). */
+  netJoin?: { pid: number; startTime: bigint };
   /** --cgroupns: host keeps hx's cgroup namespace (default private: a new one). */
   cgroupns?: 'host' | 'private';
   /** Open cgroup v1 `tasks` files: the child joins those cgroups itself before it execs. */
@@ -107,7 +109,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
 
   let namespaces = CLONE.NEWNS | CLONE.NEWPID | CLONE.NEWUTS | CLONE.NEWIPC | (o.cgroupns === 'host' ? 0 : CLONE.NEWCGROUP);
   let options = PlanOption.PDEATHSIG;
-  if ((o.network ?? 'none') !== 'host') {
+  if ((o.network ?? 'none') !== 'host' && o.network !== 'container') {
     namespaces |= CLONE.NEWNET;
     options |= PlanOption.LOOPBACK_UP;
   }
@@ -137,6 +139,7 @@ export function buildPlan(inp: PlanInputs): SpawnPlan {
     init: o.init ? INIT_PATH : undefined,
     ttyGid: inp.facts.ttyGroupMapped ? 5 : 0,
     ...(o.cgroupFds?.length ? { cgroupFds: o.cgroupFds } : {}),
+    ...(o.network === 'container' && o.netJoin ? { netJoin: o.netJoin } : {}),
   };
 }
 

@@ -297,6 +297,47 @@ test('a restart plugs the endpoint again; stop withdraws the name; prune removes
   assertNothingLeft();
 });
 
+test('--network container:CTR shares CTR\'s namespace: identical ip addr, localhost between them, CTR\'s /etc files; docker\'s conflicts', async () => {
+  create('testnet');
+  const pod = H(['run', '-d', '--name', 'pod', '--network', 'testnet', 'bb', 'sh', '-c', 'httpd -p 127.0.0.1:8080 -h /; exec sleep 300']);
+  assert.is(pod.code, 0, pod.stderr);
+  const podAddr = H(['exec', 'pod', 'ip', 'addr']);
+  assert.is(podAddr.code, 0, podAddr.stderr);
+  const joined = await HA(['run', '--rm', '--network', 'container:pod', 'bb', 'sh', '-c', 'ip addr > /tmp/addr; cat /tmp/addr; echo ---; wget -q -O - http://127.0.0.1:8080/index.html; cat /etc/hostname /etc/resolv.conf']);
+  assert.is(joined.code, 0, joined.stderr);
+  const [addr, rest] = joined.stdout.split('---\n');
+  assert.is(addr, podAddr.stdout, 'the same interfaces');
+  const podHostname = H(['exec', 'pod', 'hostname']).stdout;
+  assert.is(rest, `served on the user network\n${podHostname}nameserver ${gatewayOf('testnet')}\n`);
+  // a detached one too; its NetworkMode names the container, as docker's
+  const side = H(['run', '-d', '--name', 'side', '--network', 'container:pod', 'bb', 'sleep', '300']);
+  assert.is(side.code, 0, side.stderr);
+  assert.is(H(['inspect', '-f', '{{.HostConfig.NetworkMode}}', 'side']).stdout.trim(), `container:${pod.stdout.trim()}`);
+  assert.is(H(['exec', 'side', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8080/index.html']).stdout, 'served on the user network\n');
+  const conflicts = [
+    [['-p', '8080:80'], 'conflicting options: port publishing and the container type network mode'],
+    [['-h', 'x'], 'conflicting options: hostname and the network mode'],
+    [['--dns', '127.0.0.1'], 'conflicting options: dns and the network mode'],
+    [['--add-host', 'a:127.0.0.1'], 'conflicting options: custom host-to-IP mapping and the network mode'],
+  ];
+  for (const [flags, msg] of conflicts) {
+    const r = H(['run', '--rm', '--network', 'container:pod', ...flags, 'bb', 'true']);
+    assert.is(r.code, 125, flags.join(' '));
+    assert.match(r.stderr, msg);
+  }
+  const missing = H(['run', '--rm', '--network', 'container:nosuch', 'bb', 'true']);
+  assert.is(missing.code, 125);
+  assert.match(missing.stderr, 'No such container: nosuch');
+  const stopped = H(['create', '--name', 'stopped', 'bb', 'true']).stdout.trim();
+  const notRunning = H(['run', '--rm', '--network', 'container:stopped', 'bb', 'true']);
+  assert.is(notRunning.code, 125);
+  assert.match(notRunning.stderr, `cannot join network of a non running container: ${stopped}`);
+  assert.is(H(['ps', '-a', '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort().join(' '), 'pod side stopped', 'the refused --rm run left no record');
+  assert.is(H(['rm', '-f', 'pod', 'side', 'stopped']).code, 0);
+  assert.is(H(['network', 'rm', 'testnet']).code, 0);
+  assertNothingLeft();
+});
+
 test('kill -9 of a foreground hx on a user network: the next command sweeps its endpoint and the namespace', async () => {
   create('testnet');
   const p = HA(['run', '--name', 'fg', '--network', 'testnet', 'bb', 'sleep', '300']);

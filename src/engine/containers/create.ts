@@ -139,9 +139,10 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   const imageExposed = Object.keys(imageConfig.config?.ExposedPorts ?? {});
   const network = checkNetworkFlags(ctx, { ...req.network, network: req.network?.network ?? req.options.network }, imageExposed);
   // after every check that can refuse: prepareVolumes makes the volumes that do not exist yet
+  if (network.request.mode === 'container' && req.options.hostname !== undefined) throw new HxError('conflicting options: hostname and the network mode', { kind: 'invalid-argument', hint: 'drop -h: the container has the hostname of the one whose network it shares' });
   const declaredVolumes = req.imageVolumes === false ? [] : config.volumes;
   const volumes = prepareVolumes(store, containerMounts(req.options.mounts ?? [], mountsFrom(store, req.volumesFrom ?? []), declaredVolumes));
-  const hostname = req.options.hostname ?? (network.request.mode === 'host' ? undefined : id.slice(0, 12));
+  const hostname = req.options.hostname ?? network.hostname ?? (network.request.mode === 'host' ? undefined : id.slice(0, 12));
   const options: ContainerSpec['options'] = {
     ...req.options,
     network: network.request.mode,

@@ -42,12 +42,15 @@ export interface CheckedNetwork {
   /** Config.ExposedPorts keys: the image's EXPOSE, --expose and -p. */
   exposed: string[];
   warnings: string[];
+  /** container:CTR: CTR's hostname (docker gives the container CTR's). */
+  hostname?: string;
 }
 
 /** FLAGS checked (docker's messages) with the image's EXPOSE keys for -P. */
 export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, imageExposed: readonly string[]): CheckedNetwork {
   const user = userNetworkOf(ctx, flags);
   const parsed = user ? { mode: 'bridge' as const, helperOptions: [] } : parseNetworkMode(flags.network, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
+  const shared = parsed.mode === 'container' ? sharedContainer(ctx, flags, parsed.container ?? '') : undefined;
   const ports = parsePorts(flags.publish ?? [], flags.expose ?? []);
   const exposed = [...new Set([...imageExposed.map(normalizeExposedKey), ...ports.exposed])];
   let bindings = flags.publishAll ? publishAll(ports.bindings, exposed) : ports.bindings;
@@ -69,8 +72,22 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
     dnsSearch: (flags.dnsSearch ?? []).map(validateDnsSearch),
     dnsOptions: (flags.dnsOption ?? []).map(validateDnsOption),
     ...(user ? { endpoints: [allocateEndpoint(ctx.store, user, { ip: flags.ip, aliases: flags.aliases ?? [] })] } : {}),
+    ...(shared ? { container: shared.id } : {}),
   };
-  return { request, exposed, warnings };
+  return { request, exposed, warnings, ...(shared ? { hostname: shared.hostname } : {}) };
+}
+
+/** --network container:CTR: CTR (it must exist; it must run when this one starts) and
+ * docker's refusals of the flags that would need a network of this container's own. */
+function sharedContainer(ctx: EngineContext, flags: NetworkFlags, ref: string): { id: string; hostname: string } {
+  const conflict = (what: string): HxError => new HxError(`conflicting options: ${what}`, { kind: 'invalid-argument', hint: `drop it: the container uses the network of ${ref}` });
+  if ((flags.publish ?? []).length || flags.publishAll) throw conflict('port publishing and the container type network mode');
+  if ((flags.dns ?? []).length || (flags.dnsSearch ?? []).length || (flags.dnsOption ?? []).length) throw conflict('dns and the network mode');
+  if ((flags.addHost ?? []).length) throw conflict('custom host-to-IP mapping and the network mode');
+  if ((flags.expose ?? []).length) throw conflict('port exposing and the container type network mode');
+  const target = findContainer(ctx.store, ref);
+  const spec = target.spec as { options?: { hostname?: string } } | undefined;
+  return { id: target.id, hostname: spec?.options?.hostname ?? target.id.slice(0, 12) };
 }
 
 /** The user network --network names (undefined: a mode); docker's refusals of --ip and
@@ -93,7 +110,7 @@ export function networkDocs(checked: CheckedNetwork, publishAllFlag: boolean): {
   return {
     config: { ExposedPorts: checked.exposed.length ? Object.fromEntries(checked.exposed.map((k) => [k, {}])) : null },
     hostConfig: {
-      NetworkMode: r.endpoints?.[0]?.networkName ?? r.mode,
+      NetworkMode: r.endpoints?.[0]?.networkName ?? (r.container ? `container:${r.container}` : r.mode),
       PortBindings: r.portBindings,
       PublishAllPorts: publishAllFlag,
       ExtraHosts: r.extraHosts.length ? r.extraHosts.map((h) => `${h.name}:${h.address}`) : null,

@@ -8,7 +8,7 @@ import { closeAll, makeContainerCgroup, oomKills, openSelfJoin, removeContainerC
 import { runForeground, type RunHooks, type RunIO } from '../../container/foreground.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
-import { foregroundNetwork, prepareNetwork } from '../../container/network.js';
+import { foregroundNetwork, netJoinOf, prepareNetwork } from '../../container/network.js';
 import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
@@ -79,7 +79,7 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     network = foregroundNetwork(dir, prepared.plan);
     const net = network;
     const cgroupFds = selfJoin.length ? { cgroupFds: selfJoin } : {};
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds }, host, io, {
+    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds, ...netJoinOf(prepared) }, host, io, {
       ...withPhase,
       beforeStart: async (c) => {
         place(c);

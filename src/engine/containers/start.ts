@@ -8,7 +8,7 @@ import { startMonitor, type MonitorOptions } from '../../container/monitor.js';
 import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { planContainer } from '../../container/plan.js';
-import { prepareNetwork } from '../../container/network.js';
+import { netJoinOf, prepareNetwork } from '../../container/network.js';
 import { networkStartError } from './network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
@@ -104,7 +104,7 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     const network = spec.network
       ? await prepareNetwork({ dir: store.containerDir(rec.id), runDir, hostname: spec.options.hostname ?? '', name: rec.name, mode: ctx.mode }, spec.network, userMounts)
       : { mounts: [] };
-    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...network.mounts, ...userMounts] }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
+    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...network.mounts, ...userMounts], ...netJoinOf(network) }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
     const started = await startMonitor(plan, {
       ...(network.plan ? { networkHook: true } : {}),
       id: rec.id,
