@@ -33,7 +33,8 @@ test('--network pasta:OPTS and slirp4netns:OPTS split at commas; none and host t
   assert.throws(() => parseNetworkMode('none:x', true, both), /takes no options/);
   assert.throws(() => parseNetworkMode('nosuch', true, both), (e) => e.message === 'network nosuch not found' && e.kind === 'not-found');
   assert.throws(() => parseNetworkMode('pasta', true, { pasta: false, slirp4netns: true }), (e) => e.kind === 'host-setup' && /apt-get install passt/.test(e.hint));
-  assert.throws(() => parseNetworkMode('container:web', true, both), (e) => e.kind === 'not-implemented');
+  assert.equal(parseNetworkMode('container:web', true, both), { mode: 'container', helperOptions: [], container: 'web' });
+  assert.throws(() => parseNetworkMode('container:', true, both), (e) => e.message === 'invalid network mode: container:' && e.kind === 'invalid-argument');
 });
 
 test('/etc/hosts: docker\'s localhost block, --add-host, the host\'s mapped address, the container\'s own line', () => {

@@ -340,8 +340,8 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
       dns: flags.dns,
       dnsSearch: flags.dnsSearch,
       dnsOption: flags.dnsOption,
-      aliases: flags.networkAliases,
-      ip: flags.ip,
+      ...(flags.networkAliases.length ? { aliases: flags.networkAliases } : {}),
+      ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
     },
   };
 }

@@ -8,6 +8,7 @@ import type { EngineContext } from '../context.js';
 import { findContainer } from '../containers/lookup.js';
 import { allocateEndpoint } from './endpoints.js';
 import { endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
+import { liveEndpoints } from './live.js';
 
 export interface ConnectRequest {
   aliases?: string[];
@@ -23,17 +24,6 @@ function withEndpoints(rec: ContainerRecord, endpoints: NetworkEndpoint[]): Cont
   const net = spec.network!;
   spec.network = { ...net, mode: endpoints.length ? 'bridge' : 'none', endpoints };
   return { ...rec, spec };
-}
-
-/** Hooks the data plane sets for a running container (a veth plugged or unplugged live). */
-export interface LiveEndpointHooks {
-  plug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
-  unplug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
-}
-
-async function liveHooks(): Promise<LiveEndpointHooks> {
-  const m = await import('./live.js');
-  return m.liveEndpoints;
 }
 
 export async function connectContainer(ctx: EngineContext, netRef: string, ctrRef: string, req: ConnectRequest = {}): Promise<void> {
@@ -53,7 +43,7 @@ export async function connectContainer(ctx: EngineContext, netRef: string, ctrRe
     if (current.some((e) => e.networkId === net.Id)) throw new HxError(`endpoint with name ${rec.name} already exists in network ${net.Name}`, { kind: 'conflict', hint: `it is connected already (hx network disconnect ${net.Name} ${rec.name} first)` });
     const endpoint = allocateEndpoint(store, net, { ip: req.ip, aliases: req.aliases ?? [] });
     const next = withEndpoints(rec, [...current, endpoint]);
-    await (await liveHooks()).plug(ctx, next, endpoint);
+    await liveEndpoints.plug(ctx, next, endpoint);
     store.containers.put(next);
   });
 }
@@ -73,7 +63,7 @@ export async function disconnectContainer(ctx: EngineContext, netRef: string, ct
     const gone = current.find((e) => e.networkId === net.Id);
     if (!gone) throw new HxError(`container ${rec.id} is not connected to network ${net.Name}`, { kind: 'not-found', hint: `hx inspect ${rec.name} lists its networks` });
     const next = withEndpoints(rec, current.filter((e) => e !== gone));
-    await (await liveHooks()).unplug(ctx, next, gone);
+    await liveEndpoints.unplug(ctx, next, gone);
     store.containers.put(next);
   });
 }

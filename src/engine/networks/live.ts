@@ -4,8 +4,16 @@ import { plugLive, unplugLive } from '../../container/bridge-network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
 import { planeDir } from '../../net/netns.js';
-import type { LiveEndpointHooks } from './connect.js';
+import type { NetworkEndpoint } from '../../net/types.js';
+import type { ContainerRecord } from '../../store/store.js';
+import type { EngineContext } from '../context.js';
 import { endpointsOf } from './lookup.js';
+
+/** What a connect or disconnect does to a running container's namespace. */
+export interface LiveEndpointHooks {
+  plug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
+  unplug(ctx: EngineContext, rec: ContainerRecord, e: NetworkEndpoint): Promise<void>;
+}
 
 export const liveEndpoints: LiveEndpointHooks = {
   async plug(ctx, rec, e) {
