@@ -3,7 +3,7 @@
 //   - TCP throughput through a published port: a 256 MiB file served by busybox httpd in the
 //     container, fetched by node over the host's loopback (127.0.0.1 only);
 //   - start-to-exit time of `run --rm IMAGE true` per network mode (none, slirp4netns,
-//     pasta), and the cost of each mode over none.
+//     pasta, a user network made with `network create`), and the cost of each mode over none.
 // podman 4.3 has no pasta mode: pasta is measured for hx alone. podman's slirp4netns runs
 // with port_handler=slirp4netns, so both forward through slirp4netns' own hostfwd.
 // Run as the unprivileged user: node bench/network.mjs [DIR] (default /dev/shm).
@@ -107,6 +107,21 @@ for (const mode of ['none', 'slirp4netns', 'pasta']) {
   starts.push({ mode, hx: h, podman: pm });
 }
 const none = starts[0];
+// a user network: hx's held namespace, bridge, veth and DNS responder against podman's
+// rootless netns (CNI bridge + slirp4netns + dnsname/aardvark as installed), both made anew
+// by the first run and kept while the median's runs follow one another
+hx('network', 'create', 'benchnet');
+let podmanNet;
+try {
+  podman('network', 'create', 'benchnet');
+  podmanNet = () => podman('run', '--rm', '--network', 'benchnet', 'bb', 'true');
+  podmanNet();
+} catch (e) {
+  console.error(`podman cannot run on a user network here: ${String(e.message ?? e).split('\n')[0]}`);
+  podmanNet = undefined;
+}
+starts.push({ mode: 'NET (user network)', hx: time(10, () => hx('run', '--rm', '--network', 'benchnet', 'bb', 'true')), podman: podmanNet ? time(10, podmanNet) : undefined });
+hx('network', 'rm', 'benchnet');
 
 const f1 = (x) => (x === undefined ? 'n/a' : x.toFixed(1));
 const lines = [];

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { HxError } from '../errors.js';
 import { readProcStat } from '../host/procstat.js';
+import { macFor, parseIPv4 } from '../net/ipam.js';
 import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink } from '../net/bridge.js';
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns } from '../net/netns.js';
@@ -58,7 +59,7 @@ async function plugOne(ns: string, plan: BridgePlan, e: NetworkEndpoint, pid: nu
   const pidStart = readProcStat(pid)?.startTime;
   if (pidStart === undefined) throw new HxError(`container process ${pid} is gone`, { kind: 'start-failed', hint: 'hx logs shows what it printed' });
   const bridge = bridgeName(e.networkId);
-  ensureBridge(ns, bridge, e.gateway, e.prefixLength);
+  ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0));
   const hostVeth = hostVethName(e.endpointId);
   if (linkNames(ns).includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
   plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute });

@@ -20,10 +20,12 @@ export function linkNames(nsPath: string): string[] {
     .filter((n): n is string => n !== undefined);
 }
 
-/** NAME with GATEWAY/PREFIX, up (nothing when it is there). */
-export function ensureBridge(nsPath: string, name: string, gateway: string, prefix: number): void {
+/** NAME with GATEWAY/PREFIX and MAC, up (nothing when it is there). The MAC is set: a bridge
+ * without one takes the lowest of its ports', so unplugging a container would change the
+ * gateway's MAC under the others' ARP caches (their DNS then times out until they re-ARP). */
+export function ensureBridge(nsPath: string, name: string, gateway: string, prefix: number, mac: string): void {
   if (linkNames(nsPath).includes(name)) return;
-  batch(nsPath, [`link add ${name} type bridge`, `addr add ${gateway}/${prefix} dev ${name}`, `link set ${name} up`], `bridge ${name}`);
+  batch(nsPath, [`link add ${name} address ${mac} type bridge`, `addr add ${gateway}/${prefix} dev ${name}`, `link set ${name} up`], `bridge ${name}`);
 }
 
 export function removeLink(nsPath: string, name: string): void {

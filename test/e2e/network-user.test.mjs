@@ -264,11 +264,15 @@ test('connect and disconnect a running container: its name resolves, then stops 
   const again = H(['network', 'connect', 'testnet', 'srv']);
   assert.is(again.code, 1);
   assert.match(again.stderr, 'endpoint with name srv already exists in network testnet');
+  const bridgeMac = () => H(['unshare', '--', 'nsenter', `--net=${netnsFile}`, 'ip', '-o', 'link', 'show', `hxbr-${H(['network', 'inspect', '-f', '{{.Id}}', 'testnet']).stdout.slice(0, 8)}`]).stdout.match(/link\/ether (\S+)/)?.[1];
+  const macBefore = bridgeMac();
+  assert.is(macBefore, `02:42:${gw.split('.').map((b) => Number(b).toString(16).padStart(2, '0')).join(':')}`, 'the gateway\'s MAC is fixed');
   const d = H(['network', 'disconnect', 'testnet', 'srv']);
   assert.is(d.code, 0, d.stderr);
   const gone = H(['exec', 'client', 'nslookup', 'srv', gw]);
   assert.is.not(gone.code, 0, gone.stdout);
-  assert.match(gone.stdout + gone.stderr, "can't find srv");
+  assert.match(gone.stdout + gone.stderr, "can't find srv", gone.stdout + gone.stderr);
+  assert.is(bridgeMac(), macBefore, 'unplugging a port does not change the gateway\'s MAC');
   assert.not.match(H(['exec', 'srv', 'ip', '-4', '-o', 'addr']).stdout, 'eth1');
   const notConnected = H(['network', 'disconnect', 'testnet', 'srv']);
   assert.is(notConnected.code, 1);
