@@ -110,18 +110,23 @@ const none = starts[0];
 // a user network: hx's held namespace, bridge, veth and DNS responder against podman's
 // rootless netns (CNI bridge + slirp4netns + dnsname/aardvark as installed), both made anew
 // by the first run and kept while the median's runs follow one another
-hx('network', 'create', 'benchnet');
+// podman keeps network configs per user (~/.config/cni), not in --root: a name of this run's
+const net = `hxbench${process.pid}`;
+hx('network', 'create', net);
 let podmanNet;
 try {
-  podman('network', 'create', 'benchnet');
-  podmanNet = () => podman('run', '--rm', '--network', 'benchnet', 'bb', 'true');
+  podman('network', 'create', net);
+  podmanNet = () => podman('run', '--rm', '--network', net, 'bb', 'true');
   podmanNet();
 } catch (e) {
   console.error(`podman cannot run on a user network here: ${String(e.message ?? e).split('\n')[0]}`);
   podmanNet = undefined;
 }
-starts.push({ mode: 'NET (user network)', hx: time(10, () => hx('run', '--rm', '--network', 'benchnet', 'bb', 'true')), podman: podmanNet ? time(10, podmanNet) : undefined });
-hx('network', 'rm', 'benchnet');
+starts.push({ mode: 'NET (user network)', hx: time(10, () => hx('run', '--rm', '--network', net, 'bb', 'true')), podman: podmanNet ? time(10, podmanNet) : undefined });
+hx('network', 'rm', net);
+try {
+  podman('network', 'rm', net);
+} catch {}
 
 const f1 = (x) => (x === undefined ? 'n/a' : x.toFixed(1));
 const lines = [];
