@@ -11,7 +11,7 @@ import type { NetworkRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { matchLabels, untilTime, type Filters } from '../filters.js';
 import { isRunning, currentState } from '../../container/state.js';
-import { findNetwork, networkUsers, noSuchNetwork, PREDEFINED, predefinedId, type PredefinedName } from './lookup.js';
+import { endpointsOf, findNetwork, networkUsers, PREDEFINED, predefinedId, type PredefinedName } from './lookup.js';
 
 export interface CreateNetworkRequest {
   name: string;
@@ -162,7 +162,7 @@ export function listNetworks(ctx: EngineContext, o: { filters?: Filters } = {}):
   for (const t of types) if (t !== 'custom' && t !== 'builtin') throw new HxError(`invalid filter: 'type'='${t}'`, { kind: 'invalid-argument', hint: 'type is custom or builtin' });
   const dangling = f?.contains('dangling') ? f.getBool('dangling', false) : undefined;
   const docs = [...PREDEFINED.map(predefinedDocument), ...ctx.store.networks.list().map((n) => networkDocument(ctx, n))];
-  const users = new Set(ctx.store.containers.list().flatMap((r) => ((r.spec as { network?: { endpoints?: { networkId: string }[] } } | undefined)?.network?.endpoints ?? []).map((e) => e.networkId)));
+  const users = new Set(ctx.store.containers.list().flatMap((r) => endpointsOf(r).map((e) => e.networkId)));
   return docs
     .filter((d) => {
       if (!f) return true;
@@ -179,9 +179,6 @@ export function listNetworks(ctx: EngineContext, o: { filters?: Filters } = {}):
     })
     .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
 }
-
-/** What removes a network's data plane (the bridge): set by the data plane when loaded. */
-export type NetworkTeardown = (ctx: EngineContext, n: NetworkRecord) => Promise<void>;
 
 async function teardown(ctx: EngineContext, n: NetworkRecord): Promise<void> {
   const { removeNetworkPlane } = await import('./plane.js');
@@ -232,5 +229,3 @@ export async function pruneNetworks(ctx: EngineContext, o: { filters?: Filters }
     return { deleted };
   });
 }
-
-export { noSuchNetwork };
