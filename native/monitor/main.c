@@ -851,6 +851,10 @@ int hx_monitor_main(int argc, char **argv) {
     if (first < 0) return 125;
     if (first > 0) return 0;
     setsid();
+    /* it outlives the command that started it: keep only the report pipe (3) and the owner
+     * lock (4), never a pipe or lock the caller's own parent left open (a make jobserver, a
+     * test harness waiting for EOF) */
+    syscall(SYS_close_range, 5U, ~0U, 0U);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     prctl(PR_SET_NAME, "hx-monitor");
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
