@@ -145,6 +145,23 @@ test('filters: type, event, image, label; past events before now only with --sin
   assert.is(eventsSince(later).length, 0, 'nothing after the mark');
 });
 
+test('network events: create, connect and disconnect with the container, destroy', () => {
+  const since = mark();
+  assert.is(H(['network', 'create', 'evnet']).code, 0);
+  assert.is(H(['run', '-d', '--name', 'nc1', '--network', 'none', 'bb', 'sleep', '30']).code, 0);
+  const id = H(['inspect', '-f', '{{.Id}}', 'nc1']).stdout.trim();
+  const c = H(['network', 'connect', 'evnet', 'nc1']);
+  assert.is(c.code, 0, c.stderr);
+  assert.is(H(['network', 'disconnect', 'evnet', 'nc1']).code, 0);
+  assert.is(H(['rm', '-f', 'nc1']).code, 0);
+  assert.is(H(['network', 'rm', 'evnet']).code, 0);
+  const evs = eventsSince(since, ['--filter', 'type=network']);
+  assert.equal(evs.map((e) => e.Action), ['create', 'connect', 'disconnect', 'destroy']);
+  assert.ok(evs.every((e) => e.Actor.Attributes.name === 'evnet' && e.Actor.Attributes.type === 'bridge'));
+  assert.is(evs[1].Actor.Attributes.container, id);
+  assert.is(eventsSince(since, ['--filter', 'network=evnet']).length, 4, 'network= matches by name');
+});
+
 test('parallel writers: 8 runs at once, every line whole and in the log', async () => {
   const since = mark();
   const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => hxAsync(['run', '--rm', '--name', `par${i}`, '--network', 'none', 'bb', 'true'], { env })));

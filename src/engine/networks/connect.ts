@@ -5,6 +5,7 @@ import { HxError } from '../../errors.js';
 import type { NetworkEndpoint, NetworkRequest } from '../../net/types.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { networkEvent } from '../events.js';
 import { findContainer } from '../containers/lookup.js';
 import { allocateEndpoint } from './endpoints.js';
 import { endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
@@ -45,6 +46,7 @@ export async function connectContainer(ctx: EngineContext, netRef: string, ctrRe
     const next = withEndpoints(rec, [...current, endpoint]);
     await liveEndpoints.plug(ctx, next, endpoint);
     store.containers.put(next);
+    networkEvent(store, 'connect', net.Id, net.Name, { container: rec.id });
   });
 }
 
@@ -65,5 +67,6 @@ export async function disconnectContainer(ctx: EngineContext, netRef: string, ct
     const next = withEndpoints(rec, current.filter((e) => e !== gone));
     await liveEndpoints.unplug(ctx, next, gone);
     store.containers.put(next);
+    networkEvent(store, 'disconnect', net.Id, net.Name, { container: rec.id });
   });
 }

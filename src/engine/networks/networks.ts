@@ -9,6 +9,7 @@ import { hostSubnets } from '../../net/host-subnets.js';
 import { defaultSubnet, formatSubnet, overlaps, parseSubnet, poolConfig, formatIPv4, type Subnet } from '../../net/ipam.js';
 import type { NetworkRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
+import { networkEvent } from '../events.js';
 import { matchLabels, untilTime, type Filters } from '../filters.js';
 import { isRunning, currentState } from '../../container/state.js';
 import { endpointsOf, findNetwork, networkUsers, PREDEFINED, predefinedId, type PredefinedName } from './lookup.js';
@@ -94,6 +95,7 @@ export async function createNetwork(ctx: EngineContext, req: CreateNetworkReques
       bridge: bridgeName(id),
     };
     store.networks.put(rec);
+    networkEvent(store, 'create', rec.Id, rec.Name);
     return rec;
   });
 }
@@ -206,6 +208,7 @@ export async function removeNetwork(ctx: EngineContext, ref: string, force = fal
     }
     await teardown(ctx, n);
     store.networks.remove(n.Id);
+    networkEvent(store, 'destroy', n.Id, n.Name);
     return ref;
   });
 }
@@ -224,6 +227,7 @@ export async function pruneNetworks(ctx: EngineContext, o: { filters?: Filters }
       if (f && !matchLabels(f, n.Labels)) continue;
       await teardown(ctx, n);
       store.networks.remove(n.Id);
+      networkEvent(store, 'destroy', n.Id, n.Name);
       deleted.push(n.Name);
     }
     return { deleted };
