@@ -564,11 +564,13 @@ static void container_exited(const siginfo_t *si) {
     M.st.pid = 0;
     M.st.pid_start = 0;
     hx_rfc3339nano(M.st.finished_at, sizeof M.st.finished_at);
-    int32_t c32 = code;
-    hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
+    /* the die event before the exit frame: a `hx stop` waiting for the frame records its
+     * stop after it, in docker's order (kill, die, stop) */
     char exit_attr[40];
     snprintf(exit_attr, sizeof exit_attr, "\"exitCode\":\"%d\"", code);
     if (M.event_die[0]) hx_event(&M.events, M.event_die, exit_attr);
+    int32_t c32 = code;
+    hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
     if (should_restart(code)) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);

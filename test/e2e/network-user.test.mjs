@@ -286,7 +286,8 @@ test('a restart plugs the endpoint again; stop withdraws the name; prune removes
   create('testnet');
   assert.is(H(['run', '-d', '--name', 'svc', '--network', 'testnet', 'bb', 'sleep', '300']).code, 0);
   const ip = ipOf('svc', 'testnet');
-  assert.is(H(['restart', '-t', '0', 'svc']).code, 0);
+  const restarted = H(['restart', '-t', '0', 'svc']);
+  assert.is(restarted.code, 0, restarted.stderr);
   assert.match(H(['exec', 'svc', 'ip', '-4', '-o', 'addr']).stdout, `eth0    inet ${ip}/24`);
   assert.is(H(['stop', '-t', '0', 'svc']).code, 0);
   assertNothingLeftButNetworks();
