@@ -8,7 +8,7 @@ import { createContainer, type NewContainer } from '../../container/rootfs.js';
 import { prepareVolumes, removeUnusedVolumes } from '../../container/volumes.js';
 import { UsageError } from '../../errors.js';
 import type { HealthConfig } from '../../image/config.js';
-import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
+import { isHelloWorld } from '../../image/hello-name.js';
 import { imageConfigOf, resolveImage } from '../../image/resolve.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { EngineContext } from '../context.js';
@@ -122,7 +122,10 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   const log = logSettings(req.logDriver, req.logOpts);
   const cgroup = cgroupSettingsOf(ctx.mode, req.cgroup);
   const explicitName = req.name !== undefined && req.name !== '' ? validateName(req.name) : undefined;
-  if (isHelloWorld(req.image)) await ensureHelloWorld(store, ctx.layerContext());
+  if (isHelloWorld(req.image)) {
+    const { ensureHelloWorld } = await import('../../image/hello.js');
+    await ensureHelloWorld(store, ctx.layerContext());
+  }
   const image = resolveImage(store, req.image);
   const imageConfig = imageConfigOf(store, image);
   const config = mergeRunConfig(imageConfig, {
