@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mergeRunConfig, type RunConfig } from '../../container/config.js';
 import { createContainer, type NewContainer } from '../../container/rootfs.js';
 import { prepareVolumes, removeUnusedVolumes } from '../../container/volumes.js';
-import { UsageError } from '../../errors.js';
+import { HxError, UsageError } from '../../errors.js';
 import type { HealthConfig } from '../../image/config.js';
 import { isHelloWorld } from '../../image/hello-name.js';
 import { imageConfigOf, resolveImage } from '../../image/resolve.js';
