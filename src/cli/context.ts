@@ -1,6 +1,6 @@
 // What a command runs with: the user's streams, environment and global options, and the
 // engine (created on first use, inside the namespace when the command joins it).
-import { EngineContext } from '../engine/context.js';
+import type { EngineContext } from '../engine/context.js';
 import type { Engine } from '../engine/index.js';
 import { markPhase } from '../engine/phases.js';
 import type { GlobalOptions } from './globals.js';
@@ -27,8 +27,10 @@ export class CommandContext {
   }
 
   /** The engine's settings and store for this command (the run path uses it without the
-   * whole Engine facade, which would bring every verb into the run bundle). */
-  engineContext(): EngineContext {
+   * whole Engine facade, which would bring every verb into the run bundle). Loaded on
+   * first use: the store and the layer drivers it brings cost `hx version` ~10 ms. */
+  async engineContext(): Promise<EngineContext> {
+    const { EngineContext } = await import('../engine/context.js');
     this.contextInstance ??= new EngineContext({
       env: this.env,
       onPhase: markPhase,
@@ -48,7 +50,7 @@ export class CommandContext {
     if (!this.engineInstance) {
       if (!CommandContext.loadEngine) throw new Error('the Engine is not available in this bundle');
       const { Engine } = await CommandContext.loadEngine();
-      this.engineInstance = Engine.from(this.engineContext());
+      this.engineInstance = Engine.from(await this.engineContext());
     }
     return this.engineInstance;
   }

@@ -10,6 +10,7 @@
 // use are not looked at. What they refuse (a number where a string goes, a malformed
 // date) is refused here too, naming the field.
 import { HxError } from '../errors.js';
+import type { ImageSummary } from '../store/store.js';
 
 export interface ContainerConfig {
   User?: string | null;
@@ -283,4 +284,9 @@ export function parseImageConfig(bytes: Buffer | string): ImageConfig {
     throw new ImageConfigError(`not valid JSON (${(e as Error).message})`);
   }
   return validateImageConfig(doc);
+}
+
+/** What an image record keeps of its config for `hx images` (store/store.ts ImageSummary). */
+export function imageSummary(config: ImageConfig): ImageSummary {
+  return { ...(config.created != null ? { created: config.created } : {}), labels: config.config?.Labels ?? {} };
 }

@@ -11,20 +11,17 @@ import { sha256Digest } from '../store/digest.js';
 import type { ImageRecord, Store } from '../store/store.js';
 import { buildDir } from '../sys/install.js';
 import { OCI_LAYER } from './media.js';
-import { findImage, normalizedName } from './resolve.js';
+import { HELLO_NAME } from './hello-name.js';
+import { findImage } from './resolve.js';
 import { imageSource, type ImageSource } from './source.js';
 import { storeImage } from './store-image.js';
 
-export const HELLO_NAME = 'docker.io/library/hello-world:latest';
+export { HELLO_NAME, isHelloWorld } from './hello-name.js';
 const CREATED = '2026-01-01T00:00:00Z';
 
 function tarOf(name: string, data: Buffer, mode: number, mtime: number): Buffer {
   const head = encodeTarHeader({ name, type: 'file', mode, size: data.length, mtime, uid: 0, gid: 0 });
   return Buffer.concat([head, data, tarPadding(data.length), TAR_END]);
-}
-
-export function isHelloWorld(ref: string): boolean {
-  return normalizedName(ref) === HELLO_NAME;
 }
 
 /** The hello-world image made of BINARY (a static program, at /hello), as a source. */

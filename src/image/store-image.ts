@@ -11,7 +11,7 @@ import type { LayerContext } from '../layer/context.js';
 import { ingestLayer, type IngestResult } from '../layer/ingest.js';
 import { chainIds, sha256Digest } from '../store/digest.js';
 import type { ImageRecord, LayerRecord, Pin, Store } from '../store/store.js';
-import { parseImageConfig } from './config.js';
+import { imageSummary, parseImageConfig } from './config.js';
 import { OCI_CONFIG, OCI_MANIFEST, type Manifest } from './media.js';
 import type { ImageSource, LayerSource } from './source.js';
 
@@ -160,6 +160,7 @@ export async function storeImage(
         manifestMediaType: prior?.manifestMediaType ?? manifest.mediaType,
         layers: chains,
         created: prior?.created ?? new Date().toISOString(),
+        summary: imageSummary(config),
       };
       store.putImage(rec);
       return rec;

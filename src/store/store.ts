@@ -50,6 +50,16 @@ export interface ImageRecord {
   manifestMediaType: string;
   layers: string[]; // chain IDs, base first
   created: string; // when it entered this store
+  /** What `hx images` shows of the config, copied when the image is stored (the config is
+   * immutable: its digest is the ID) so listing reads no config blob. Records written by
+   * older hx have none; readers fall back to the config. */
+  summary?: ImageSummary;
+}
+
+export interface ImageSummary {
+  /** The config's `created`, when it has one. */
+  created?: string;
+  labels: Record<string, string>;
 }
 
 export { ANONYMOUS_LABEL, type VolumeRecord } from './volumes.js';

@@ -110,4 +110,4 @@ export async function runWithFlags(ctx: CommandContext, flags: RunFlags, engine:
   const { runContainer } = await import('../../engine/containers/run.js');
   return withPull(ctx, flags, () => runContainer(engine, req, io, hooks));
 }
-export const run: CommandRun = async (ctx, inv) => runWithFlags(ctx, runFlagsOf(inv), ctx.engineContext());
+export const run: CommandRun = async (ctx, inv) => runWithFlags(ctx, runFlagsOf(inv), await ctx.engineContext());

@@ -31,7 +31,7 @@ async function main(): Promise<number> {
     const status = await enterNamespace(process.argv.slice(2));
     markPhase('namespace');
     if (status.mode === 'rootless') for (const w of status.warnings) stderr.write(`${w}\n`);
-    return await runWithFlags(ctx, flags, ctx.engineContext());
+    return await runWithFlags(ctx, flags, await ctx.engineContext());
   } catch (error) {
     if (error instanceof CliUsageError) {
       stderr.write(error.render());

@@ -9,7 +9,7 @@ import { HxError } from '../../errors.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { DEFAULT_DETACH_KEYS, EscapeFilter, parseDetachKeys } from '../docker-syntax/detach-keys.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { findContainer } from './lookup.js';
 import { containerRunDir } from './paths.js';
 

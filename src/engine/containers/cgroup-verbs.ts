@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerEvent } from '../events.js';
 import { checkResources, limitFlagsSet, type Resources } from '../docker-syntax/resources.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { findContainer } from './lookup.js';
 import { hostConfigResources, hostResourceFacts } from './resources.js';
 import { specToRecord } from './spec.js';

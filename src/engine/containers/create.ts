@@ -8,7 +8,7 @@ import { createContainer, type NewContainer } from '../../container/rootfs.js';
 import { prepareVolumes, removeUnusedVolumes } from '../../container/volumes.js';
 import { HxError, UsageError } from '../../errors.js';
 import type { HealthConfig } from '../../image/config.js';
-import { ensureHelloWorld, isHelloWorld } from '../../image/hello.js';
+import { isHelloWorld } from '../../image/hello-name.js';
 import { imageConfigOf, resolveImage } from '../../image/resolve.js';
 import type { ContainerOptions } from '../../runtime/spec.js';
 import type { EngineContext } from '../context.js';
@@ -17,7 +17,7 @@ import { generateName, validateName } from '../docker-syntax/names.js';
 import { checkAutoRemove, restartPolicy, type RestartPolicy } from '../docker-syntax/restart.js';
 import { parseSignal, signalName } from '../docker-syntax/signals.js';
 import { logOptsToMap, validateLogConfig } from '../docker-syntax/logopts.js';
-import { dockerDocs, specFromRecord, specToRecord, type ContainerSpec } from './spec.js';
+import { dockerDocs, specToRecord, type ContainerSpec } from './spec.js';
 import { cgroupSettingsOf, hostConfigResources, type CgroupRequest } from './resources.js';
 import { checkNetworkFlags, networkDocs, type NetworkFlags } from './network.js';
 import { containerMounts, mountsFrom } from './volumes.js';
@@ -122,7 +122,10 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   const log = logSettings(req.logDriver, req.logOpts);
   const cgroup = cgroupSettingsOf(ctx.mode, req.cgroup);
   const explicitName = req.name !== undefined && req.name !== '' ? validateName(req.name) : undefined;
-  if (isHelloWorld(req.image)) await ensureHelloWorld(store, ctx.layerContext());
+  if (isHelloWorld(req.image)) {
+    const { ensureHelloWorld } = await import('../../image/hello.js');
+    await ensureHelloWorld(store, ctx.layerContext());
+  }
   const image = resolveImage(store, req.image);
   const imageConfig = imageConfigOf(store, image);
   const config = mergeRunConfig(imageConfig, {
@@ -202,12 +205,6 @@ async function createLocked(ctx: EngineContext, req: CreateRequest): Promise<Cre
   return { ...created, spec, config, warnings };
 }
 
-/** A container's settings, as `hx create` or `hx run` recorded them. */
-export function containerSpecOf(raw: Record<string, unknown> | undefined, id: string): ContainerSpec {
-  const spec = specFromRecord(raw);
-  if (!spec) throw new HxError(`container ${id.slice(0, 12)} was made by an older hx and cannot be started`, { kind: 'data', hint: `remove it: hx rm ${id.slice(0, 12)}` });
-  return spec;
-}
 
 /** `hx create`: the record only; nobody owns a created container. */
 export async function createContainerRecord(ctx: EngineContext, req: CreateRequest): Promise<{ id: string; name: string; warnings: string[] }> {

@@ -17,7 +17,7 @@ import type { ContainerOptions } from '../../runtime/spec.js';
 import type { ContainerRecord, ContainerState } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerActor, containerEvent } from '../events.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { findContainer } from './lookup.js';
 import { containerRunDir } from './paths.js';
 

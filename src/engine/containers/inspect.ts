@@ -12,7 +12,7 @@ import { volumeTarget } from '../../container/volumes.js';
 import type { VolumeMountRequest } from '../../runtime/mounts.js';
 import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { containerSize } from './list.js';
 import { findContainer } from './lookup.js';
 

@@ -9,7 +9,7 @@ import type { ContainerRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { containerEvent } from '../events.js';
 import { killSignal, parseSignal } from '../docker-syntax/signals.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { signalContainer, stopRunning, waitStopped } from './control.js';
 import { findContainer } from './lookup.js';
 import { startContainer } from './start.js';

@@ -10,12 +10,11 @@ import type { ContainerRecord, ContainerState, Store } from '../../store/store.j
 import type { EngineContext } from '../context.js';
 import { humanDuration } from '../docker-syntax/units.js';
 import { createdWithin, type Filters } from '../filters.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { activeForwards } from '../../container/network.js';
 import { endpointsOfRequest } from '../networks/documents.js';
 import { describeForwards } from '../../net/ports.js';
-import { findContainer } from './lookup.js';
-import { labelsOf } from './remove.js';
+import { findContainer, labelsOf } from './lookup.js';
 
 export interface ContainerRow {
   id: string;

@@ -6,7 +6,7 @@ import { fixedNanoTime, readLog, type LogRecord } from '../../container/logs.js'
 import { HxError, UsageError } from '../../errors.js';
 import type { EngineContext } from '../context.js';
 import { timestampNanos } from '../docker-syntax/timestamp.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import { findContainer } from './lookup.js';
 
 export interface LogsOptions {

@@ -30,3 +30,8 @@ export function lookupContainer(store: Store, ref: string): ContainerRecord | un
   }
   return matches[0] ? store.getContainer(matches[0]) : undefined;
 }
+
+export function labelsOf(rec: ContainerRecord): Record<string, string> {
+  const labels = rec.config?.Labels;
+  return labels && typeof labels === 'object' ? (labels as Record<string, string>) : {};
+}

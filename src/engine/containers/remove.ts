@@ -12,7 +12,7 @@ import type { EngineContext } from '../context.js';
 import { containerEvent } from '../events.js';
 import { createdWithin, matchLabels, untilTime, type Filters } from '../filters.js';
 import { claimStopped, signalContainer, waitStopped } from './control.js';
-import { findContainer, lookupContainer } from './lookup.js';
+import { findContainer, labelsOf, lookupContainer } from './lookup.js';
 import { containerRunDir } from './paths.js';
 
 export interface RemoveOptions {
@@ -80,10 +80,6 @@ export async function pruneContainers(ctx: EngineContext, filters: Filters): Pro
   return { deleted };
 }
 
-export function labelsOf(rec: ContainerRecord): Record<string, string> {
-  const labels = rec.config?.Labels;
-  return labels && typeof labels === 'object' ? (labels as Record<string, string>) : {};
-}
 
 /** The monitor's exit command: the container is gone for good. Runs with the monitor's
  * ownership (it inherited the lock), so it takes none of its own. */

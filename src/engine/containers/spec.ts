@@ -1,6 +1,7 @@
 // A container's settings as the record keeps them: what hx needs to start it again (the
 // runtime options, with their bigints as strings), and docker's Config and HostConfig
 // documents as `docker inspect` shows them.
+import { HxError } from '../../errors.js';
 import type { CgroupSettings } from '../../container/cgroup.js';
 import type { HealthConfig } from '../../image/config.js';
 import type { NetworkRequest } from '../../net/types.js';
@@ -118,4 +119,11 @@ export function dockerDocs(spec: ContainerSpec, o: { image: string; hostname: st
     Tmpfs: Object.fromEntries((opt.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.target, m.type === 'tmpfs' ? m.data : ''])),
   };
   return { config, hostConfig };
+}
+
+/** A container's settings, as `hx create` or `hx run` recorded them. */
+export function containerSpecOf(raw: Record<string, unknown> | undefined, id: string): ContainerSpec {
+  const spec = specFromRecord(raw);
+  if (!spec) throw new HxError(`container ${id.slice(0, 12)} was made by an older hx and cannot be started`, { kind: 'data', hint: `remove it: hx rm ${id.slice(0, 12)}` });
+  return spec;
 }

@@ -20,7 +20,7 @@ import { launcherPath } from '../../sys/install.js';
 import type { EngineContext } from '../context.js';
 import { containerActor } from '../events.js';
 import { connectAttach, type Attachment, type AttachOptions, type AttachStreams } from './attach.js';
-import { containerSpecOf } from './create.js';
+import { containerSpecOf } from './spec.js';
 import type { ContainerSpec } from './spec.js';
 import { claimStopped } from './control.js';
 import { findContainer } from './lookup.js';

@@ -1,7 +1,8 @@
 // `hx images`: one row per name (an unnamed image gets one <none> row), with docker's
 // filters (dangling, label, before, since, reference, until).
+import { imageSummary } from '../../image/config.js';
 import { displayName, imageConfigOf, normalizedName, resolveImage } from '../../image/resolve.js';
-import type { ImageRecord, Store } from '../../store/store.js';
+import type { ImageRecord, ImageSummary, Store } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { createdBound, createdWithin, Filters, matchLabels, matchReference, untilTime } from '../filters.js';
 
@@ -35,12 +36,18 @@ export interface ListImagesOptions {
   filters?: Filters;
 }
 
-function createdOf(store: Store, img: ImageRecord): string {
+/** The record's summary, else (a record older than summaries) the config's fields. */
+function summaryOf(store: Store, img: ImageRecord): ImageSummary | undefined {
+  if (img.summary) return img.summary;
   try {
-    return imageConfigOf(store, img).created ?? img.created;
+    return imageSummary(imageConfigOf(store, img));
   } catch {
-    return img.created; // keep the store time
+    return undefined; // an unreadable config: the store time and no labels
   }
+}
+
+function createdOf(store: Store, img: ImageRecord): string {
+  return summaryOf(store, img)?.created ?? img.created;
 }
 
 export function listImages(ctx: EngineContext, opts: ListImagesOptions = {}): ImageRow[] {
@@ -65,13 +72,9 @@ export function listImages(ctx: EngineContext, opts: ListImagesOptions = {}): Im
       size += s;
       if ((users.get(l) ?? 0) > 1) shared += s;
     }
-    const created = createdOf(store, img);
-    let labels: Record<string, string> = {};
-    try {
-      labels = imageConfigOf(store, img).config?.Labels ?? {};
-    } catch {
-      /* an unreadable config has no labels */
-    }
+    const summary = summaryOf(store, img);
+    const created = summary?.created ?? img.created;
+    const labels = summary?.labels ?? {};
     if (dangling !== undefined && dangling !== (img.names.length === 0)) continue;
     if (!matchLabels(filters, labels)) continue;
     if (!createdWithin(new Date(created), bounds)) continue;
