@@ -20,6 +20,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -124,6 +125,15 @@ int main(int argc, char **argv) {
         if (strcmp(argv[1], "__probe-userns") == 0) return hx_probe_userns();
         if (strcmp(argv[1], "__probe-overlay") == 0 && argc >= 3) return hx_probe_overlay(argv[2]);
     }
+
+    /* What the user's shell or a parent program left open past stderr (a make jobserver's
+     * pipe, a harness waiting for EOF) must not reach Node and from there every process hx
+     * leaves running (monitors, pasta, slirp4netns, the DNS responder): closed at exec. An
+     * internal command (`container __network` and its kin, run by a monitor) keeps them: it
+     * is handed its fds on purpose. */
+    int internal = 0;
+    for (int i = 1; i < argc; i++) internal |= strncmp(argv[i], "__", 2) == 0;
+    if (!internal) syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
 
     uid_t uid = getuid();
     /* Already inside (a nested hx under `hx unshare`): keep what the outer launcher set. */

@@ -209,6 +209,19 @@ for (const helper of ['pasta', 'slirp4netns']) {
   });
 }
 
+test('without --network a rootless container gets pasta (installed here); without either helper none, with the warning', () => {
+  const c = H(['create', '--name', 'dflt', 'bbweb', 'true']);
+  assert.is(c.code, 0, c.stderr);
+  assert.is(H(['inspect', '-f', '{{.HostConfig.NetworkMode}}', 'dflt']).stdout.trim(), 'pasta');
+  assert.is(H(['rm', 'dflt']).code, 0);
+  // with PATH lacking both helpers: none, and a warning naming the package
+  const bare = H(['create', '--name', 'bare', 'bbweb', 'true'], { env: { PATH: '/nonexistent' } });
+  assert.is(bare.code, 0, bare.stderr);
+  assert.match(bare.stderr, /neither pasta nor slirp4netns is installed: the container has no network \(install the passt package, or slirp4netns\)/);
+  assert.is(H(['inspect', '-f', '{{.HostConfig.NetworkMode}}', 'bare']).stdout.trim(), 'none');
+  assert.is(H(['rm', 'bare']).code, 0);
+});
+
 test('-P publishes the image\'s EXPOSE port on a free host port; hx port agrees with what answers', async () => {
   const r = H(['run', '-d', '--network', SAFE.pasta, '-P', 'bbweb', 'httpd', '-f', '-p', '8080', '-h', '/www']);
   assert.is(r.code, 0, r.stderr);

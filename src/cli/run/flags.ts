@@ -236,7 +236,9 @@ export interface OptionSources {
 /** Everything but the rootfs and the command, as the engine's ContainerOptions. */
 export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions {
   // the helpers (pasta, slirp4netns) and docker's errors are the engine's (createSettings' network)
-  const network = flags.network === 'host' ? 'host' : 'none';
+  // left unset without --network: the engine picks the default (rootless: pasta, else
+  // slirp4netns, else none with a warning)
+  const network = flags.network === undefined ? undefined : flags.network === 'host' ? 'host' : 'none';
   const fileEnv = flags.envFiles.map((path) => {
     let text: Uint8Array | string;
     try {
@@ -259,7 +261,7 @@ export function flagsToOptions(flags: RunFlags, src: OptionSources): RunOptions 
     noNewPrivileges: security.noNewPrivileges,
     ulimits: flags.ulimits.map(parseUlimit),
     init: flags.init,
-    network,
+    ...(network ? { network } : {}),
     groupAdd: flags.groupAdd,
   };
   if (security.seccomp) o.seccomp = security.seccomp;
