@@ -262,9 +262,11 @@ test('two loads and an rmi at once all succeed; kill -9 midway then load again',
   buildLayout(join(fx), 'big', [files]);
   skopeoCopy(`oci:${layout}:big`, `docker-archive:${big}:localhost/big:1`);
   const c = spawn(hxBin, ['load', '-i', big], { env: e, stdio: 'ignore' });
+  // listened for first: a load that ends before the kill must not leave this test waiting
+  const closed = new Promise((r) => c.on('close', r));
   await new Promise((r) => setTimeout(r, 350));
   c.kill('SIGKILL');
-  await new Promise((r) => c.on('close', r));
+  await closed;
   const after = ok(hx(['load', '-i', big], { env: { HX_STORAGE_ROOT: s } }), 'load after kill -9');
   assert.match(after.stdout, /localhost\/big:1/);
   assert.is(readdirSync(join(s, 'tmp')).length, 0, 'debris of the killed load was removed');

@@ -60,7 +60,9 @@ async function claimFor(ctx: EngineContext, rec: ContainerRecord): Promise<Claim
     return ctx.store.owners.claim(rec.id);
   } catch {
     if (isRunning(currentState(ctx.store, rec))) return undefined;
-    return claimStopped(ctx, rec, 5_000);
+    // a monitor's cleanup after a stop (unmount, a user network's veth and DNS names) can
+    // take seconds on a loaded machine: a restart waits for it as long as rm and cp do
+    return claimStopped(ctx, rec);
   }
 }
 
