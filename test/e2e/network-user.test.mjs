@@ -11,7 +11,7 @@
 // the network's DNS only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
@@ -362,6 +362,50 @@ test('kill -9 of a foreground hx on a user network: the next command sweeps its 
   const ps = H(['ps', '-a', '--format', '{{.Names}} {{.State}}']);
   assert.is(ps.code, 0, ps.stderr);
   assert.is(ps.stdout, 'fg exited\n');
+  assertNothingLeftButNetworks();
+});
+
+/** Live processes whose command line names PATTERN (this test's containers only: an ID). */
+function processesNaming(pattern) {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmd.includes(pattern) && state !== 'Z') out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+test('a failing network hook fails `run -d` at once with exit 125 and its error; nothing is left running', async () => {
+  create('testnet');
+  // a directory where the held namespace's nsfs bind goes: the hook's mount fails
+  const blocker = join(runtime, 'networks', 'netns');
+  mkdirSync(join(blocker, 'x'), { recursive: true });
+  const t0 = Date.now();
+  const run1 = HA(['run', '-d', '--name', 'hookfail', '--network', 'testnet', 'bb', 'sleep', '300']);
+  const r = await Promise.race([run1, new Promise((res) => setTimeout(() => res({ code: 'hung' }), 30_000))]);
+  assert.is(r.code, 125, `${r.stdout}${r.stderr}`);
+  assert.ok(Date.now() - t0 < 20_000, 'fails without waiting for a timeout');
+  assert.match(r.stderr, "could not make hx's network namespace");
+  assert.match(r.stderr, 'Not a directory');
+  const id = H(['inspect', '-f', '{{.Id}}', 'hookfail']).stdout.trim();
+  assert.match(id, /^[a-f0-9]{64}$/);
+  settle();
+  assert.equal(processesNaming(id), [], 'no monitor or container process');
+  assert.is(H(['inspect', '-f', '{{.State.Running}}', 'hookfail']).stdout, 'false\n');
+  assert.equal(responders(), [], 'no DNS responder');
+  assert.not.ok(netnsHeld());
+  // the state fixed, the same container starts
+  rmdirSync(join(blocker, 'x'));
+  rmdirSync(blocker);
+  const st = H(['start', 'hookfail']);
+  assert.is(st.code, 0, st.stderr);
+  assert.is(H(['inspect', '-f', '{{.State.Running}}', 'hookfail']).stdout, 'true\n');
+  assert.is(H(['rm', '-f', 'hookfail']).code, 0);
   assertNothingLeftButNetworks();
 });
 
