@@ -395,7 +395,13 @@ static int spawn_container(struct start_error *e) {
             /* The hook wrote why it failed to DIR/network-error.json; the child then gets
              * no go-ahead. A child that failed on its own (a command not found) has said
              * so on its report socket, read below: that is the error to report. */
-            if (M.network_hook && run_network_hook(pid) < 0) net_failed = 1;
+            if (M.network_hook && run_network_hook(pid) < 0) {
+                /* Closing sp[1] is no EOF for the child: its copy of the fd table holds the
+                 * write end too, so it would wait for the go-ahead forever and the read of
+                 * its report below with it. Killed now, its report socket reaches EOF. */
+                net_failed = 1;
+                syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+            }
             char go = 1;
             if (!net_failed && write(sp[1], &go, 1) != 1) { /* the child died: its report says why */ }
             close(sp[1]);

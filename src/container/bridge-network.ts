@@ -12,6 +12,7 @@ import { macFor, parseIPv4 } from '../net/ipam.js';
 import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink } from '../net/bridge.js';
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns } from '../net/netns.js';
+import { allowBridged, allowEgress, dropEgress, ensureOutbound, stopOutbound } from '../net/outbound.js';
 import type { NetworkEndpoint } from '../net/types.js';
 import { withLock } from '../store/lock.js';
 
@@ -60,9 +61,11 @@ async function plugOne(ns: string, plan: BridgePlan, e: NetworkEndpoint, pid: nu
   if (pidStart === undefined) throw new HxError(`container process ${pid} is gone`, { kind: 'start-failed', hint: 'hx logs shows what it printed' });
   const bridge = bridgeName(e.networkId);
   ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0));
+  allowBridged(ns, bridge);
+  if (!e.internal) allowEgress(ns, bridge);
   const hostVeth = hostVethName(e.endpointId);
   if (linkNames(ns).includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
-  plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute });
+  plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute: defaultRoute && !e.internal });
   const netDir = networkRunDir(plan.plane, e.networkId);
   putEntry(netDir, { containerId: plan.containerId, pid, pidStart, ip: e.ip, names: [...new Set([...plan.names, ...e.aliases])], hostVeth });
   writeNames(netDir, liveEntries(netDir));
@@ -94,6 +97,7 @@ function releaseIfUnused(plane: string): void {
     stopResponder(join(plane, d));
     rmSync(join(plane, d), { recursive: true, force: true });
   }
+  stopOutbound(plane);
   releaseHeldNetns(plane);
 }
 
@@ -102,9 +106,12 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number): 
   await withPlane(plan.plane, async () => {
     const ns = ensureHeldNetns(plan.plane);
     const done: string[] = [];
+    // the default route: through the first network that has outbound access
+    const routed = plan.endpoints.find((e) => !e.internal);
     try {
-      for (const [i, e] of plan.endpoints.entries()) {
-        await plugOne(ns, plan, e, pid, i === 0);
+      await ensureOutbound(plan.plane, ns);
+      for (const e of plan.endpoints) {
+        await plugOne(ns, plan, e, pid, e === routed);
         done.push(e.networkId);
       }
     } catch (err) {
@@ -120,6 +127,7 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number): 
 export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
   await withPlane(plan.plane, async () => {
     const ns = ensureHeldNetns(plan.plane);
+    await ensureOutbound(plan.plane, ns);
     await plugOne(ns, plan, e, pid, defaultRoute);
     const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [] };
     writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] });
@@ -167,7 +175,10 @@ export async function removeBridgeOf(plane: string, networkId: string): Promise<
     stopResponder(netDir);
     rmSync(netDir, { recursive: true, force: true });
     const ns = netnsPath(plane);
-    if (isMounted(ns)) removeLink(ns, bridgeName(networkId));
+    if (isMounted(ns)) {
+      removeLink(ns, bridgeName(networkId));
+      dropEgress(ns, bridgeName(networkId));
+    }
     releaseIfUnused(plane);
   });
 }

@@ -91,14 +91,15 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
   const helper = req.mode === 'pasta' || req.mode === 'slirp4netns' ? req.mode : undefined;
   const endpoint = req.mode === 'bridge' ? req.endpoints?.[0] : undefined;
   const addresses = helper ? HELPER_ADDRESSES : endpoint ? { container: endpoint.ip, prefixLength: endpoint.prefixLength, gateway: endpoint.gateway, dns: endpoint.gateway } : undefined;
-  const gateway = hostGatewayAddress(req.mode, addresses);
+  const outbound = req.mode === 'bridge' && (req.endpoints ?? []).some((e) => !e.internal);
+  const gateway = hostGatewayAddress(req.mode, addresses, outbound);
   const extraHosts = req.extraHosts.map((h) => {
     if (h.address !== 'host-gateway') return h;
     if (!gateway) throw new HxError(`--add-host ${h.name}:host-gateway: the container has no route to the host with --network ${req.mode}`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns, or give an address' });
     return { name: h.name, address: gateway };
   });
   const files: Record<(typeof ETC_FILES)[number][1], string> = {
-    hosts: hostsFile({ mode: req.mode, hostname: c.hostname, name: c.name, extraHosts, ...(addresses ? { addresses } : {}), ...(req.mode === 'host' ? { hostHosts: readText('/etc/hosts') } : {}) }),
+    hosts: hostsFile({ mode: req.mode, hostname: c.hostname, name: c.name, extraHosts, outbound, ...(addresses ? { addresses } : {}), ...(req.mode === 'host' ? { hostHosts: readText('/etc/hosts') } : {}) }),
     hostname: `${c.hostname}\n`,
     'resolv.conf': resolvConf({ mode: req.mode, hostResolv: readText('/etc/resolv.conf'), dns: req.dns, dnsSearch: req.dnsSearch, dnsOptions: req.dnsOptions, ...(addresses ? { forwarder: addresses.dns } : {}) }),
   };

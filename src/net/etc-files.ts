@@ -1,6 +1,6 @@
 // The /etc/hosts, /etc/hostname and /etc/resolv.conf a container gets, generated per
 // container as docker and podman do. Pure: the host's files come in as text.
-import type { NetworkAddresses, NetworkMode } from './types.js';
+import { HELPER_ADDRESSES, type NetworkAddresses, type NetworkMode } from './types.js';
 
 export interface HostsInput {
   mode: NetworkMode;
@@ -13,6 +13,8 @@ export interface HostsInput {
   addresses?: NetworkAddresses;
   /** --network host: the host's /etc/hosts, copied under hx's lines. */
   hostHosts?: string;
+  /** A user network with outbound access (not --internal): the host is reached through pasta. */
+  outbound?: boolean;
 }
 
 /** docker's localhost block (moby libnetwork/etchosts). */
@@ -26,9 +28,10 @@ const LOCALHOST = [
 ];
 
 /** The address host-gateway and host.containers.internal stand for (undefined: no route to the host). */
-export function hostGatewayAddress(mode: NetworkMode, addresses: NetworkAddresses | undefined): string | undefined {
+export function hostGatewayAddress(mode: NetworkMode, addresses: NetworkAddresses | undefined, outbound = false): string | undefined {
   if (mode === 'host') return '127.0.0.1';
-  if (mode === 'bridge') return undefined; // user networks have no path to the host's loopback
+  // user networks reach the host's loopback through the held namespace's pasta (internal ones do not)
+  if (mode === 'bridge') return outbound ? HELPER_ADDRESSES.gateway : undefined;
   return addresses?.gateway;
 }
 
@@ -39,7 +42,7 @@ export function hostsFile(inp: HostsInput): string {
   }
   const lines = [...LOCALHOST];
   for (const h of inp.extraHosts) lines.push(`${h.address}\t${h.name}`);
-  const gateway = hostGatewayAddress(inp.mode, inp.addresses);
+  const gateway = hostGatewayAddress(inp.mode, inp.addresses, inp.outbound);
   if (gateway) lines.push(`${gateway}\thost.containers.internal host.docker.internal`);
   const names = [inp.hostname, ...(inp.name && inp.name !== inp.hostname ? [inp.name] : [])].join(' ');
   // Without an interface, the hostname resolves to loopback (as with docker's --network none).

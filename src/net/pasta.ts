@@ -42,15 +42,33 @@ export function pastaArgs(inp: PastaArgsInput): string[] {
 
 /** Start pasta for the namespace of PID; resolves once it is up (ports bound). */
 export async function startPasta(binary: string, inp: Omit<PastaArgsInput, 'netnsPath'> & { pid: number }): Promise<HelperRecord> {
+  const args = pastaArgs({ ...inp, netnsPath: '/proc/self/fd/3' }).slice(0, -2);
+  const pid = await startPastaOn(binary, `/proc/${inp.pid}/ns/net`, { args, pidFile: inp.pidFile, what: "the container's network" });
+  const st = readProcStat(pid);
+  if (!st) throw new HxError('pasta started but is gone', { kind: 'unavailable', hint: `read ${inp.logFile}` });
+  return { helper: 'pasta', pid, startTime: st.startTime, forwards: [...inp.forwards], addresses: inp.addresses };
+}
+
+export interface PastaLaunch {
+  /** Every option but --netns (which is added: the namespace as fd 3). */
+  args: string[];
+  pidFile: string;
+  /** What it sets up, for the error ("the container's network"). */
+  what: string;
+}
+
+/** Start pasta on the network namespace at NSPATH; resolves with the daemon's pid once it
+ * went into the background (set up, ports bound). */
+export async function startPastaOn(binary: string, nsPath: string, l: PastaLaunch): Promise<number> {
   // pasta drops its capabilities before it opens the namespace, and then may not open
   // /proc/PID/ns/net of a container in its own user namespace (the ptrace rule: the
   // container holds capabilities pasta no longer has). Its own fd it may always open.
-  const args = pastaArgs({ ...inp, netnsPath: '/proc/self/fd/3' });
+  const args = [...l.args, '--netns', '/proc/self/fd/3'];
   let nsFd: number;
   try {
-    nsFd = openSync(`/proc/${inp.pid}/ns/net`, 'r');
+    nsFd = openSync(nsPath, 'r');
   } catch (e) {
-    throw new HxError(`cannot open the container's network namespace: ${(e as Error).message}`, { kind: 'unavailable' });
+    throw new HxError(`cannot open the network namespace for ${l.what}: ${(e as Error).message}`, { kind: 'unavailable' });
   }
   let child;
   try {
@@ -74,13 +92,12 @@ export async function startPasta(binary: string, inp: Omit<PastaArgsInput, 'netn
   });
   const why = stderr.split('\n').filter((l) => l && !l.startsWith('Failed to send') && !/unknown version/.test(l)).join('; ');
   if (code !== 0) {
-    throw new HxError(`pasta failed to set up the container's network${why ? `: ${why}` : ` (exit ${code})`}`, {
+    throw new HxError(`pasta failed to set up ${l.what}${why ? `: ${why}` : ` (exit ${code})`}`, {
       kind: 'unavailable',
       hint: `its command line: ${binary} ${args.join(' ')}`,
     });
   }
-  const pid = Number(readFileSync(inp.pidFile, 'utf8').trim());
-  const st = Number.isInteger(pid) && pid > 0 ? readProcStat(pid) : undefined;
-  if (!st) throw new HxError('pasta started but is gone', { kind: 'unavailable', hint: `read ${inp.logFile}` });
-  return { helper: 'pasta', pid, startTime: st.startTime, forwards: [...inp.forwards], addresses: inp.addresses };
+  const pid = Number(readFileSync(l.pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new HxError(`pasta for ${l.what} wrote no pid`, { kind: 'unavailable', hint: `read ${l.pidFile}` });
+  return pid;
 }

@@ -21,6 +21,8 @@ export interface NetworkEndpoint {
   aliases: string[];
   /** --ip / connect --ip was given (kept across restarts as docker's IPAMConfig). */
   fixedIp: boolean;
+  /** The network is --internal: no default route through it, no outbound access. */
+  internal?: boolean;
 }
 
 /** docker's HostConfig.PortBindings entry (the same shape as docker-syntax/publish.ts). */

@@ -6,12 +6,14 @@
 // namespace, the namespace released, no DNS responder).
 //
 // Network safety: every packet stays inside network namespaces hx made (the held one and
-// the containers'): the user networks have no outbound path at all, and hx-dns answers
-// only its network's names (it never forwards). The image resolves through /etc/hosts and
-// the network's DNS only.
+// the containers') or goes to the host's loopback: the only outbound traffic is to
+// 10.0.2.2, which the held namespace's pasta maps to 127.0.0.1 (asserted before anything
+// is sent), and hx-dns answers only its network's names (it never forwards). The image
+// resolves through /etc/hosts and the network's DNS only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
@@ -71,11 +73,17 @@ function heldLinks() {
 
 /** A detached container's monitor cleans up after `stop`/`rm` return: wait for it a little. */
 function settle() {
-  for (let i = 0; i < 50 && (responders().length || netnsHeld()); i++) run('sleep', ['0.1']);
+  for (let i = 0; i < 50 && (responders().length || netnsHeld() || planePastas().length); i++) run('sleep', ['0.1']);
+}
+
+/** Live pasta processes attached to this test's held namespace. */
+function planePastas() {
+  return processesNaming(join(runtime, 'networks', 'pasta.pid'));
 }
 
 function assertNothingLeft() {
   settle();
+  assert.equal(planePastas(), [], 'no pasta for the held namespace');
   assert.equal(responders(), [], 'no DNS responder');
   assert.not.ok(netnsHeld(), 'the held network namespace is released');
   assert.equal(H(['network', 'ls', '--format', '{{.Name}}']).stdout, 'bridge\nhost\nnone\n');
@@ -240,6 +248,7 @@ test('two containers on one network reach each other by name and alias; a third 
 
 function assertNothingLeftButNetworks() {
   settle();
+  assert.equal(planePastas(), [], 'no pasta for the held namespace');
   assert.equal(responders(), [], 'no DNS responder');
   assert.not.ok(netnsHeld(), 'the held network namespace is released');
 }
@@ -363,6 +372,111 @@ test('kill -9 of a foreground hx on a user network: the next command sweeps its 
   assert.is(ps.code, 0, ps.stderr);
   assert.is(ps.stdout, 'fg exited\n');
   assertNothingLeftButNetworks();
+});
+
+/** Live processes whose command line names PATTERN (this test's containers only: an ID). */
+function processesNaming(pattern) {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmd.includes(pattern) && state !== 'Z') out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+test('a failing network hook fails `run -d` at once with exit 125 and its error; nothing is left running', async () => {
+  create('testnet');
+  // a directory where the held namespace's nsfs bind goes: the hook's mount fails
+  const blocker = join(runtime, 'networks', 'netns');
+  mkdirSync(join(blocker, 'x'), { recursive: true });
+  const t0 = Date.now();
+  const run1 = HA(['run', '-d', '--name', 'hookfail', '--network', 'testnet', 'bb', 'sleep', '300']);
+  const r = await Promise.race([run1, new Promise((res) => setTimeout(() => res({ code: 'hung' }), 30_000))]);
+  assert.is(r.code, 125, `${r.stdout}${r.stderr}`);
+  assert.ok(Date.now() - t0 < 20_000, 'fails without waiting for a timeout');
+  assert.match(r.stderr, "could not make hx's network namespace");
+  assert.match(r.stderr, 'Not a directory');
+  const id = H(['inspect', '-f', '{{.Id}}', 'hookfail']).stdout.trim();
+  assert.match(id, /^[a-f0-9]{64}$/);
+  settle();
+  assert.equal(processesNaming(id), [], 'no monitor or container process');
+  assert.is(H(['inspect', '-f', '{{.State.Running}}', 'hookfail']).stdout, 'false\n');
+  assert.equal(responders(), [], 'no DNS responder');
+  assert.not.ok(netnsHeld());
+  // the state fixed, the same container starts
+  rmdirSync(join(blocker, 'x'));
+  rmdirSync(blocker);
+  const st = H(['start', 'hookfail']);
+  assert.is(st.code, 0, st.stderr);
+  assert.is(H(['inspect', '-f', '{{.State.Running}}', 'hookfail']).stdout, 'true\n');
+  assert.is(H(['rm', '-f', 'hookfail']).code, 0);
+  assertNothingLeftButNetworks();
+});
+
+/** An HTTP service on the host's 127.0.0.1 that answers every request with a line and counts them. */
+async function loopbackService(line) {
+  const seen = { connections: 0 };
+  const server = createServer((req, res) => res.end(`${line}\n`));
+  server.on('connection', () => seen.connections++);
+  await new Promise((res) => server.listen(0, '127.0.0.1', res));
+  return { port: server.address().port, seen, close: () => new Promise((res) => server.close(res)) };
+}
+
+/** The held namespace's routes and iptables rules (it must be held). */
+function heldState() {
+  const routes = H(['unshare', '--', 'nsenter', `--net=${netnsFile}`, 'ip', 'route']);
+  const filter = H(['unshare', '--', 'nsenter', `--net=${netnsFile}`, 'iptables', '-S']);
+  const nat = H(['unshare', '--', 'nsenter', `--net=${netnsFile}`, 'iptables', '-t', 'nat', '-S']);
+  for (const r of [routes, filter, nat]) assert.is(r.code, 0, r.stderr);
+  return { routes: routes.stdout, filter: filter.stdout, nat: nat.stdout };
+}
+
+test('outbound: a container on a user network reaches a service on the host\'s loopback by the mapped gateway and host.containers.internal; an --internal network\'s cannot', async () => {
+  const svc = await loopbackService('hello from the host');
+  try {
+    create('testnet');
+    const netId = create('isolated', '--internal');
+    const keep = H(['run', '-d', '--name', 'keeper', '--network', 'testnet', 'bb', 'sleep', '300']);
+    assert.is(keep.code, 0, keep.stderr);
+    // The mapping in force before anything is sent: the held namespace's only way out is
+    // pasta's tap with the gateway pasta maps to the host's loopback (it runs without
+    // --no-map-gw), so 10.0.2.2 cannot leave the machine.
+    const held = heldState();
+    assert.match(held.routes, /^default via 10\.0\.2\.2 dev hxtap0 /m);
+    assert.match(held.filter, /^-P FORWARD DROP$/m);
+    assert.match(held.nat, /^-A POSTROUTING -o hxtap0 -j MASQUERADE$/m);
+    const pastas = planePastas();
+    assert.is(pastas.length, 1, 'one pasta for the held namespace');
+    const argv = readFileSync(`/proc/${pastas[0]}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--gateway') && argv[argv.indexOf('--gateway') + 1] === '10.0.2.2' && !argv.includes('--no-map-gw'), argv.join(' '));
+    const gw = gatewayOf('testnet');
+    const script = [
+      'grep -q "^10.0.2.2\thost.containers.internal" /etc/hosts || { echo no-mapping; exit 3; }',
+      `ip route | grep -q "^default via ${gw} " || { echo no-route; exit 4; }`,
+      `wget -q -O - http://10.0.2.2:${svc.port}/`,
+      `wget -q -O - http://host.containers.internal:${svc.port}/`,
+    ].join('; ');
+    const out = await HA(['run', '--rm', '--network', 'testnet', 'bb', 'sh', '-c', script]);
+    assert.is(out.code, 0, out.stdout + out.stderr);
+    assert.is(out.stdout, 'hello from the host\n'.repeat(2));
+    assert.is(svc.seen.connections, 2);
+    // --internal: no route out, no name for the host, no accept rule for its bridge
+    const shut = await HA(['run', '--rm', '--network', 'isolated', 'bb', 'sh', '-c', `grep -c host.containers.internal /etc/hosts; ip route | grep -c default; timeout 5 nc 10.0.2.2 ${svc.port} </dev/null; echo nc=$?`]);
+    assert.is(shut.code, 0, shut.stderr);
+    assert.is(shut.stdout, '0\n0\nnc=1\n');
+    assert.match(shut.stderr, /unreachable/i);
+    assert.is(svc.seen.connections, 2, 'nothing reached the service from the internal network');
+    assert.not.match(heldState().filter, new RegExp(`-i hxbr-${netId.slice(0, 8)} -o hxtap0`));
+    assert.is(H(['rm', '-f', 'keeper']).code, 0);
+    assertNothingLeftButNetworks();
+  } finally {
+    await svc.close();
+  }
 });
 
 test.after(() => {

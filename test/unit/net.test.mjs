@@ -50,6 +50,15 @@ test('/etc/hosts: docker\'s localhost block, --add-host, the host\'s mapped addr
   assert.is(host, '1.2.3.4\tx\n127.0.0.1 localhost\n10.9.9.9 box\n');
 });
 
+test('/etc/hosts on a user network: the host is 10.0.2.2 (the held namespace\'s pasta) unless every network is --internal', () => {
+  const addresses = { container: '10.89.0.2', prefixLength: 24, gateway: '10.89.0.1', dns: '10.89.0.1' };
+  const out = hostsFile({ mode: 'bridge', hostname: 'abc', extraHosts: [], addresses, outbound: true });
+  assert.match(out, /\n10\.0\.2\.2\thost\.containers\.internal host\.docker\.internal\n10\.89\.0\.2\tabc\n$/);
+  const internal = hostsFile({ mode: 'bridge', hostname: 'abc', extraHosts: [], addresses, outbound: false });
+  assert.not.match(internal, 'host.containers.internal');
+  assert.match(internal, /\n10\.89\.0\.2\tabc\n$/);
+});
+
 test('resolv.conf: a loopback stub is replaced by the helper\'s forwarder, other servers kept; --dns* replace the host\'s', () => {
   const hostResolv = '# generated\nnameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch corp.test\noptions edns0 trust-ad\n';
   assert.equal(parseResolv(hostResolv), { nameservers: ['127.0.0.53', '192.0.2.53'], search: ['corp.test'], options: ['edns0', 'trust-ad'] });

@@ -53,5 +53,6 @@ export function allocateEndpoint(store: Store, net: NetworkRecord, req: Endpoint
     mac: macFor(addr),
     aliases: [...new Set(req.aliases ?? [])],
     fixedIp: Boolean(req.ip),
+    ...(net.Internal ? { internal: true } : {}),
   };
 }

@@ -22,7 +22,7 @@ export const liveEndpoints: LiveEndpointHooks = {
     if (!ctx.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user' });
     const others = endpointsOf(rec).filter((x) => x.networkId !== e.networkId);
     const plan = { plane: planeDir(ctx.runtimeDir), containerId: rec.id, names: [rec.name, rec.id.slice(0, 12)], endpoints: [e] };
-    await plugLive(ctx.store.containerDir(rec.id), plan, e, st.pid, others.length === 0);
+    await plugLive(ctx.store.containerDir(rec.id), plan, e, st.pid, others.every((x) => x.internal));
   },
   async unplug(ctx, rec, e) {
     if (!isRunning(currentState(ctx.store, rec))) return;

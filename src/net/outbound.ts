@@ -1,0 +1,107 @@
+// Outbound access for user networks (rootless): one pasta attached to hx's held network
+// namespace, as rootless podman does. pasta's tap (hxtap0) gets HELPER_ADDRESSES (10.0.2.100,
+// default route via 10.0.2.2, which pasta maps to the host's loopback), the namespace routes
+// between its bridges and the tap (ip_forward), and iptables there masquerades what leaves
+// through the tap. FORWARD's policy is DROP: a network's bridge gets its accept rule to the
+// tap only when it is not --internal, so neither internal networks nor one network to
+// another are routed. iptables only ever runs inside the held namespace (nsenter --net).
+// pasta is started with the namespace and stopped before it is released (the record in
+// RUNTIME/networks/outbound.json: pid and start time, never a recycled pid).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HxError } from '../errors.js';
+import { processAlive, readProcStat } from '../host/procstat.js';
+import { signalPid } from '../sys/spawn.js';
+import { checkTun, helperBinary } from './helper.js';
+import { inNetns } from './netns.js';
+import { HELPER_ADDRESSES } from './types.js';
+
+/** pasta's interface in the held namespace. */
+export const OUTBOUND_IFNAME = 'hxtap0';
+const RECORD = 'outbound.json';
+
+interface OutboundRecord {
+  pid: number;
+  startTime: string;
+}
+
+function readRecord(plane: string): OutboundRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(plane, RECORD), 'utf8')) as OutboundRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the held namespace's pasta (recorded in PLANE) runs. */
+export function outboundAlive(plane: string): boolean {
+  const rec = readRecord(plane);
+  return rec !== undefined && processAlive(rec.pid, rec.startTime);
+}
+
+function iptables(ns: string, args: string[]): void {
+  const r = inNetns(ns, ['iptables', '-w', ...args]);
+  if (r.status !== 0) throw new HxError(`iptables ${args.join(' ')} in hx's network namespace: ${r.stderr.trim() || `exit ${r.status}`}`, { kind: 'unavailable', hint: 'user networks need iptables (the iptables package) for outbound access' });
+}
+
+/** RULE (after -A/-I CHAIN) in TABLE, added once. */
+function ensureRule(ns: string, table: string, chain: string, rule: string[]): void {
+  if (inNetns(ns, ['iptables', '-w', '-t', table, '-C', chain, ...rule]).status === 0) return;
+  iptables(ns, ['-t', table, '-A', chain, ...rule]);
+}
+
+/** pasta for the held namespace NS, routing and masquerade in it (call under the plane lock;
+ * nothing when it already runs). */
+export async function ensureOutbound(plane: string, ns: string): Promise<void> {
+  if (outboundAlive(plane)) return;
+  checkTun();
+  const binary = helperBinary('pasta');
+  // routing first: FORWARD drops until a bridge is allowed out
+  const fwd = inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  if (fwd.status !== 0) throw new HxError(`cannot enable forwarding in hx's network namespace: ${fwd.stderr.trim()}`, { kind: 'unavailable' });
+  iptables(ns, ['-P', 'FORWARD', 'DROP']);
+  ensureRule(ns, 'filter', 'FORWARD', ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']);
+  ensureRule(ns, 'nat', 'POSTROUTING', ['-o', OUTBOUND_IFNAME, '-j', 'MASQUERADE']);
+  const pidFile = join(plane, 'pasta.pid');
+  rmSync(pidFile, { force: true });
+  const a = HELPER_ADDRESSES;
+  const { startPastaOn } = await import('./pasta.js');
+  const pid = await startPastaOn(binary, ns, {
+    args: ['--config-net', '--quiet', '-4', '--pid', pidFile, '--log-file', join(plane, 'pasta.log'), '--address', a.container, '--netmask', String(a.prefixLength), '--gateway', a.gateway, '--dns-forward', a.dns, '-I', OUTBOUND_IFNAME, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--no-netns-quit'],
+    pidFile,
+    what: "hx's network namespace (outbound access of user networks)",
+  });
+  const st = readProcStat(pid);
+  if (!st) throw new HxError('pasta for user networks started but is gone', { kind: 'unavailable', hint: `read ${join(plane, 'pasta.log')}` });
+  writeFileSync(join(plane, RECORD), JSON.stringify({ pid, startTime: st.startTime } satisfies OutboundRecord), { mode: 0o600 });
+}
+
+/** Within BRIDGE, always: with br_netfilter loaded on the host, bridged frames pass FORWARD too. */
+export function allowBridged(ns: string, bridge: string): void {
+  ensureRule(ns, 'filter', 'FORWARD', ['-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+}
+
+/** BRIDGE's containers may go out through pasta (not for --internal networks). */
+export function allowEgress(ns: string, bridge: string): void {
+  ensureRule(ns, 'filter', 'FORWARD', ['-i', bridge, '-o', OUTBOUND_IFNAME, '-j', 'ACCEPT']);
+}
+
+/** BRIDGE's accept rules gone (its network removed while the namespace stays held). */
+export function dropEgress(ns: string, bridge: string): void {
+  inNetns(ns, ['iptables', '-w', '-D', 'FORWARD', '-i', bridge, '-o', OUTBOUND_IFNAME, '-j', 'ACCEPT']);
+  inNetns(ns, ['iptables', '-w', '-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+}
+
+/** Stop the held namespace's pasta (before the namespace is released). */
+export function stopOutbound(plane: string): void {
+  const rec = readRecord(plane);
+  if (rec && processAlive(rec.pid, rec.startTime)) {
+    try {
+      signalPid(rec.pid, rec.startTime, 9);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  rmSync(join(plane, RECORD), { force: true });
+  rmSync(join(plane, 'pasta.pid'), { force: true });
+}
