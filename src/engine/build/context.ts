@@ -23,6 +23,7 @@ import { mkdirInRoot, RootDirs } from '../../layer/root-dirs.js';
 import { tarWritable, type TarEntry } from '../../layer/tar/index.js';
 import type { Store, TempDir } from '../../store/store.js';
 import { copyEntry, copyTree, openInRoot, type CopySide } from '../../sys/spawn.js';
+import { segmentPattern } from './copy-rules.js';
 
 /** One walked entry: its lstat, and whether the ignore file leaves it (or something under it) out. */
 interface Entry {
@@ -42,25 +43,6 @@ function notFound(source: string): HxError {
   });
 }
 
-/** Go's filepath.Match for one path segment: * ? [class] (^ or ! negates), \\ escapes. */
-function segmentPattern(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const ch = seg[i]!;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const end = seg.indexOf(']', i + 2);
-      if (end < 0) throw new HxError(`syntax error in pattern: ${seg}`, { kind: 'invalid-argument', hint: 'close the [...] class' });
-      let cls = seg.slice(i + 1, end);
-      if (cls.startsWith('^') || cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-      re += `[${cls.replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else if (ch === '\\' && i + 1 < seg.length) re += `\\${seg[++i]!}`;
-    else re += ch.replace(/[.+^${}()|\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 /** "/a/./b/../c" -> "a/c" ('' for the root); ".." cannot climb above the root. */
 function cleanRel(source: string): string {

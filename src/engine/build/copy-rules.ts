@@ -88,7 +88,7 @@ export function segmentPattern(seg: string): RegExp {
     else if (ch === '?') re += '[^/]';
     else if (ch === '[') {
       const end = seg.indexOf(']', i + 2);
-      if (end < 0) throw new HxError(`syntax error in pattern: ${seg}`, { kind: 'invalid-argument' });
+      if (end < 0) throw new HxError(`syntax error in pattern: ${seg}`, { kind: 'invalid-argument', hint: 'close the [...] class' });
       let cls = seg.slice(i + 1, end);
       if (cls.startsWith('^') || cls.startsWith('!')) cls = `^${cls.slice(1)}`;
       re += `[${cls.replace(/\\/g, '\\\\')}]`;
