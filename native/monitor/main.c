@@ -97,6 +97,19 @@ static void save_state(void) {
     hx_state_write(M.dir, &M.st);
 }
 
+/* In a forked child about to exec one of hx's own commands: stdin from /dev/null, stdout
+ * and stderr appended to DIR/NAME (or /dev/null when it cannot be opened). */
+static void stdio_to_log(const char *name) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", M.dir, name);
+    /* CLOEXEC: only the dup2'd copies reach the command */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    dup2(null, 0);
+    dup2(log >= 0 ? log : null, 1);
+    dup2(log >= 0 ? log : null, 2);
+}
+
 static char child_stack[256 * 1024] __attribute__((aligned(16)));
 
 static void die(const char *what, int err) {
@@ -189,13 +202,7 @@ static int run_network_hook(pid_t pid) {
     }
     pid_t p = fork();
     if (p == 0) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/network.log", M.dir);
-        int null = open("/dev/null", O_RDWR);
-        int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(null, 0);
-        dup2(log >= 0 ? log : null, 1);
-        dup2(log >= 0 ? log : null, 2);
+        stdio_to_log("network.log");
         dup2(life[0], 3); /* without CLOEXEC: the helper inherits it through the hook */
         sigset_t none;
         sigemptyset(&none);
@@ -673,13 +680,7 @@ static void run_exit_command(void) {
     pid_t p = fork();
     if (p == 0) {
         /* what it says goes to DIR/cleanup.log: the only trace of a failed cleanup */
-        char path[4200];
-        snprintf(path, sizeof path, "%s/cleanup.log", M.dir);
-        int null = open("/dev/null", O_RDWR);
-        int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(null, 0);
-        dup2(log >= 0 ? log : null, 1);
-        dup2(log >= 0 ? log : null, 2);
+        stdio_to_log("cleanup.log");
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

@@ -1,7 +1,7 @@
 // `hx network connect [--alias A]... [--ip X] NETWORK CONTAINER` and
 // `hx network disconnect [-f] NETWORK CONTAINER`: silent on success (docker's), exit 1 on refusal.
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from '../volume/errors.js';
+import { daemonCall } from '../daemon-call.js';
 
 export const connect: CommandRun = async (ctx, inv) => {
   const engine = await ctx.engine();

@@ -2,7 +2,7 @@
 // [-o K=V] NAME`: prints the new network's ID (docker's output); errors as the daemon's, exit 1.
 import { UsageError } from '../../../errors.js';
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from '../volume/errors.js';
+import { daemonCall } from '../daemon-call.js';
 import { keyValues } from '../volume/create.js';
 
 /** hx networks have one IPv4 pool: a second --subnet (or gateway, range) is refused. */

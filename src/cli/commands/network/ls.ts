@@ -3,7 +3,7 @@ import { Filters } from '../../../engine/filters.js';
 import { renderList } from '../../format/formatter.js';
 import { NETWORK_LIST, networkListRow } from '../../format/networks.js';
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from '../volume/errors.js';
+import { daemonCall } from '../daemon-call.js';
 
 export const run: CommandRun = async (ctx, inv) => {
   const f = inv.flags;

@@ -1,7 +1,7 @@
 // `hx network rm [-f] NETWORK...` and `hx network prune [--filter] [-f]`.
 import { Filters } from '../../../engine/filters.js';
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from '../volume/errors.js';
+import { daemonCall } from '../daemon-call.js';
 
 /** Each network is tried; the removed ones are printed as given, the errors after them (exit 1). */
 export const rm: CommandRun = async (ctx, inv) => {

@@ -1,7 +1,7 @@
 // `hx volume create [--name N] [-d local] [--label K=V]... [-o K=V]... [NAME]`: prints the name.
 import { UsageError } from '../../../errors.js';
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from './errors.js';
+import { daemonCall } from '../daemon-call.js';
 
 /** KEY=VALUE flags as a map (docker's ListOpts of labels: a bare KEY is KEY=""). */
 export function keyValues(values: string[], flag: string, needValue: boolean): Record<string, string> {

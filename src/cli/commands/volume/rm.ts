@@ -2,7 +2,7 @@
 import { Filters } from '../../../engine/filters.js';
 import { humanSize } from '../../format/units.js';
 import type { CommandRun } from '../../spec.js';
-import { daemonCall } from './errors.js';
+import { daemonCall } from '../daemon-call.js';
 
 /** Each volume is tried; the removed ones are printed as given, the errors after them (exit 1). */
 export const rm: CommandRun = async (ctx, inv) => {
