@@ -89,6 +89,8 @@ struct mon {
 };
 
 static struct mon M;
+/* the starter's owner lock of the container (store/owners.ts), handed over as fd 4 */
+#define OWNER_LOCK_FD 4
 static char health_json[140 * 1024];
 
 /* state.json, with the health state as it is now */
@@ -681,6 +683,7 @@ static void run_exit_command(void) {
     if (p == 0) {
         /* what it says goes to DIR/cleanup.log: the only trace of a failed cleanup */
         stdio_to_log("cleanup.log");
+        fcntl(OWNER_LOCK_FD, F_SETFD, 0); /* it finishes the container with our ownership */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -864,6 +867,10 @@ int hx_monitor_main(int argc, char **argv) {
      * lock (4), never a pipe or lock the caller's own parent left open (a make jobserver, a
      * test harness waiting for EOF) */
     syscall(SYS_close_range, 5U, ~0U, 0U);
+    /* the owner lock stays ours: a network hook, a health probe or a helper they start (a
+     * long-lived pasta) must not hold it, or the container stays "busy" after it stops; only
+     * the cleanup command inherits it (run_exit_command) */
+    fcntl(OWNER_LOCK_FD, F_SETFD, FD_CLOEXEC);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     prctl(PR_SET_NAME, "hx-monitor");
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -173,6 +173,10 @@ test('bad input: docker\'s messages and exit codes, nothing left behind', () => 
   const aliasDefault = H(['create', '--network-alias', 'a', 'bb', 'true']);
   assert.is(aliasDefault.code, 125);
   assert.match(aliasDefault.stderr, 'network-scoped aliases are only supported for user-defined networks');
+  // an alias is one word of the DNS responder's names file: no way to name another address
+  const badAlias = H(['run', '--rm', '--network', 'testnet', '--network-alias', 'a\n10.9.9.9 evil', 'bb', 'true']);
+  assert.is(badAlias.code, 125);
+  assert.match(badAlias.stderr, 'invalid network alias "a\\n10.9.9.9 evil"');
   // in use: refused while a container (even a stopped one) is on it
   const c = H(['create', '--name', 'member', '--network', 'testnet', 'bb', 'true']);
   assert.is(c.code, 0, c.stderr);

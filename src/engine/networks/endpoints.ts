@@ -37,6 +37,16 @@ export interface EndpointRequest {
   aliases?: string[];
 }
 
+/** An alias is a name the network's DNS answers: one word of a hosts-style names file. */
+function checkedAliases(aliases: readonly string[]): string[] {
+  for (const a of aliases) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(a) || a.length > 253) {
+      throw new HxError(`invalid network alias ${JSON.stringify(a)}`, { kind: 'invalid-argument', hint: 'an alias is a DNS name: letters, digits, and _ . - (not first)' });
+    }
+  }
+  return [...new Set(aliases)];
+}
+
 /** A new endpoint of NET (call under the store lock; EXTRA: addresses taken in this same call). */
 export function allocateEndpoint(store: Store, net: NetworkRecord, req: EndpointRequest, extra: ReadonlySet<number> = new Set(), except?: string): NetworkEndpoint {
   const pool = poolOf(net);
@@ -51,7 +61,7 @@ export function allocateEndpoint(store: Store, net: NetworkRecord, req: Endpoint
     prefixLength: pool.subnet.prefix,
     gateway: formatIPv4(pool.gateway),
     mac: macFor(addr),
-    aliases: [...new Set(req.aliases ?? [])],
+    aliases: checkedAliases(req.aliases ?? []),
     fixedIp: Boolean(req.ip),
     ...(net.Internal ? { internal: true } : {}),
   };
