@@ -1,12 +1,14 @@
 // Name resolution of a user network: RUNTIME/networks/<net-id>/endpoints/<container-id>.json
 // says which running containers are on it (written when a container's veth is plugged,
-// removed when it stops or disconnects); `names` is made from them ("IP NAME..." lines) and
-// read by native/dns (hx-dns), one per network with a running container, listening on the
-// gateway inside the held namespace. Started detached, so it outlives the hx that started
-// it; it exits by itself when `names` is removed.
+// removed when it stops or disconnects); `names` is made from them and read by native/dns
+// (hx-dns), one per network with a running container, listening on the gateway (UDP and
+// TCP) inside the held namespace. Started detached, so it outlives the hx that started it;
+// it exits by itself when `names` is removed. `names` also says, per client, where to
+// forward what the network does not know (its --dns) and which other networks' names files
+// it may read (a container on several networks asks its first network's responder only).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
 import { processAlive, readProcStat } from '../host/procstat.js';
 import { buildDir } from '../sys/install.js';
@@ -20,6 +22,8 @@ export interface NameEntry {
   names: string[];
   /** Its veth end on the bridge. */
   hostVeth: string;
+  /** Its --dns: the responder forwards its questions there instead of to the defaults. */
+  dns?: string[];
 }
 
 export function networkRunDir(plane: string, networkId: string): string {
@@ -65,13 +69,68 @@ export function liveEntries(netDir: string): NameEntry[] {
   return out;
 }
 
-/** Rewrite `names` from the live entries (rename: the responder never reads half a file). */
-export function writeNames(netDir: string, entries: readonly NameEntry[]): void {
+/**
+ * The text of a names file (native/dns/main.c reads it): "IP NAME..." per entry; "dns IP
+ * UPSTREAM..." for an entry with its own --dns; "also IP PATH" per other network of the
+ * entry's container (ALSO: container ID -> the names files of its other networks).
+ */
+export function namesText(entries: readonly NameEntry[], also: ReadonlyMap<string, readonly string[]> = new Map()): string {
+  const lines: string[] = [];
+  for (const e of entries) {
+    lines.push(`${e.ip} ${e.names.join(' ')}`);
+    if (e.dns?.length) lines.push(`dns ${e.ip} ${e.dns.join(' ')}`);
+    for (const path of also.get(e.containerId) ?? []) lines.push(`also ${e.ip} ${path}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+const NETWORK_DIR = /^[a-f0-9]{64}$/;
+
+/** The other network dirs of the plane that NETDIR is in. */
+function siblingDirs(netDir: string): string[] {
+  const plane = dirname(netDir);
+  try {
+    return readdirSync(plane).filter((d) => NETWORK_DIR.test(d) && d !== basename(netDir)).map((d) => join(plane, d));
+  } catch {
+    return [];
+  }
+}
+
+/** Container ID -> the names files of the other networks it is live on. */
+function otherNetworks(netDir: string, entries: readonly NameEntry[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const wanted = new Set(entries.map((e) => e.containerId));
+  for (const dir of siblingDirs(netDir)) {
+    for (const e of readEntries(dir)) {
+      if (!wanted.has(e.containerId) || !processAlive(e.pid, e.pidStart)) continue;
+      out.set(e.containerId, [...(out.get(e.containerId) ?? []), join(dir, 'names')]);
+    }
+  }
+  return out;
+}
+
+function writeNamesFile(netDir: string, entries: readonly NameEntry[]): void {
   mkdirSync(netDir, { recursive: true, mode: 0o700 });
-  const text = entries.map((e) => `${e.ip} ${e.names.join(' ')}\n`).join('');
   const tmp = join(netDir, `.names.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o644 });
+  writeFileSync(tmp, namesText(entries, otherNetworks(netDir, entries)), { mode: 0o644 });
   renameSync(tmp, join(netDir, 'names'));
+}
+
+/** The other networks' names files again (their `also` lines follow a container's
+ * networks); only those that exist: a missing one is a stopped responder. */
+function rewriteSiblings(netDir: string): void {
+  for (const dir of siblingDirs(netDir)) {
+    if (!existsSync(join(dir, 'names'))) continue;
+    const live = liveEntries(dir);
+    if (live.length) writeNamesFile(dir, live);
+  }
+}
+
+/** Rewrite `names` from the live entries (rename: the responder never reads half a file),
+ * and the other networks' files, whose `also` lines may have changed with it. */
+export function writeNames(netDir: string, entries: readonly NameEntry[]): void {
+  writeNamesFile(netDir, entries);
+  rewriteSiblings(netDir);
 }
 
 interface ResponderRecord {
@@ -93,13 +152,14 @@ export function responderAlive(netDir: string): boolean {
   return r !== undefined && processAlive(r.pid, r.startTime);
 }
 
-/** hx-dns on ADDRESS:53 in the namespace NSPATH, unless one runs; resolves once it listens. */
-export async function ensureResponder(nsPath: string, netDir: string, address: string): Promise<void> {
+/** hx-dns on ADDRESS:53 in the namespace NSPATH, unless one runs; resolves once it listens.
+ * UPSTREAMS: where it forwards the questions of clients without --dns of their own. */
+export async function ensureResponder(nsPath: string, netDir: string, address: string, upstreams: readonly string[]): Promise<void> {
   if (responderAlive(netDir)) return;
   const bin = join(buildDir(), 'hx-dns');
   if (!existsSync(bin)) throw new HxError(`${bin} is missing`, { kind: 'host-setup', hint: 'build hx again (npm run build)' });
   const log = openSync(join(netDir, 'dns.log'), 'w', 0o600);
-  const child = spawn('nsenter', [`--net=${nsPath}`, '--', bin, address, join(netDir, 'names')], { detached: true, stdio: ['ignore', 'pipe', log] });
+  const child = spawn('nsenter', [`--net=${nsPath}`, '--', bin, address, join(netDir, 'names'), ...upstreams], { detached: true, stdio: ['ignore', 'pipe', log] });
   closeSync(log);
   const ready = await new Promise<boolean>((resolve) => {
     let out = '';
@@ -133,9 +193,11 @@ export async function ensureResponder(nsPath: string, netDir: string, address: s
   writeFileSync(join(netDir, 'dns.json'), JSON.stringify({ pid: child.pid, startTime: readProcStat(child.pid)?.startTime ?? '', address }), { mode: 0o600 });
 }
 
-/** Stop the network's responder: its names file removed (it exits on its own) and a SIGTERM. */
+/** Stop the network's responder: its names file removed (it exits on its own) and a SIGTERM;
+ * the other networks' `also` lines naming it go too. */
 export function stopResponder(netDir: string): void {
   rmSync(join(netDir, 'names'), { force: true });
+  rewriteSiblings(netDir);
   const r = readResponder(netDir);
   if (r && processAlive(r.pid, r.startTime)) {
     try {

@@ -85,7 +85,8 @@ function isLoopback(addr: string): boolean {
 }
 
 /**
- * docker's rules (moby libnetwork/resolvconf): --dns replaces the host's servers; else the
+ * docker's rules (moby libnetwork/resolvconf): on a user network, the network's DNS only
+ * (--dns are its upstreams for the container); else --dns replaces the host's servers; else the
  * host's, where a loopback stub (127.0.0.53, ::1) cannot be reached from the container's
  * namespace and is replaced by the helper's forwarder, or dropped without a helper.
  * --dns-search and --dns-option replace the host's search and options lines.
@@ -93,9 +94,10 @@ function isLoopback(addr: string): boolean {
 export function resolvConf(inp: ResolvInput): string {
   const host = parseResolv(inp.hostResolv);
   let servers: string[];
-  if (inp.dns.length) servers = inp.dns;
+  // a user network: the network's DNS on its gateway, even with --dns (docker's embedded DNS: --dns become its upstreams)
+  if (inp.mode === 'bridge') servers = inp.forwarder ? [inp.forwarder] : [];
+  else if (inp.dns.length) servers = inp.dns;
   else if (inp.mode === 'host') servers = host.nameservers;
-  else if (inp.mode === 'bridge') servers = inp.forwarder ? [inp.forwarder] : []; // podman's: the network's DNS on its gateway
   else {
     servers = [];
     for (const s of host.nameservers) {
