@@ -186,7 +186,11 @@ export async function ensureResponder(nsPath: string, netDir: string, address: s
         return '';
       }
     })();
-    if (child.pid) process.kill(child.pid, 'SIGKILL');
+    try {
+      if (child.pid) process.kill(child.pid, 'SIGKILL');
+    } catch {
+      /* it exited already (a bad command line, a taken port): the log says why */
+    }
     throw new HxError(`the DNS responder of the network did not start${why ? `: ${why}` : ''}`, { kind: 'unavailable', hint: 'HX_DEBUG=1 for details; is another process on port 53 of the gateway?' });
   }
   // nsenter execs hx-dns: the same pid

@@ -191,6 +191,10 @@ test('--dns on a user network: resolv.conf names the gateway, hx-dns forwards to
   // a slow TCP client (connected, sends nothing) does not hold up UDP
   const idle = exec('client', `(sleep 4 | nc ${gw} 53 >/dev/null &) ; sleep 0.5; dnstool ask ${gw} 1 peer`);
   assert.is(idle.stdout, `peer id=1 rcode=0 tc=0 q=peer ${peerIp}\n`);
+  // an idle connection is dropped after some seconds (nc ends when hx-dns closes it; its stdin never does)
+  const dropped = exec('client', `mkfifo /tmp/never; exec 3<>/tmp/never; s=$(date +%s); timeout 25 nc ${gw} 53 <&3; echo rc=$? took=$(( $(date +%s) - s ))`);
+  const took = Number(/rc=0 took=(\d+)/.exec(dropped.stdout)?.[1]);
+  assert.ok(took >= 8 && took <= 15, dropped.stdout);
 
   assert.is(H(['rm', '-f', 'client', 'peer', 'resolver']).code, 0);
   assertNothingLeft();
