@@ -29,10 +29,11 @@
 // none, NOERROR), PTR for their addresses. A single label that is not known: NXDOMAIN (it
 // would be a container name; never sent out). Reverse names of private and documentation
 // ranges (RFC 6303's locally served zones): NXDOMAIN when unknown. Any other name is
-// forwarded to the client's upstreams (UDP, whatever the client's transport: upstreams
+// forwarded to the client's upstreams over UDP (whatever the client's transport: upstreams
 // need not speak TCP) with a fresh random ID on a socket of its own, 2 s per upstream, then
-// the next, then SERVFAIL; the answer is relayed unchanged but for the ID (a truncated one
-// too: the client may retry over TCP, where the answer is relayed again from UDP).
+// the next, then SERVFAIL; the answer is relayed unchanged but for the ID. A truncated one
+// (TC) goes to a UDP client as it is (it retries over TCP); for a TCP client the same
+// upstream is asked again over TCP, and the truncated answer relayed if that fails.
 // TCP: length-prefixed messages (RFC 1035 4.2.2, RFC 7766), several per connection,
 // answered in the order they complete; at most MAX_CONNS connections, dropped when idle for
 // IDLE_MS or when the client does not read its answers. One thread, nonblocking sockets,
@@ -491,6 +492,12 @@ struct pending {
   struct in_addr up[MAX_UPSTREAMS];
   int n_up, next;
   long long deadline;
+  // a TCP client's truncated UDP answer: the same upstream asked again over TCP
+  int stage; // 0: UDP; 1: TCP connecting and sending; 2: TCP reading
+  unsigned char *truncated; // the UDP answer, relayed if TCP fails
+  int truncated_len;
+  unsigned char *tin;
+  int tinlen, tsent;
 };
 
 static struct pending pend[MAX_PENDING];
@@ -514,6 +521,11 @@ static void pending_free(struct pending *p) {
   p->fd = -1;
   free(p->q);
   p->q = NULL;
+  free(p->truncated);
+  p->truncated = NULL;
+  free(p->tin);
+  p->tin = NULL;
+  p->stage = 0;
 }
 
 static int id_in_use(const struct pending *self, unsigned short id) {
@@ -593,6 +605,92 @@ static void forward(const unsigned char *q, int qlen, struct client *c, int tcp,
   try_next(p);
 }
 
+// Whether BUF answers P's question (its ID, QR, the same question).
+static int answers(const struct pending *p, const unsigned char *buf, ssize_t n) {
+  if (n < 12 || (buf[0] << 8 | buf[1]) != p->id || !(buf[2] & 0x80)) return 0;
+  unsigned qd = (unsigned)(buf[4] << 8 | buf[5]);
+  if (qd == 1) {
+    if (n < p->qend) return 0;
+    for (int i = 12; i < p->qend; i++)
+      if (tolower(buf[i]) != tolower(p->q[i])) return 0;
+    return 1;
+  }
+  return qd == 0 && (buf[3] & 0xf) != 0; // no question: only an error answer is taken
+}
+
+// TCP to the upstream failed or timed out: the truncated UDP answer after all.
+static void tcp_upstream_failed(struct pending *p) {
+  deliver(p, p->truncated, p->truncated_len);
+  pending_free(p);
+}
+
+// P's upstream truncated its UDP answer to a TCP client: ask it again over TCP.
+static void retry_over_tcp(struct pending *p, const unsigned char *buf, int n) {
+  struct sockaddr_in u = {.sin_family = AF_INET, .sin_port = htons(53), .sin_addr = p->up[p->next - 1]};
+  p->truncated = malloc((size_t)n);
+  p->tin = malloc(2 + MAX_MSG);
+  if (!p->truncated || !p->tin) {
+    unsigned char *copy = (unsigned char *)buf;
+    deliver(p, copy, n);
+    pending_free(p);
+    return;
+  }
+  memcpy(p->truncated, buf, (size_t)n);
+  p->truncated_len = n;
+  close(p->fd);
+  p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (p->fd < 0 || (connect(p->fd, (struct sockaddr *)&u, sizeof u) < 0 && errno != EINPROGRESS)) {
+    tcp_upstream_failed(p);
+    return;
+  }
+  p->stage = 1;
+  p->tinlen = p->tsent = 0;
+  p->deadline = now_ms() + UPSTREAM_TIMEOUT_MS;
+}
+
+static void tcp_upstream_event(struct pending *p, short revents) {
+  if (p->stage == 1) {
+    int err = 0;
+    socklen_t el = sizeof err;
+    if ((revents & (POLLERR | POLLHUP)) || getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+      tcp_upstream_failed(p); // refused: it speaks UDP only
+      return;
+    }
+    unsigned char msg[2 + 4096];
+    if (p->qlen > 4096) {
+      tcp_upstream_failed(p);
+      return;
+    }
+    msg[0] = (unsigned char)(p->qlen >> 8);
+    msg[1] = (unsigned char)p->qlen;
+    memcpy(msg + 2, p->q, (size_t)p->qlen);
+    ssize_t w = send(p->fd, msg + p->tsent, (size_t)(2 + p->qlen - p->tsent), MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno != EAGAIN && errno != EINTR) tcp_upstream_failed(p);
+      return;
+    }
+    p->tsent += (int)w;
+    if (p->tsent == 2 + p->qlen) p->stage = 2;
+    return;
+  }
+  ssize_t r = recv(p->fd, p->tin + p->tinlen, (size_t)(2 + MAX_MSG - p->tinlen), 0);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (r <= 0) {
+    tcp_upstream_failed(p);
+    return;
+  }
+  p->tinlen += (int)r;
+  if (p->tinlen < 2) return;
+  int len = p->tin[0] << 8 | p->tin[1];
+  if (p->tinlen < 2 + len) return;
+  if (!answers(p, p->tin + 2, len)) {
+    tcp_upstream_failed(p);
+    return;
+  }
+  deliver(p, p->tin + 2, len);
+  pending_free(p);
+}
+
 // An upstream's datagram for P: relayed if it answers P's question, else ignored.
 static void upstream_readable(struct pending *p) {
   static unsigned char buf[MAX_MSG];
@@ -602,14 +700,10 @@ static void upstream_readable(struct pending *p) {
     try_next(p); // refused (nothing on port 53 there) or unreachable: the next one now
     return;
   }
-  if (n < 12 || (buf[0] << 8 | buf[1]) != p->id || !(buf[2] & 0x80)) return;
-  unsigned qd = (unsigned)(buf[4] << 8 | buf[5]);
-  if (qd == 1) {
-    if (n < p->qend) return;
-    for (int i = 12; i < p->qend; i++)
-      if (tolower(buf[i]) != tolower(p->q[i])) return;
-  } else if (qd != 0 || (buf[3] & 0xf) == 0) {
-    return; // no question: only an error answer is taken
+  if (!answers(p, buf, n)) return;
+  if (p->tcp && (buf[2] & 0x02)) {
+    retry_over_tcp(p, buf, (int)n);
+    return;
   }
   deliver(p, buf, (int)n);
   pending_free(p);
@@ -774,11 +868,12 @@ int main(int argc, char **argv) {
       struct pending *p = &pend[i];
       if (!p->q) continue;
       if (p->deadline <= now) {
-        try_next(p); // too slow: the next upstream, or SERVFAIL
+        if (p->stage) tcp_upstream_failed(p);
+        else try_next(p); // too slow: the next upstream, or SERVFAIL
         if (!p->q) continue;
       }
       if (p->deadline < wake) wake = p->deadline;
-      fds[nf] = (struct pollfd){.fd = p->fd, .events = POLLIN};
+      fds[nf] = (struct pollfd){.fd = p->fd, .events = p->stage == 1 ? POLLOUT : POLLIN};
       who[nf++] = -(i + 2);
     }
     int n = poll(fds, (nfds_t)nf, (int)(wake > now ? wake - now : 0));
@@ -802,7 +897,9 @@ int main(int argc, char **argv) {
         }
       } else {
         struct pending *p = &pend[-who[j] - 2];
-        if (p->q && p->fd == fds[j].fd) upstream_readable(p);
+        if (!p->q || p->fd != fds[j].fd) continue;
+        if (p->stage) tcp_upstream_event(p, fds[j].revents);
+        else upstream_readable(p);
       }
     }
   }

@@ -2,9 +2,10 @@
 // network's gateway in resolv.conf and hx-dns forwards what the network does not know to
 // the --dns resolver (the answer relayed with the client's ID, the NXDOMAIN and a truncated
 // answer relayed as they are, concurrent questions with one ID kept apart, a silent
-// resolver timed out to SERVFAIL); TCP on the gateway's port 53 (two questions on one
-// connection, one local, one forwarded over UDP); a container on two networks resolves the
-// names of both, one on a single network only its own; nothing left afterwards.
+// resolver timed out to SERVFAIL); TCP on the gateway's port 53 (questions on one
+// connection, local and forwarded over UDP; a truncated answer asked again over TCP; an
+// idle connection dropped); a container on two networks resolves the names of both, one
+// on a single network only its own; nothing left afterwards.
 //
 // Network safety: the only resolver anything is forwarded to is the test's own
 // (test/fixtures/dns/dnstool.c, built static, busybox-static has no dnsd) in a container on
@@ -132,6 +133,7 @@ function parseTcpAnswers(odText) {
 }
 
 const RESOLVER = '10.89.200.53';
+const RESOLVER_TCP = '10.89.200.54';
 
 test('--dns on a user network: resolv.conf names the gateway, hx-dns forwards to the --dns resolver (UDP and TCP), local names still answered', async () => {
   const netId = create('dnsnet', '--subnet', '10.89.200.0/24', '--gateway', '10.89.200.1');
@@ -181,13 +183,26 @@ test('--dns on a user network: resolv.conf names the gateway, hx-dns forwards to
   assert.ok(Date.now() - t0 >= 1500, 'answered after the timeout');
 
   // TCP: two questions on one connection, a local one and one forwarded (over UDP: the resolver has no TCP)
-  const tcp = exec('client', `printf '${tcpQuestions([{ id: 0x0a0b, name: 'peer' }, { id: 0x0c0d, name: 'foo.example' }])}' | timeout 8 nc ${gw} 53 | od -A n -t x1 -v`);
+  // (and a truncated UDP answer: asked again over TCP, refused by this UDP-only resolver, so relayed as it is)
+  const tcp = exec('client', `printf '${tcpQuestions([{ id: 0x0a0b, name: 'peer' }, { id: 0x0c0d, name: 'foo.example' }, { id: 0x0e0f, name: 'tc.example' }])}' | timeout 8 nc ${gw} 53 | od -A n -t x1 -v`);
   assert.is(tcp.code, 0, tcp.stderr);
   const answers = parseTcpAnswers(tcp.stdout).sort((a, b) => a.id - b.id);
   assert.equal(answers, [
     { id: 0x0a0b, rcode: 0, tc: 0, addresses: [peerIp] },
     { id: 0x0c0d, rcode: 0, tc: 0, addresses: ['192.0.2.10'] },
+    { id: 0x0e0f, rcode: 0, tc: 1, addresses: [] },
   ]);
+  // a resolver that speaks TCP too: a TCP client's truncated answer is fetched again over TCP
+  runD('--name', 'resolver2', '--network', 'dnsnet', '--ip', RESOLVER_TCP, 'bbdns', 'dnstool', 'serve-tcp', '/etc/testdns.conf');
+  runD('--name', 'client2', '--network', 'dnsnet', '--dns', RESOLVER_TCP, 'bbdns', 'sleep', '300');
+  assert.is(exec('client2', 'cat /etc/resolv.conf').stdout, `nameserver ${gw}\n`);
+  assert.ok(namesOf(netId).split('\n').includes(`dns ${ipOf('client2', 'dnsnet')} ${RESOLVER_TCP}`), namesOf(netId));
+  assert.match(H(['logs', 'resolver2']).stdout, 'serving 3 names (udp, tcp)');
+  const viaTcp = exec('client2', `printf '${tcpQuestions([{ id: 0x1111, name: 'tc.example' }])}' | timeout 8 nc ${gw} 53 | od -A n -t x1 -v`);
+  assert.equal(parseTcpAnswers(viaTcp.stdout), [{ id: 0x1111, rcode: 0, tc: 0, addresses: ['192.0.2.99'] }]);
+  const udpFirst = exec('client2', `dnstool ask ${gw} 9 tc.example`);
+  assert.is(udpFirst.stdout, 'tc.example id=9 rcode=0 tc=1 q=tc.example\n', 'a UDP client gets the truncated answer as it is');
+  assert.equal(H(['logs', 'resolver2']).stdout.split('\n').filter((l) => / tc\.example /.test(l)).map((l) => l.split(' ').slice(1).join(' ')), ['tc.example 1', 'tc.example 1 tcp', 'tc.example 1']);
   // a slow TCP client (connected, sends nothing) does not hold up UDP
   const idle = exec('client', `(sleep 4 | nc ${gw} 53 >/dev/null &) ; sleep 0.5; dnstool ask ${gw} 1 peer`);
   assert.is(idle.stdout, `peer id=1 rcode=0 tc=0 q=peer ${peerIp}\n`);
@@ -196,7 +211,7 @@ test('--dns on a user network: resolv.conf names the gateway, hx-dns forwards to
   const took = Number(/rc=0 took=(\d+)/.exec(dropped.stdout)?.[1]);
   assert.ok(took >= 8 && took <= 15, dropped.stdout);
 
-  assert.is(H(['rm', '-f', 'client', 'peer', 'resolver']).code, 0);
+  assert.is(H(['rm', '-f', 'client', 'client2', 'peer', 'resolver', 'resolver2']).code, 0);
   assertNothingLeft();
 });
 
