@@ -13,7 +13,7 @@ import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns } from '../net/netns.js';
 import { allowBridged, allowEgress, dropEgress, ensureOutbound, stopOutbound } from '../net/outbound.js';
-import { HELPER_ADDRESSES, type NetworkEndpoint } from '../net/types.js'; // dns branch: HELPER_ADDRESSES for hx-dns's default upstream
+import { HELPER_ADDRESSES, type NetworkEndpoint } from '../net/types.js';
 import { withLock } from '../store/lock.js';
 
 export const BRIDGE_RECORD = 'bridge.json';
@@ -25,7 +25,7 @@ export interface BridgePlan {
   /** The container's name and short ID (every endpoint's aliases are added). */
   names: string[];
   endpoints: NetworkEndpoint[];
-  /** dns branch: the container's --dns, the upstreams its network's hx-dns forwards to for it. */
+  /** The container's --dns, the upstreams its network's hx-dns forwards to for it. */
   dns?: string[];
 }
 
@@ -69,7 +69,7 @@ async function plugOne(ns: string, plan: BridgePlan, e: NetworkEndpoint, pid: nu
   if (linkNames(ns).includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
   plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute: defaultRoute && !e.internal });
   const netDir = networkRunDir(plan.plane, e.networkId);
-  // dns branch: the container's --dns travel in its entry; the default upstream is pasta's forwarder (none on an --internal network)
+  // the container's --dns travel in its entry; the default upstream is pasta's forwarder (none on an --internal network)
   putEntry(netDir, { containerId: plan.containerId, pid, pidStart, ip: e.ip, names: [...new Set([...plan.names, ...e.aliases])], hostVeth, ...(plan.dns?.length ? { dns: plan.dns } : {}) });
   writeNames(netDir, liveEntries(netDir));
   await ensureResponder(ns, netDir, e.gateway, e.internal ? [] : [HELPER_ADDRESSES.dns]);

@@ -134,7 +134,7 @@ function bridgePlan(c: NetworkContainer, req: NetworkRequest, ports: number): Ne
   const endpoints = req.endpoints ?? [];
   if (!endpoints.length) throw new HxError('the container is on no network', { kind: 'internal', hint: 'hx network connect NET CTR' });
   const id = basename(c.dir);
-  // dns branch: --dns become the upstreams of the network's hx-dns for this container
+  // --dns become the upstreams of the network's hx-dns for this container
   const bridge: BridgePlan = { plane: planeDir(dirname(dirname(c.runDir))), containerId: id, names: [c.name, id.slice(0, 12)], endpoints, ...(req.dns.length ? { dns: req.dns } : {}) };
   const plan: NetworkPlan = { helper: 'bridge', options: [], forwards: [], runDir: c.runDir, bridge };
   writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
