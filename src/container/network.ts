@@ -112,31 +112,36 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
     mounts.push({ type: 'bind', source, target, readonly: false, propagation: 'rprivate', recursive: false });
   }
   const ports = Object.keys(req.portBindings).length;
-  if (req.mode === 'bridge') return { mounts, plan: bridgePlan(c, req, ports) };
-  if (!helper) {
+  if (!helper && req.mode !== 'bridge') {
     if (ports) throw new HxError(`published ports need a network helper: --network ${req.mode} has none`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns (or drop -p/-P)' });
     return { mounts };
   }
-  const { checkTun } = await import('../net/helper.js');
-  checkTun();
-  const { resolveForwards } = await import('../net/ports.js');
-  const start = Number(readSysctl('/proc/sys/net/ipv4/ip_unprivileged_port_start') ?? '1024');
-  const forwards = await resolveForwards(req.portBindings, { rootless: c.mode.rootless, unprivilegedPortStart: Number.isFinite(start) ? start : 1024 });
+  // user networks: bridgePlan refuses rootful before any port is bound
+  if (req.mode === 'bridge' && !c.mode.rootless) return { mounts, plan: bridgePlan(c, req, []) };
+  let forwards: PortForward[] = [];
+  if (ports) {
+    const { checkTun } = await import('../net/helper.js');
+    checkTun();
+    const { resolveForwards } = await import('../net/ports.js');
+    const start = Number(readSysctl('/proc/sys/net/ipv4/ip_unprivileged_port_start') ?? '1024');
+    forwards = await resolveForwards(req.portBindings, { rootless: c.mode.rootless, unprivilegedPortStart: Number.isFinite(start) ? start : 1024 });
+  }
+  if (!helper) return { mounts, plan: bridgePlan(c, req, forwards) };
   const plan: NetworkPlan = { helper, options: req.helperOptions, forwards, runDir: c.runDir };
   writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
   return { mounts, plan };
 }
 
-/** The endpoints to plug at the next start (rootless only: the rootful bridge is not built). */
-function bridgePlan(c: NetworkContainer, req: NetworkRequest, ports: number): NetworkPlan {
+/** The endpoints to plug at the next start and the ports to publish (FORWARDS: checked
+ * free; rootless only: the rootful bridge is not built). */
+function bridgePlan(c: NetworkContainer, req: NetworkRequest, forwards: PortForward[]): NetworkPlan {
   if (!c.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user, or use --network host or none' });
-  if (ports) throw new HxError('published ports for containers on user-defined networks are not supported yet', { kind: 'not-implemented', hint: 'use --network pasta with -p, or reach the container from another one on its network' });
   const endpoints = req.endpoints ?? [];
   if (!endpoints.length) throw new HxError('the container is on no network', { kind: 'internal', hint: 'hx network connect NET CTR' });
   const id = basename(c.dir);
   // --dns become the upstreams of the network's hx-dns for this container
   const bridge: BridgePlan = { plane: planeDir(dirname(dirname(c.runDir))), containerId: id, names: [c.name, id.slice(0, 12)], endpoints, ...(req.dns.length ? { dns: req.dns } : {}) };
-  const plan: NetworkPlan = { helper: 'bridge', options: [], forwards: [], runDir: c.runDir, bridge };
+  const plan: NetworkPlan = { helper: 'bridge', options: [], forwards, runDir: c.runDir, bridge };
   writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
   return plan;
 }
@@ -155,6 +160,12 @@ export async function connectNetwork(dir: string, plan: NetworkPlan, pid: number
   if (plan.helper === 'bridge') {
     const { attachBridge } = await import('./bridge-network.js');
     await attachBridge(dir, plan.bridge!, pid);
+    if (plan.forwards.length) {
+      const { startPortsHelper, stopHelper } = await import('../net/helper.js');
+      await stopHelper(dir); // an earlier start's holds the host ports
+      mkdirSync(plan.runDir, { recursive: true, mode: 0o700 });
+      await startPortsHelper({ pid, forwards: plan.forwards, dir, runDir: plan.runDir });
+    }
     return undefined;
   }
   const { startHelper, stopHelper } = await import('../net/helper.js');

@@ -69,6 +69,19 @@ export async function startHelper(s: HelperStart): Promise<StartedHelper> {
   return started;
 }
 
+/** The published ports of a container on user networks (pasta into its namespace, ports
+ * only), recorded in DIR/network.json like a helper: hx port, inspect and the stop read it. */
+export async function startPortsHelper(s: { pid: number; forwards: readonly PortForward[]; dir: string; runDir: string }): Promise<HelperRecord> {
+  checkTun();
+  const binary = helperBinary('pasta');
+  const { startPortsPasta } = await import('./pasta.js');
+  const pidFile = join(s.runDir, 'pasta.pid');
+  rmSync(pidFile, { force: true });
+  const record = await startPortsPasta(binary, { pid: s.pid, forwards: s.forwards, pidFile, logFile: join(s.dir, 'pasta.log') });
+  writeFileSync(join(s.dir, NETWORK_RECORD), JSON.stringify(record), { mode: 0o600 });
+  return record;
+}
+
 export function readHelperRecord(dir: string): HelperRecord | undefined {
   try {
     return JSON.parse(readFileSync(join(dir, NETWORK_RECORD), 'utf8')) as HelperRecord;

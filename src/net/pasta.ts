@@ -49,6 +49,42 @@ export async function startPasta(binary: string, inp: Omit<PastaArgsInput, 'netn
   return { helper: 'pasta', pid, startTime: st.startTime, forwards: [...inp.forwards], addresses: inp.addresses };
 }
 
+/** pasta's tap in a container on user networks (its eth0.. are veths): published ports only. */
+export const PORTS_IFNAME = 'hxports0';
+/** The tap's addresses: link-local, so no user network's subnet can hold them. */
+const PORTS_ADDRESS = '169.254.1.2';
+const PORTS_GATEWAY = '169.254.1.1';
+const PORTS_TABLE = '169';
+
+/** The published ports of a container on user networks: a pasta into its own namespace that
+ * configures nothing (the veths carry its routes). Connections from the host's loopback are
+ * spliced to the container's loopback; others come through the tap to PORTS_ADDRESS, and the
+ * answers go back through it by a source rule (table 169), not by the default route. */
+export async function startPortsPasta(binary: string, inp: { pid: number; forwards: readonly PortForward[]; pidFile: string; logFile: string }): Promise<HelperRecord> {
+  const addresses: NetworkAddresses = { container: PORTS_ADDRESS, prefixLength: 32, gateway: PORTS_GATEWAY, dns: '' };
+  const args = ['--quiet', '--pid', inp.pidFile, '--log-file', inp.logFile, '-I', PORTS_IFNAME, '-a', PORTS_ADDRESS, '-n', '32', '-g', PORTS_GATEWAY];
+  for (const proto of ['tcp', 'udp'] as const) {
+    const list = inp.forwards.filter((f) => f.proto === proto);
+    const flag = proto === 'tcp' ? '-t' : '-u';
+    if (list.length === 0) args.push(flag, 'none');
+    for (const f of list) args.push(flag, spec(f));
+  }
+  args.push('-T', 'none', '-U', 'none', '--no-dhcp', '--no-dhcpv6', '--no-ndp', '--no-ra', '--no-netns-quit');
+  if (process.getuid?.() === 0) args.push('--runas', '0'); // as root it would become nobody, who cannot open the namespace
+  const nsPath = `/proc/${inp.pid}/ns/net`;
+  const pid = await startPastaOn(binary, nsPath, { args, pidFile: inp.pidFile, what: "the container's published ports" });
+  const st = readProcStat(pid);
+  if (!st) throw new HxError('pasta for the published ports started but is gone', { kind: 'unavailable', hint: `read ${inp.logFile}` });
+  const { inNetns } = await import('./netns.js');
+  const lines = [`link set ${PORTS_IFNAME} up`, `addr add ${PORTS_ADDRESS}/32 dev ${PORTS_IFNAME}`, `route add default via ${PORTS_GATEWAY} dev ${PORTS_IFNAME} onlink table ${PORTS_TABLE}`, `rule add from ${PORTS_ADDRESS} lookup ${PORTS_TABLE}`];
+  const r = inNetns(nsPath, ['ip', '-batch', '-'], lines.join('\n') + '\n');
+  if (r.status !== 0) {
+    process.kill(pid, 'SIGKILL');
+    throw new HxError(`cannot configure the published ports' interface: ${r.stderr.trim()}`, { kind: 'unavailable', hint: 'HX_DEBUG=1 shows the commands' });
+  }
+  return { helper: 'pasta', pid, startTime: st.startTime, forwards: [...inp.forwards], addresses };
+}
+
 export interface PastaLaunch {
   /** Every option but --netns (which is added: the namespace as fd 3). */
   args: string[];

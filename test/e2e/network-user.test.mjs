@@ -489,4 +489,62 @@ test.after(() => {
   run('rm', ['-rf', work]);
 });
 
+
+/** A TCP port nothing listens on (the kernel's pick, released at once). */
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET 127.0.0.1:PORT/PATH, retried while the server starts: the body, or the last error's code. */
+async function getFromHost(port, path = '/index.html', ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`).then(
+      async (res) => ({ body: await res.text(), status: res.status }),
+      (e) => ({ error: e.cause?.code ?? String(e) }),
+    );
+    if (r.status === 200 || Date.now() > end) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+test('published ports of a container on a user network: the host\'s loopback reaches it, hx port and inspect agree, a restart republishes, rm frees the port', async () => {
+  create('testnet');
+  const port = await freePort();
+  const r = H(['run', '-d', '--name', 'pub', '--network', 'testnet', '-p', `127.0.0.1:${port}:8080`, '--expose', '9090', '-P', 'bb', 'sh', '-c', 'httpd -p 9090 -h /; exec httpd -f -p 8080 -h /']);
+  assert.is(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  assert.is((await getFromHost(port)).body, 'served on the user network\n');
+  const lines = H(['port', 'pub']).stdout.split('\n').filter(Boolean).sort();
+  assert.is(lines[0], `8080/tcp -> 127.0.0.1:${port}`);
+  const m = /^9090\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(lines[1] ?? '');
+  assert.ok(m, lines.join('\n'));
+  assert.is((await getFromHost(Number(m[1]))).body, 'served on the user network\n', '-P picked a port that answers');
+  const ports = JSON.parse(H(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'pub']).stdout);
+  assert.equal(ports['8080/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+  // its network is unchanged: reached by name from the network, default route through its veth
+  const peer = await HA(['run', '--rm', '--network', 'testnet', 'bb', 'wget', '-q', '-O', '-', 'http://pub:8080/index.html']);
+  assert.is(peer.stdout, 'served on the user network\n', peer.stderr);
+  const routes = H(['exec', 'pub', 'ip', 'route']).stdout;
+  assert.match(routes, new RegExp(`^default via ${gatewayOf('testnet').replace(/\./g, '\\.')} dev eth0`, 'm'));
+  // a port in use fails before the container starts
+  const clash = H(['run', '-d', '--network', 'testnet', '-p', `127.0.0.1:${port}:8080`, 'bb', 'sleep', '60']);
+  assert.is(clash.code, 125, clash.stderr);
+  assert.match(clash.stderr, /already (in use|allocated)/);
+  assert.is(H(['ps', '-q']).stdout, `${id.slice(0, 12)}\n`, 'the refused container is left created, as docker leaves it: it never ran');
+  assert.is(H(['restart', 'pub']).code, 0);
+  assert.is((await getFromHost(port)).body, 'served on the user network\n', 'the same port after a restart');
+  assert.is(H(['rm', '-f', 'pub']).code, 0);
+  settle();
+  assert.equal(processesNaming(`${id}/pasta.pid`), [], 'the ports pasta ended with the container');
+  assert.is((await getFromHost(port, '/index.html', 0)).error, 'ECONNREFUSED', 'nothing listens on the port after rm');
+  assertNothingLeftButNetworks();
+});
+
 test.run();

@@ -21,7 +21,9 @@ export const liveEndpoints: LiveEndpointHooks = {
     if (!isRunning(st)) return;
     if (!ctx.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user' });
     const others = endpointsOf(rec).filter((x) => x.networkId !== e.networkId);
-    const plan = { plane: planeDir(ctx.runtimeDir), containerId: rec.id, names: [rec.name, rec.id.slice(0, 12)], endpoints: [e] };
+    const dns = (rec.spec as { network?: { dns?: string[] } } | undefined)?.network?.dns ?? [];
+    // its --dns: the upstreams of this network's responder for it, as at start
+    const plan = { plane: planeDir(ctx.runtimeDir), containerId: rec.id, names: [rec.name, rec.id.slice(0, 12)], endpoints: [e], ...(dns.length ? { dns } : {}) };
     await plugLive(ctx.store.containerDir(rec.id), plan, e, st.pid, others.every((x) => x.internal));
   },
   async unplug(ctx, rec, e) {
