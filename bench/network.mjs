@@ -3,7 +3,8 @@
 //   - TCP throughput through a published port: a 256 MiB file served by busybox httpd in the
 //     container, fetched by node over the host's loopback (127.0.0.1 only);
 //   - start-to-exit time of `run --rm IMAGE true` per network mode (none, slirp4netns,
-//     pasta, a user network made with `network create`), and the cost of each mode over none.
+//     pasta, a user network made with `network create`), and the cost of each mode over none;
+//   - the same throughput on a user network (hx: pasta spliced into the container; podman: rootlessport).
 // podman 4.3 has no pasta mode: pasta is measured for hx alone. podman's slirp4netns runs
 // with port_handler=slirp4netns, so both forward through slirp4netns' own hostfwd.
 // Run as the unprivileged user: node bench/network.mjs [DIR] (default /dev/shm).
@@ -122,6 +123,13 @@ try {
   console.error(`podman cannot run on a user network here: ${String(e.message ?? e).split('\n')[0]}`);
   podmanNet = undefined;
 }
+// published ports on a user network: hx's pasta into the container (spliced) against
+// podman's rootlessport (a userland proxy into its rootless netns)
+tput.push({
+  helper: 'NET (user network)',
+  hx: await throughput((p) => hx('run', '-d', '--network', net, '-p', `127.0.0.1:${p}:8080`, ...httpd).trim(), (id) => hx('rm', '-f', id)),
+  podman: podmanNet ? await throughput((p) => podman('run', '-d', '--network', net, '-p', `127.0.0.1:${p}:8080`, ...httpd).trim(), (id) => podman('rm', '-f', '-t', '0', id)) : undefined,
+});
 starts.push({ mode: 'NET (user network)', hx: time(10, () => hx('run', '--rm', '--network', net, 'bb', 'true')), podman: podmanNet ? time(10, podmanNet) : undefined });
 hx('network', 'rm', net);
 try {
