@@ -584,21 +584,21 @@ static void container_exited(const siginfo_t *si) {
     char exit_attr[40];
     snprintf(exit_attr, sizeof exit_attr, "\"exitCode\":\"%d\"", code);
     if (M.event_die[0]) hx_event(&M.events, M.event_die, exit_attr);
-    int32_t c32 = code;
-    hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
-    if (should_restart(code)) {
+    /* the state before the exit frame: whoever acts on the frame (wait then rm, restart's
+     * start) must find the exit recorded, never "running" */
+    int restart = should_restart(code);
+    if (restart) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         /* moby's restart manager: a container that ran 10 s starts the back-off again */
         if (now.tv_sec - M.started.tv_sec >= 10) M.backoff_ms = 100;
         else M.backoff_ms = M.backoff_ms ? (M.backoff_ms * 2 > 60000 ? 60000 : M.backoff_ms * 2) : 100;
-        M.st.status = "restarting";
-        save_state();
-        arm(T_RESTART, M.backoff_ms);
-        return;
     }
-    M.st.status = "exited";
+    M.st.status = restart ? "restarting" : "exited";
     save_state();
+    int32_t c32 = code;
+    hx_attach_broadcast(&M.att, HX_FR_EXIT, &c32, 4);
+    if (restart) arm(T_RESTART, M.backoff_ms);
 }
 
 static void stop(uint32_t sig, uint32_t timeout) {

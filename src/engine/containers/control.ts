@@ -89,12 +89,8 @@ export async function waitStopped(ctx: EngineContext, rec: ContainerRecord): Pro
           const exit = client.next(Frame.EXIT);
           client.hello(0);
           const code = await exit;
-          if (code) {
-            // the exit frame can come before the monitor records the exit: a `wait` then
-            // `rm` (docker's order) must not find it still running
-            for (let i = 0; i < 100 && isRunning(currentState(ctx.store, rec)); i++) await sleep(50);
-            return code.readInt32LE(0);
-          }
+          // the monitor records the exit before it sends the frame
+          if (code) return code.readInt32LE(0);
         } finally {
           client.close();
         }

@@ -56,9 +56,6 @@ export async function restartContainer(ctx: EngineContext, ref: string, o: StopO
   const rec = findContainer(ctx.store, ref);
   const { signal, timeout } = stopSettings(rec, o);
   await stopWithEvents(ctx, rec, signal, timeout);
-  // the monitor's exit frame can come before it records the exit: a start that still saw
-  // "running" would do nothing and the restart would leave the container exited
-  for (let i = 0; i < 100 && isRunning(currentState(ctx.store, rec)); i++) await new Promise((r) => setTimeout(r, 50));
   await startContainer(ctx, rec.id);
   containerEvent(ctx.store, rec, 'restart');
   return rec;
