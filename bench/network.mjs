@@ -9,79 +9,14 @@
 // with port_handler=slirp4netns, so both forward through slirp4netns' own hostfwd.
 // Run as the unprivileged user: node bench/network.mjs [DIR] (default /dev/shm).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { machine, must, peers } from './lib.mjs';
+import { BIG_MIB, time, throughput } from './net-measure.mjs';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const hxBin = join(root, 'build', 'hx');
 const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-net-'));
 const { hxEnv, podmanArgs, hx, podman, cleanup } = peers(base);
-const BIG_MIB = 256;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median wall time in ms of F over N runs (after one warm-up). */
-function time(n, f) {
-  f();
-  const t = [];
-  for (let i = 0; i < n; i++) {
-    const s = process.hrtime.bigint();
-    f();
-    t.push(Number(process.hrtime.bigint() - s) / 1e6);
-  }
-  return median(t);
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** GET the big file from 127.0.0.1:PORT; MB/s (10^6 bytes), or undefined on error. */
-function fetchRate(port) {
-  return new Promise((resolve) => {
-    const start = process.hrtime.bigint();
-    let bytes = 0;
-    const req = request({ host: '127.0.0.1', port, path: '/big' }, (res) => {
-      res.on('data', (c) => (bytes += c.length));
-      res.on('end', () => {
-        const s = Number(process.hrtime.bigint() - start) / 1e9;
-        resolve(bytes === BIG_MIB << 20 ? bytes / 1e6 / s : undefined);
-      });
-    });
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
-}
-
-async function throughput(start, stop) {
-  const port = await freePort();
-  const id = start(port);
-  try {
-    let rate;
-    for (let i = 0; i < 100 && rate === undefined; i++) {
-      rate = await fetchRate(port);
-      if (rate === undefined) await sleep(100);
-    }
-    const rates = [rate];
-    for (let i = 0; i < 4; i++) rates.push(await fetchRate(port));
-    return median(rates.filter((r) => r !== undefined));
-  } finally {
-    stop(id);
-  }
-}
 
 // a busybox root filesystem with a big file, imported into both
 const fs = join(base, 'rootfs');

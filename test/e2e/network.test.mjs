@@ -18,6 +18,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
+import { freePort } from '../lib/ports.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
 need(existsSync('/usr/bin/pasta') && existsSync('/usr/bin/slirp4netns'), 'pasta (passt) and slirp4netns are installed');
@@ -65,16 +66,6 @@ test.after.each(() => {
 });
 const SAFE = { pasta: 'pasta:-o,127.0.0.1', slirp4netns: 'slirp4netns:outbound_addr=127.0.0.1' };
 
-/** A free loopback port (bound and released). */
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function get(port, path = '/index.html') {
   return new Promise((resolve, reject) => {
