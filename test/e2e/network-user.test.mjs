@@ -17,6 +17,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
+import { freePort, getFromHost } from '../lib/ports.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
 
@@ -491,29 +492,6 @@ test.after(() => {
 });
 
 
-/** A TCP port nothing listens on (the kernel's pick, released at once). */
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** GET 127.0.0.1:PORT/PATH, retried while the server starts: the body, or the last error's code. */
-async function getFromHost(port, path = '/index.html', ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`).then(
-      async (res) => ({ body: await res.text(), status: res.status }),
-      (e) => ({ error: e.cause?.code ?? String(e) }),
-    );
-    if (r.status === 200 || Date.now() > end) return r;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
 
 test('published ports of a container on a user network: the host\'s loopback reaches it, hx port and inspect agree, rm frees the port', async () => {
   create('testnet');
@@ -539,6 +517,11 @@ test('published ports of a container on a user network: the host\'s loopback rea
   assert.is(clash.code, 125, clash.stderr);
   assert.match(clash.stderr, /already (in use|allocated)/);
   assert.is(H(['ps', '-q']).stdout, `${id.slice(0, 12)}\n`, 'the refused container is left created, as docker leaves it: it never ran');
+  // a restart publishes the same ports again (a new pasta for the new namespace)
+  const restarted = H(['restart', '-t', '0', 'pub']);
+  assert.is(restarted.code, 0, restarted.stderr);
+  assert.is((await getFromHost(port)).body, 'served on the user network\n', 'served after the restart');
+  assert.is(H(['port', 'pub', '8080']).stdout, `127.0.0.1:${port}\n`);
   assert.is(H(['rm', '-f', 'pub']).code, 0);
   settle();
   assert.equal(processesNaming(`${id}/pasta.pid`), [], 'the ports pasta ended with the container');
