@@ -5,15 +5,16 @@
 // is made with the first running container and released with the last. What the container
 // is on is kept in containers/<id>/bridge.json for the stop (and the sweep after a crash).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HxError } from '../errors.js';
 import { readProcStat } from '../host/procstat.js';
-import { macFor, parseIPv4 } from '../net/ipam.js';
+import { formatSubnet, macFor, parseIPv4 } from '../net/ipam.js';
 import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink } from '../net/bridge.js';
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
-import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns } from '../net/netns.js';
-import { allowBridged, allowEgress, dropEgress, ensureOutbound, stopOutbound } from '../net/outbound.js';
-import { HELPER_ADDRESSES, type NetworkEndpoint } from '../net/types.js';
+import { networkPlane, type NetworkPlane } from '../net/plane.js';
+import { publishPorts, unpublishPorts } from '../net/firewall.js';
+import { inUse } from '../net/ports.js';
+import type { NetworkEndpoint, PortForward } from '../net/types.js';
 import { withLock } from '../store/lock.js';
 
 export const BRIDGE_RECORD = 'bridge.json';
@@ -27,12 +28,28 @@ export interface BridgePlan {
   endpoints: NetworkEndpoint[];
   /** The container's --dns, the upstreams its network's hx-dns forwards to for it. */
   dns?: string[];
+  /** The bridges are in hx's own namespace, routed by iptables (root without a user namespace). */
+  rootful?: boolean;
 }
 
 interface BridgeRecord {
   plane: string;
   containerId: string;
   networks: string[];
+  rootful?: boolean;
+  /** Rootful: the ports published by DNAT (the container's chain). */
+  forwards?: PortForward[];
+}
+
+function planeOf(p: { plane: string; rootful?: boolean | undefined }): NetworkPlane {
+  return networkPlane(p.plane, p.rootful === true);
+}
+
+/** The subnet of an endpoint, as A.B.C.D/N. */
+function subnetOf(e: NetworkEndpoint): string {
+  const ip = parseIPv4(e.ip) ?? 0;
+  const mask = e.prefixLength === 0 ? 0 : (0xffffffff << (32 - e.prefixLength)) >>> 0;
+  return formatSubnet({ network: (ip & mask) >>> 0, prefix: e.prefixLength });
 }
 
 function withPlane<T>(plane: string, body: () => Promise<T> | T): Promise<T> {
@@ -58,81 +75,127 @@ function freeIfname(pid: number): string {
   for (let i = 0; ; i++) if (!taken.has(`eth${i}`)) return `eth${i}`;
 }
 
-async function plugOne(ns: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
+async function plugOne(plane: NetworkPlane, ns: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
   const pidStart = readProcStat(pid)?.startTime;
   if (pidStart === undefined) throw new HxError(`container process ${pid} is gone`, { kind: 'start-failed', hint: 'hx logs shows what it printed' });
   const bridge = bridgeName(e.networkId);
   ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0));
-  allowBridged(ns, bridge);
-  if (!e.internal) allowEgress(ns, bridge);
+  plane.allow(ns, bridge, subnetOf(e), e.internal === true);
   const hostVeth = hostVethName(e.endpointId);
   if (linkNames(ns).includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
   plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute: defaultRoute && !e.internal });
   const netDir = networkRunDir(plan.plane, e.networkId);
-  // the container's --dns travel in its entry; the default upstream is pasta's forwarder (none on an --internal network)
+  // the container's --dns travel in its entry; the default upstreams are the plane's (none on an --internal network)
   putEntry(netDir, { containerId: plan.containerId, pid, pidStart, ip: e.ip, names: [...new Set([...plan.names, ...e.aliases])], hostVeth, ...(plan.dns?.length ? { dns: plan.dns } : {}) });
+  if (e.noDns) return; // docker's default bridge: no names, the host's resolvers
   writeNames(netDir, liveEntries(netDir));
-  await ensureResponder(ns, netDir, e.gateway, e.internal ? [] : [HELPER_ADDRESSES.dns]);
+  await ensureResponder(ns, netDir, e.gateway, plane.upstreams(e.internal === true));
 }
 
 /** Unplug CONTAINERID from NETWORKID (call under the plane lock); the responder stops with its last name. */
-function unplugOne(plane: string, networkId: string, containerId: string): void {
-  const netDir = networkRunDir(plane, networkId);
+function unplugOne(plane: NetworkPlane, networkId: string, containerId: string): void {
+  const netDir = networkRunDir(plane.dir, networkId);
   const entry = readEntries(netDir).find((e) => e.containerId === containerId);
   dropEntry(netDir, containerId);
-  const ns = netnsPath(plane);
-  if (entry && isMounted(ns)) removeLink(ns, entry.hostVeth);
+  const ns = plane.current();
+  if (entry && ns) removeLink(ns, entry.hostVeth);
   const live = liveEntries(netDir);
-  if (live.length) writeNames(netDir, live);
-  else stopResponder(netDir);
+  if (live.length) {
+    if (existsSync(join(netDir, 'names'))) writeNames(netDir, live);
+    return;
+  }
+  stopResponder(netDir);
+  if (ns) plane.idle(ns, networkId);
 }
 
-/** No running container on any user network: the responders stopped, the namespace released. */
-function releaseIfUnused(plane: string): void {
+/** No running container on any user network: the responders stopped, the plane released. */
+function releaseIfUnused(plane: NetworkPlane): void {
   let dirs: string[];
   try {
-    dirs = readdirSync(plane).filter((d) => /^[a-f0-9]{64}$/.test(d));
+    dirs = readdirSync(plane.dir).filter((d) => /^[a-f0-9]{64}$/.test(d));
   } catch {
     return;
   }
-  for (const d of dirs) if (liveEntries(join(plane, d)).length) return;
+  for (const d of dirs) if (liveEntries(join(plane.dir, d)).length) return;
+  const ns = plane.current();
   for (const d of dirs) {
-    stopResponder(join(plane, d));
-    rmSync(join(plane, d), { recursive: true, force: true });
+    stopResponder(join(plane.dir, d));
+    rmSync(join(plane.dir, d), { recursive: true, force: true });
+    if (ns) plane.idle(ns, d);
   }
-  stopOutbound(plane);
-  releaseHeldNetns(plane);
+  plane.release();
 }
 
-/** Plug every endpoint of PLAN into the namespace of PID (before its go-ahead). */
-export async function attachBridge(dir: string, plan: BridgePlan, pid: number): Promise<void> {
+/** The plane opened; if that fails, what it made is released (and the first error kept). */
+async function openPlane(plane: NetworkPlane): Promise<string> {
+  try {
+    return await plane.open();
+  } catch (err) {
+    try {
+      releaseIfUnused(plane);
+    } catch {
+      /* the error that matters is the open's */
+    }
+    throw err;
+  }
+}
+
+/** Rootful ports are DNAT rules, which hold no socket: the bind check before the start
+ * cannot see another container's. Their records can (call under the plane lock). */
+function checkPortsFree(dir: string, forwards: readonly PortForward[]): void {
+  const store = dirname(dir);
+  let others: string[];
+  try {
+    others = readdirSync(store).filter((d) => d !== basename(dir));
+  } catch {
+    return;
+  }
+  for (const other of others) {
+    for (const f of readRecord(join(store, other))?.forwards ?? []) {
+      const clash = forwards.find((g) => g.proto === f.proto && g.hostPort === f.hostPort && (g.hostIp === f.hostIp || !g.hostIp || !f.hostIp));
+      if (clash) throw inUse(clash.hostIp, clash.hostPort, clash.proto);
+    }
+  }
+}
+
+/** Plug every endpoint of PLAN into the namespace of PID (before its go-ahead); rootful,
+ * FORWARDS are published to its address on the first network with outbound access. */
+export async function attachBridge(dir: string, plan: BridgePlan, pid: number, forwards: readonly PortForward[] = []): Promise<void> {
+  const plane = planeOf(plan);
   await withPlane(plan.plane, async () => {
-    const ns = ensureHeldNetns(plan.plane);
     const done: string[] = [];
     // the default route: through the first network that has outbound access
     const routed = plan.endpoints.find((e) => !e.internal);
+    let published = false;
+    const ns = await openPlane(plane);
     try {
-      await ensureOutbound(plan.plane, ns);
       for (const e of plan.endpoints) {
-        await plugOne(ns, plan, e, pid, e === routed);
+        await plugOne(plane, ns, plan, e, pid, e === routed);
         done.push(e.networkId);
       }
+      if (plane.rootful && forwards.length) {
+        checkPortsFree(dir, forwards);
+        const to = routed ?? plan.endpoints[0]!;
+        published = true;
+        publishPorts(plan.containerId, forwards, to.ip, bridgeName(to.networkId));
+      }
     } catch (err) {
-      for (const id of done) unplugOne(plan.plane, id, plan.containerId);
-      releaseIfUnused(plan.plane);
+      if (published) unpublishPorts(plan.containerId);
+      for (const id of done) unplugOne(plane, id, plan.containerId);
+      releaseIfUnused(plane);
       throw err;
     }
-    writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks: done });
+    writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks: done, ...(plane.rootful ? { rootful: true } : {}), ...(published ? { forwards: [...forwards] } : {}) });
   });
 }
 
 /** A running container connected to one more network (`network connect`). */
 export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
+  const plane = planeOf(plan);
   await withPlane(plan.plane, async () => {
-    const ns = ensureHeldNetns(plan.plane);
-    await ensureOutbound(plan.plane, ns);
-    await plugOne(ns, plan, e, pid, defaultRoute);
-    const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [] };
+    const ns = await openPlane(plane);
+    await plugOne(plane, ns, plan, e, pid, defaultRoute);
+    const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [], ...(plane.rootful ? { rootful: true } : {}) };
     writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] });
   });
 }
@@ -141,10 +204,11 @@ export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint
 export async function unplugLive(dir: string, networkId: string): Promise<void> {
   const rec = readRecord(dir);
   if (!rec) return;
+  const plane = planeOf(rec);
   await withPlane(rec.plane, () => {
-    unplugOne(rec.plane, networkId, rec.containerId);
+    unplugOne(plane, networkId, rec.containerId);
     writeRecord(dir, { ...rec, networks: rec.networks.filter((n) => n !== networkId) });
-    releaseIfUnused(rec.plane);
+    releaseIfUnused(plane);
   });
 }
 
@@ -156,8 +220,10 @@ export async function detachBridge(dir: string): Promise<void> {
 }
 
 function detachLocked(dir: string, rec: BridgeRecord): void {
-  for (const n of rec.networks) unplugOne(rec.plane, n, rec.containerId);
-  releaseIfUnused(rec.plane);
+  const plane = planeOf(rec);
+  if (rec.forwards?.length) unpublishPorts(rec.containerId);
+  for (const n of rec.networks) unplugOne(plane, n, rec.containerId);
+  releaseIfUnused(plane);
   rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }
 
@@ -170,18 +236,21 @@ export function sweepBridgeOf(dir: string): void {
   else rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }
 
+/** The ports a rootful container publishes through the firewall (none once it is detached). */
+export function bridgeForwards(dir: string): PortForward[] {
+  return readRecord(dir)?.forwards ?? [];
+}
+
 /** Remove NETWORKID's bridge and run dir (`network rm`; no container is on it). */
-export async function removeBridgeOf(plane: string, networkId: string): Promise<void> {
-  if (!existsSync(plane)) return;
-  await withPlane(plane, () => {
-    const netDir = networkRunDir(plane, networkId);
+export async function removeBridgeOf(planeDir: string, networkId: string, rootful: boolean): Promise<void> {
+  if (!existsSync(planeDir)) return;
+  const plane = networkPlane(planeDir, rootful);
+  await withPlane(planeDir, () => {
+    const netDir = networkRunDir(planeDir, networkId);
     stopResponder(netDir);
     rmSync(netDir, { recursive: true, force: true });
-    const ns = netnsPath(plane);
-    if (isMounted(ns)) {
-      removeLink(ns, bridgeName(networkId));
-      dropEgress(ns, bridgeName(networkId));
-    }
+    const ns = plane.current();
+    if (ns) plane.drop(ns, networkId);
     releaseIfUnused(plane);
   });
 }

@@ -17,7 +17,7 @@ import { helperAlive, killHelperNow, readHelperRecord } from '../net/helper.js';
 import { planeDir } from '../net/netns.js';
 import { processAlive } from '../host/procstat.js';
 import { ContainerRecords } from '../store/containers.js';
-import { BRIDGE_RECORD, sweepBridgeOf, type BridgePlan } from './bridge-network.js';
+import { BRIDGE_RECORD, bridgeForwards, sweepBridgeOf, type BridgePlan } from './bridge-network.js';
 
 export const NETWORK_PLAN = 'network-plan.json';
 
@@ -91,17 +91,20 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
   const helper = req.mode === 'pasta' || req.mode === 'slirp4netns' ? req.mode : undefined;
   const endpoint = req.mode === 'bridge' ? req.endpoints?.[0] : undefined;
   const addresses = helper ? HELPER_ADDRESSES : endpoint ? { container: endpoint.ip, prefixLength: endpoint.prefixLength, gateway: endpoint.gateway, dns: endpoint.gateway } : undefined;
-  const outbound = req.mode === 'bridge' && (req.endpoints ?? []).some((e) => !e.internal);
-  const gateway = hostGatewayAddress(req.mode, addresses, outbound);
+  // docker's default bridge has no DNS of its own: the host's resolvers, as for a helper's container
+  const plainBridge = endpoint?.noDns === true;
+  const routed = req.mode === 'bridge' ? (req.endpoints ?? []).find((e) => !e.internal) : undefined;
+  // rootful: the host is the bridge's gateway (docker's host-gateway); rootless: pasta's mapping of its loopback
+  const gateway = routed && !c.mode.rootless ? routed.gateway : hostGatewayAddress(req.mode, addresses, routed !== undefined);
   const extraHosts = req.extraHosts.map((h) => {
     if (h.address !== 'host-gateway') return h;
     if (!gateway) throw new HxError(`--add-host ${h.name}:host-gateway: the container has no route to the host with --network ${req.mode}`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns, or give an address' });
     return { name: h.name, address: gateway };
   });
   const files: Record<(typeof ETC_FILES)[number][1], string> = {
-    hosts: hostsFile({ mode: req.mode, hostname: c.hostname, name: c.name, extraHosts, outbound, ...(addresses ? { addresses } : {}), ...(req.mode === 'host' ? { hostHosts: readText('/etc/hosts') } : {}) }),
+    hosts: hostsFile({ mode: req.mode, hostname: c.hostname, name: c.name, extraHosts, ...(gateway ? { hostGateway: gateway } : {}), ...(addresses ? { addresses } : {}), ...(req.mode === 'host' ? { hostHosts: readText('/etc/hosts') } : {}) }),
     hostname: `${c.hostname}\n`,
-    'resolv.conf': resolvConf({ mode: req.mode, hostResolv: readText('/etc/resolv.conf'), dns: req.dns, dnsSearch: req.dnsSearch, dnsOptions: req.dnsOptions, ...(addresses ? { forwarder: addresses.dns } : {}) }),
+    'resolv.conf': resolvConf({ mode: plainBridge ? 'none' : req.mode, hostResolv: readText('/etc/resolv.conf'), dns: req.dns, dnsSearch: req.dnsSearch, dnsOptions: req.dnsOptions, ...(addresses && !plainBridge ? { forwarder: addresses.dns } : {}) }),
   };
   const bound = new Set(userMounts.map((m) => m.target));
   const mounts: MountRequest[] = [];
@@ -116,12 +119,12 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
     if (ports) throw new HxError(`published ports need a network helper: --network ${req.mode} has none`, { kind: 'invalid-argument', hint: 'use --network pasta or slirp4netns (or drop -p/-P)' });
     return { mounts };
   }
-  // user networks: bridgePlan refuses rootful before any port is bound
-  if (req.mode === 'bridge' && !c.mode.rootless) return { mounts, plan: bridgePlan(c, req, []) };
   let forwards: PortForward[] = [];
   if (ports) {
-    const { checkTun } = await import('../net/helper.js');
-    checkTun();
+    if (c.mode.rootless) {
+      const { checkTun } = await import('../net/helper.js');
+      checkTun(); // rootful ports are DNAT rules, no helper
+    }
     const { resolveForwards } = await import('../net/ports.js');
     const start = Number(readSysctl('/proc/sys/net/ipv4/ip_unprivileged_port_start') ?? '1024');
     forwards = await resolveForwards(req.portBindings, { rootless: c.mode.rootless, unprivilegedPortStart: Number.isFinite(start) ? start : 1024 });
@@ -132,15 +135,13 @@ export async function prepareNetwork(c: NetworkContainer, req: NetworkRequest, u
   return { mounts, plan };
 }
 
-/** The endpoints to plug at the next start and the ports to publish (FORWARDS: checked
- * free; rootless only: the rootful bridge is not built). */
+/** The endpoints to plug at the next start and the ports to publish (FORWARDS: checked free). */
 function bridgePlan(c: NetworkContainer, req: NetworkRequest, forwards: PortForward[]): NetworkPlan {
-  if (!c.mode.rootless) throw new HxError('user-defined networks are not supported for rootful containers yet', { kind: 'not-implemented', hint: 'run hx as your own user, or use --network host or none' });
   const endpoints = req.endpoints ?? [];
   if (!endpoints.length) throw new HxError('the container is on no network', { kind: 'internal', hint: 'hx network connect NET CTR' });
   const id = basename(c.dir);
   // --dns become the upstreams of the network's hx-dns for this container
-  const bridge: BridgePlan = { plane: planeDir(dirname(dirname(c.runDir))), containerId: id, names: [c.name, id.slice(0, 12)], endpoints, ...(req.dns.length ? { dns: req.dns } : {}) };
+  const bridge: BridgePlan = { plane: planeDir(dirname(dirname(c.runDir))), containerId: id, names: [c.name, id.slice(0, 12)], endpoints, ...(req.dns.length ? { dns: req.dns } : {}), ...(c.mode.rootless ? {} : { rootful: true }) };
   const plan: NetworkPlan = { helper: 'bridge', options: [], forwards, runDir: c.runDir, bridge };
   writeFileSync(join(c.dir, NETWORK_PLAN), JSON.stringify(plan), { mode: 0o600 });
   return plan;
@@ -159,8 +160,10 @@ export function readNetworkPlan(dir: string): NetworkPlan | undefined {
 export async function connectNetwork(dir: string, plan: NetworkPlan, pid: number, exitFd?: number): Promise<{ end(): void } | undefined> {
   if (plan.helper === 'bridge') {
     const { attachBridge } = await import('./bridge-network.js');
-    await attachBridge(dir, plan.bridge!, pid);
-    if (plan.forwards.length) {
+    const rootful = plan.bridge!.rootful === true;
+    // rootful: the ports are the firewall's DNAT, set up with the endpoints
+    await attachBridge(dir, plan.bridge!, pid, rootful ? plan.forwards : []);
+    if (plan.forwards.length && !rootful) {
       const { startPortsHelper, stopHelper } = await import('../net/helper.js');
       await stopHelper(dir); // an earlier start's holds the host ports
       mkdirSync(plan.runDir, { recursive: true, mode: 0o700 });
@@ -214,7 +217,8 @@ export function activeHelper(dir: string): HelperRecord | undefined {
   return rec && helperAlive(rec) ? rec : undefined;
 }
 
-/** The published ports of a container whose helper runs (none otherwise, as in docker). */
+/** The published ports of a container whose helper runs, or that the rootful firewall
+ * forwards to it (none otherwise, as in docker). */
 export function activeForwards(dir: string): PortForward[] {
-  return activeHelper(dir)?.forwards ?? [];
+  return activeHelper(dir)?.forwards ?? bridgeForwards(dir);
 }

@@ -28,6 +28,9 @@ export interface EngineOptions {
   maxLayerEntries?: number;
   /** Timing marks for `hx bench run`. */
   onPhase?: (name: string) => void;
+  /** --network when none is given (default: $HX_DEFAULT_NETWORK, else rootless a helper,
+   * rootful the bridge): podman's containers.conf netns, dockerd's --bridge=none. */
+  defaultNetwork?: string;
 }
 
 export class EngineContext implements ContainerSpace {
@@ -38,6 +41,7 @@ export class EngineContext implements ContainerSpace {
   readonly files: UserFiles;
   readonly storageDriver: DriverName | undefined;
   readonly onPhase: ((name: string) => void) | undefined;
+  readonly defaultNetwork: string | undefined;
   private readonly maxLayerEntries: number | undefined;
   private opened: Store | undefined;
   private chosen: DriverChoice | undefined;
@@ -53,6 +57,7 @@ export class EngineContext implements ContainerSpace {
     const envMax = Number(this.env.HX_MAX_LAYER_ENTRIES);
     this.maxLayerEntries = o.maxLayerEntries ?? (Number.isInteger(envMax) && envMax > 0 ? envMax : undefined);
     this.onPhase = o.onPhase;
+    this.defaultNetwork = o.defaultNetwork ?? (this.env.HX_DEFAULT_NETWORK || undefined);
   }
 
   /** The store, opened once: created, cleaned of dead commands' temp files and of

@@ -15,6 +15,8 @@ export interface HostsInput {
   hostHosts?: string;
   /** A user network with outbound access (not --internal): the host is reached through pasta. */
   outbound?: boolean;
+  /** The host's address as the caller found it (wins over the one the mode implies). */
+  hostGateway?: string;
 }
 
 /** docker's localhost block (moby libnetwork/etchosts). */
@@ -42,7 +44,7 @@ export function hostsFile(inp: HostsInput): string {
   }
   const lines = [...LOCALHOST];
   for (const h of inp.extraHosts) lines.push(`${h.address}\t${h.name}`);
-  const gateway = hostGatewayAddress(inp.mode, inp.addresses, inp.outbound);
+  const gateway = inp.hostGateway ?? hostGatewayAddress(inp.mode, inp.addresses, inp.outbound);
   if (gateway) lines.push(`${gateway}\thost.containers.internal host.docker.internal`);
   const names = [inp.hostname, ...(inp.name && inp.name !== inp.hostname ? [inp.name] : [])].join(' ');
   // Without an interface, the hostname resolves to loopback (as with docker's --network none).

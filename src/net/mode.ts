@@ -22,10 +22,8 @@ export interface HelperAvailability {
 export function parseNetworkMode(value: string | undefined, rootless: boolean, found: HelperAvailability): ParsedNetwork {
   if (value === undefined || value === '' || value === 'default' || value === 'bridge') {
     // docker's default is the bridge; rootless hx has a helper per container instead
-    if (!rootless) {
-      if (value === 'bridge') throw new HxError('the rootful bridge network is not supported yet', { kind: 'not-implemented', hint: 'use --network host or --network none' });
-      return { mode: 'none', helperOptions: [] };
-    }
+    // rootful: the engine puts the container on its default bridge network
+    if (!rootless) return { mode: 'bridge', helperOptions: [] };
     if (found.pasta) return { mode: 'pasta', helperOptions: [] };
     if (found.slirp4netns) return { mode: 'slirp4netns', helperOptions: [] };
     return { mode: 'none', helperOptions: [], warning: 'neither pasta nor slirp4netns is installed: the container has no network (install the passt package, or slirp4netns)' };

@@ -53,8 +53,12 @@ export function releaseHeldNetns(plane: string): void {
   rmSync(path, { force: true });
 }
 
-/** Run ARGS inside the namespace at NSPATH (a held one or /proc/PID/ns/net). */
+/** hx's own network namespace (rootful networks): commands for it run without nsenter. */
+export const SELF_NETNS = '/proc/self/ns/net';
+
+/** Run ARGS inside the namespace at NSPATH (a held one, /proc/PID/ns/net, or SELF_NETNS). */
 export function inNetns(nsPath: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('nsenter', [`--net=${nsPath}`, '--', ...args], { encoding: 'utf8', timeout: 10_000, ...(input !== undefined ? { input } : {}) });
+  const [cmd, ...rest] = nsPath === SELF_NETNS ? args : ['nsenter', `--net=${nsPath}`, '--', ...args];
+  const r = spawnSync(cmd!, rest, { encoding: 'utf8', timeout: 10_000, ...(input !== undefined ? { input } : {}) });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }

@@ -52,7 +52,7 @@ function privileged(port: number, policy: PortPolicy): HxError {
   );
 }
 
-function inUse(hostIp: string, port: number, proto: string): HxError {
+export function inUse(hostIp: string, port: number, proto: string): HxError {
   return new HxError(`Bind for ${shown(hostIp, port)} failed: port is already allocated`, {
     kind: 'conflict',
     hint: `choose another host port, or stop what listens on ${proto} port ${port} (ss -lnp 'sport = :${port}')`,

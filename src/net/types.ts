@@ -23,6 +23,8 @@ export interface NetworkEndpoint {
   fixedIp: boolean;
   /** The network is --internal: no default route through it, no outbound access. */
   internal?: boolean;
+  /** docker's default bridge (rootful --network bridge): no DNS responder, the host's resolvers. */
+  noDns?: boolean;
 }
 
 /** docker's HostConfig.PortBindings entry (the same shape as docker-syntax/publish.ts). */

@@ -23,7 +23,8 @@ test('--network: the rootless default is pasta, else slirp4netns, else none with
   const none = parseNetworkMode(undefined, true, { pasta: false, slirp4netns: false });
   assert.is(none.mode, 'none');
   assert.match(none.warning, 'install the passt package');
-  assert.is(parseNetworkMode(undefined, false, both).mode, 'none'); // rootful: no bridge yet
+  assert.is(parseNetworkMode(undefined, false, both).mode, 'bridge'); // rootful: docker's default bridge
+  assert.is(parseNetworkMode('bridge', false, both).mode, 'bridge');
 });
 
 test('--network pasta:OPTS and slirp4netns:OPTS split at commas; none and host take none; unknown names are docker\'s not found', () => {

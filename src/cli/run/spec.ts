@@ -26,7 +26,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'security-opt', type: 'list', typeName: 'list', description: 'Security Options' },
   { name: 'ulimit', type: 'list', typeName: 'ulimit', description: 'Ulimit options' },
   { name: 'init', type: 'bool', description: 'Run an init inside the container that forwards signals and reaps processes' },
-  { name: 'network', type: 'string', typeName: 'network', description: 'Connect a container to a network (NAME of hx network create, pasta, slirp4netns, none, host; pasta:OPTIONS, slirp4netns:OPTIONS)', complete: { values: ['pasta', 'slirp4netns', 'none', 'host'] } },
+  { name: 'network', type: 'string', typeName: 'network', description: 'Connect a container to a network (NAME of hx network create, bridge, pasta, slirp4netns, none, host, container:CTR; pasta:OPTIONS, slirp4netns:OPTIONS)', complete: { values: ['bridge', 'pasta', 'slirp4netns', 'none', 'host'] } },
   { name: 'net', type: 'string', typeName: 'network', description: 'Connect a container to a network', hidden: true },
   { name: 'network-alias', type: 'list', typeName: 'list', description: 'Add network-scoped alias for the container' },
   { name: 'ip', type: 'string', typeName: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },

@@ -3,7 +3,7 @@
 // HostConfig, GraphDriver, Mounts, Config, NetworkSettings, with docker's zero values.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activeHelper } from '../../container/network.js';
+import { activeForwards, activeHelper } from '../../container/network.js';
 import { endpointSettings, endpointsOfRequest } from '../networks/documents.js';
 import { dirsFor } from '../../container/rootfs.js';
 import { portsDocument } from '../../net/ports.js';
@@ -106,7 +106,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
       Bridge: '',
       SandboxID: '',
       SandboxKey: isRunning(st) && network !== 'host' ? `/proc/${st.pid}/ns/net` : '',
-      Ports: portsDocument(Object.keys((rec.config?.ExposedPorts as Record<string, unknown> | null | undefined) ?? {}), helper?.forwards ?? []),
+      Ports: portsDocument(Object.keys((rec.config?.ExposedPorts as Record<string, unknown> | null | undefined) ?? {}), isRunning(st) ? activeForwards(store.containerDir(rec.id)) : []),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,

@@ -16,7 +16,7 @@ import { parseExtraHost, validateDnsOption, validateDnsSearch, validateIPAddress
 import { normalizeExposedKey, parsePorts, publishAll } from '../docker-syntax/publish.js';
 import { findContainer } from './lookup.js';
 import { allocateEndpoint } from '../networks/endpoints.js';
-import { lookupNetwork, noSuchNetwork } from '../networks/lookup.js';
+import { defaultBridge, lookupNetwork, noSuchNetwork } from '../networks/lookup.js';
 import type { NetworkRecord } from '../../store/store.js';
 
 /** The flags as given (the CLI's and the API's shape). */
@@ -49,7 +49,7 @@ export interface CheckedNetwork {
 /** FLAGS checked (docker's messages) with the image's EXPOSE keys for -P. */
 export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, imageExposed: readonly string[]): CheckedNetwork {
   const user = userNetworkOf(ctx, flags);
-  const parsed = user ? { mode: 'bridge' as const, helperOptions: [] } : parseNetworkMode(flags.network, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
+  const parsed = user ? { mode: 'bridge' as const, helperOptions: [] } : parseNetworkMode(flags.network ?? ctx.defaultNetwork, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
   const shared = parsed.mode === 'container' ? sharedContainer(ctx, flags, parsed.container ?? '') : undefined;
   const ports = parsePorts(flags.publish ?? [], flags.expose ?? []);
   const exposed = [...new Set([...imageExposed.map(normalizeExposedKey), ...ports.exposed])];
@@ -93,7 +93,9 @@ function sharedContainer(ctx: EngineContext, flags: NetworkFlags, ref: string): 
 /** The user network --network names (undefined: a mode); docker's refusals of --ip and
  * --network-alias elsewhere. Call under the store lock (the endpoint is allocated with it). */
 function userNetworkOf(ctx: EngineContext, flags: NetworkFlags): NetworkRecord | undefined {
-  const value = flags.network ?? '';
+  const value = flags.network ?? ctx.defaultNetwork ?? '';
+  // rootful: docker's default bridge (rootless hx gives each container a helper instead)
+  if (!ctx.mode.rootless && (value === '' || value === 'default' || value === 'bridge')) return defaultBridge();
   const builtin = value === '' || value === 'default' || ['none', 'host', 'bridge', 'pasta', 'slirp4netns', 'container'].includes(value.split(':')[0]!);
   const net = builtin ? undefined : lookupNetwork(ctx.store, value);
   if (!builtin && !net) throw noSuchNetwork(value);

@@ -3,6 +3,7 @@
 // containers are on a network (their records' endpoints: the records are the IPAM table).
 import { createHash } from 'node:crypto';
 import { HxError } from '../../errors.js';
+import { bridgeName } from '../../net/bridge.js';
 import type { NetworkEndpoint } from '../../net/types.js';
 import type { ContainerRecord, NetworkRecord, Store } from '../../store/store.js';
 
@@ -12,6 +13,23 @@ export type PredefinedName = (typeof PREDEFINED)[number];
 /** A stable ID for a predefined network (docker makes a random one per daemon). */
 export function predefinedId(name: PredefinedName): string {
   return createHash('sha256').update(`hx predefined network ${name}`).digest('hex');
+}
+
+/** docker's default bridge network, rootful (docker0's 172.17.0.0/16 on hx's own bridge):
+ * never stored, never removed; its containers get no DNS of the network, as in docker. */
+export function defaultBridge(): NetworkRecord {
+  const id = predefinedId('bridge');
+  return {
+    Name: 'bridge',
+    Id: id,
+    Created: '0001-01-01T00:00:00Z',
+    Driver: 'bridge',
+    Internal: false,
+    Labels: {},
+    Options: {},
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] },
+    bridge: bridgeName(id),
+  };
 }
 
 export function noSuchNetwork(ref: string): HxError {

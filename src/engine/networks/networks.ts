@@ -12,7 +12,7 @@ import type { EngineContext } from '../context.js';
 import { networkEvent } from '../events.js';
 import { matchLabels, untilTime, type Filters } from '../filters.js';
 import { isRunning, currentState } from '../../container/state.js';
-import { endpointsOf, findNetwork, networkUsers, PREDEFINED, predefinedId, type PredefinedName } from './lookup.js';
+import { defaultBridge, endpointsOf, findNetwork, networkUsers, PREDEFINED, predefinedId, type PredefinedName } from './lookup.js';
 
 export interface CreateNetworkRequest {
   name: string;
@@ -67,7 +67,7 @@ export async function createNetwork(ctx: EngineContext, req: CreateNetworkReques
   return store.locked(() => {
     const others = store.networks.list();
     if (others.some((n) => n.Name === name)) throw new HxError(`network with name ${name} already exists`, { kind: 'conflict', hint: `hx network inspect ${name} shows it; pick another name or remove it first` });
-    const theirs: Subnet[] = others.flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet)));
+    const theirs: Subnet[] = [...others, ...(ctx.mode.rootless ? [] : [defaultBridge()])].flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet)));
     let subnet: Subnet;
     if (explicit) {
       if (theirs.some((s) => overlaps(s, explicit))) {
@@ -121,6 +121,11 @@ function predefinedDocument(name: PredefinedName): NetworkDocument {
   };
 }
 
+/** A predefined network's document: rootful, the bridge is a real one (its subnet, its containers). */
+function builtinDocument(ctx: EngineContext, name: PredefinedName): NetworkDocument {
+  return name === 'bridge' && !ctx.mode.rootless ? { ...networkDocument(ctx, defaultBridge()), Created: '0001-01-01T00:00:00Z' } : predefinedDocument(name);
+}
+
 /** docker's document of a user network; Containers lists the running containers on it. */
 export function networkDocument(ctx: EngineContext, n: NetworkRecord): NetworkDocument {
   const containers: NetworkDocument['Containers'] = {};
@@ -150,9 +155,9 @@ export function networkDocument(ctx: EngineContext, n: NetworkRecord): NetworkDo
 
 /** `hx network inspect REF`: a predefined network by name, a user network by ID, name or prefix. */
 export function inspectNetwork(ctx: EngineContext, ref: string): NetworkDocument {
-  if (isPredefined(ref)) return predefinedDocument(ref);
+  if (isPredefined(ref)) return builtinDocument(ctx, ref);
   const byId = PREDEFINED.find((p) => predefinedId(p) === ref || (ref.length >= 12 && predefinedId(p).startsWith(ref)));
-  if (byId) return predefinedDocument(byId);
+  if (byId) return builtinDocument(ctx, byId);
   return networkDocument(ctx, findNetwork(ctx.store, ref));
 }
 
@@ -163,7 +168,7 @@ export function listNetworks(ctx: EngineContext, o: { filters?: Filters } = {}):
   const types = f?.get('type') ?? [];
   for (const t of types) if (t !== 'custom' && t !== 'builtin') throw new HxError(`invalid filter: 'type'='${t}'`, { kind: 'invalid-argument', hint: 'type is custom or builtin' });
   const dangling = f?.contains('dangling') ? f.getBool('dangling', false) : undefined;
-  const docs = [...PREDEFINED.map(predefinedDocument), ...ctx.store.networks.list().map((n) => networkDocument(ctx, n))];
+  const docs = [...PREDEFINED.map((p) => builtinDocument(ctx, p)), ...ctx.store.networks.list().map((n) => networkDocument(ctx, n))];
   const users = new Set(ctx.store.containers.list().flatMap((r) => endpointsOf(r).map((e) => e.networkId)));
   return docs
     .filter((d) => {

@@ -6,5 +6,5 @@ import type { NetworkRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 
 export async function removeNetworkPlane(ctx: EngineContext, net: NetworkRecord): Promise<void> {
-  await removeBridgeOf(planeDir(ctx.runtimeDir), net.Id);
+  await removeBridgeOf(planeDir(ctx.runtimeDir), net.Id, !ctx.mode.rootless);
 }

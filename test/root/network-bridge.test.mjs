@@ -1,0 +1,213 @@
+// Rootful networking: docker's default bridge and user networks on Linux bridges in hx's
+// own network namespace, outbound NAT, published ports by DNAT (from loopback and from
+// another host), names on user networks, isolation between networks, and nothing left
+// behind (links, iptables rules, DNS responders).
+//
+// Network safety: hx runs only inside a network namespace this test makes (`ip netns exec
+// NS`), so its bridges and rules never touch the machine's own network. A second namespace
+// (OUT) stands for "another host": a veth 10.77.0.1 (NS) <-> 10.77.0.2 (OUT), nothing else.
+// NS's resolv.conf (/etc/netns/NS/resolv.conf) names 10.77.0.2, inside OUT; no test resolves
+// a name outside its own network, and hx-dns never forwards single labels.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { hxBin, need, removeTree, run, tempDir, treeRoot } from '../lib/hx.mjs';
+import { makeBusyboxRootfs } from '../e2e/run-rootfs.mjs';
+
+need(process.getuid() === 0, 'root suites run as root');
+need(run('iptables', ['--version']).code === 0, 'iptables is installed (Debian package iptables)');
+
+const NS = `hxbr${process.pid % 100000}`;
+const OUT = `hxbo${process.pid % 100000}`;
+const work = tempDir('hx-bridge-root-');
+const runtime = join(work, 'run');
+// HX_DEFAULT_NETWORK: the runner puts root suites on none; this one tests the default
+const env = { HX_STORAGE_ROOT: join(work, 'store'), HX_RUNTIME_DIR: runtime, HX_DEFAULT_NETWORK: '' };
+const inNs = (ns, cmd, args, o = {}) => run('ip', ['netns', 'exec', ns, cmd, ...args], { ...o, env: { ...env, ...(o.env ?? {}) } });
+const H = (args, o = {}) => inNs(NS, hxBin, args, o);
+const ok = (r, what) => assert.is(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
+
+function setupNamespaces() {
+  for (const n of [NS, OUT]) {
+    run('ip', ['netns', 'del', n]);
+    assert.is(run('ip', ['netns', 'add', n]).code, 0);
+    assert.is(run('ip', ['-n', n, 'link', 'set', 'lo', 'up']).code, 0);
+  }
+  ok(run('ip', ['link', 'add', 'hxbrt-a', 'netns', NS, 'type', 'veth', 'peer', 'name', 'hxbrt-b', 'netns', OUT]), 'veth');
+  ok(run('ip', ['-n', NS, 'addr', 'add', '10.77.0.1/24', 'dev', 'hxbrt-a']), 'addr NS');
+  ok(run('ip', ['-n', OUT, 'addr', 'add', '10.77.0.2/24', 'dev', 'hxbrt-b']), 'addr OUT');
+  ok(run('ip', ['-n', NS, 'link', 'set', 'hxbrt-a', 'up']), 'up NS');
+  ok(run('ip', ['-n', OUT, 'link', 'set', 'hxbrt-b', 'up']), 'up OUT');
+  mkdirSync(`/etc/netns/${NS}`, { recursive: true });
+  writeFileSync(`/etc/netns/${NS}/resolv.conf`, 'nameserver 10.77.0.2\n');
+}
+
+setupNamespaces();
+const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
+writeFileSync(join(rootfs, 'etc/nsswitch.conf'), 'hosts: files dns\n');
+writeFileSync(join(rootfs, 'index.html'), 'served on the bridge\n');
+// a UDP server for the published-port test (busybox's nc has no -u): the DNS tests' resolver
+writeFileSync(join(rootfs, 'etc/testdns.conf'), 'over.udp 192.0.2.7\n');
+assert.is(run('cc', ['-static', '-O2', '-o', join(rootfs, 'bin/dnstool'), join(treeRoot, 'test/fixtures/dns/dnstool.c')]).code, 0);
+const tarball = join(work, 'bb.tar');
+assert.is(run('tar', ['-C', rootfs, '-cf', tarball, '.']).code, 0);
+ok(H(['import', tarball, 'bb']), 'import');
+
+/** NS's links and iptables rules, to compare before and after. */
+function netState() {
+  const links = inNs(NS, 'ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter(Boolean).sort();
+  // rules and user chains; the built-in chains' lines appear once a table exists
+  const rules = inNs(NS, 'iptables-save', []).stdout.split('\n').filter((l) => l.startsWith('-A') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|OUTPUT|POSTROUTING|FORWARD) /.test(l)));
+  return { links, rules };
+}
+const before = netState();
+
+function responders() {
+  const out = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmd[0]?.endsWith('hx-dns') && cmd.some((a) => a.startsWith(runtime)) && state !== 'Z') out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+test.after.each(() => {
+  const ids = H(['ps', '-aq']).stdout.trim();
+  if (ids) H(['rm', '-f', ...ids.split('\n')]);
+  for (const n of H(['network', 'ls', '-q', '--filter', 'type=custom']).stdout.split('\n').filter(Boolean)) H(['network', 'rm', n]);
+});
+
+test.after(() => {
+  for (const n of [NS, OUT]) run('ip', ['netns', 'del', n]);
+  rmSync(`/etc/netns/${NS}`, { recursive: true, force: true });
+  removeTree(work);
+});
+
+test("a rootful container's default network is docker's bridge: 172.17.0.0/16, routed through its gateway", () => {
+  const r = H(['run', '--rm', 'bb', 'sh', '-c', 'ip -o -4 addr show eth0; ip route; cat /etc/resolv.conf /etc/hosts']);
+  ok(r, 'run');
+  assert.match(r.stdout, /inet 172\.17\.0\.\d+\/16/);
+  assert.match(r.stdout, /default via 172\.17\.0\.1 dev eth0/);
+  // docker's default bridge has no DNS of its own: the host's resolvers (here NS's)
+  assert.match(r.stdout, /^nameserver 10\.77\.0\.2$/m);
+  assert.match(r.stdout, /^172\.17\.0\.1\thost\.containers\.internal/m);
+  const same = H(['run', '--rm', '--network', 'bridge', 'bb', 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+  ok(same, '--network bridge');
+  assert.match(same.stdout, /inet 172\.17\.0\.\d+\/16/);
+  const doc = JSON.parse(H(['network', 'inspect', 'bridge']).stdout)[0];
+  assert.is(doc.IPAM.Config[0].Subnet, '172.17.0.0/16');
+  const none = H(['run', '--rm', 'bb', 'ip', '-o', 'link'], { env: { HX_DEFAULT_NETWORK: 'none' } });
+  ok(none, 'HX_DEFAULT_NETWORK=none');
+  assert.not.match(none.stdout, /eth0/);
+});
+
+/** An HTTP GET with curl from namespace NS (exit code and body). */
+const curl = (ns, url) => inNs(ns, 'curl', ['-sS', '-m', '5', url]);
+
+test('published ports: loopback and outside clients reach the container, which sees the outside client', () => {
+  const id = H(['run', '-d', '--name', 'web', '-p', '127.0.0.1:18080:8080', '-p', '18081:8080', '-p', '127.0.0.1:53:53/udp', 'bb', 'sh', '-c', 'dnstool serve /etc/testdns.conf > /tmp/udp & exec httpd -f -v -p 8080 -h /']);
+  ok(id, 'run -d');
+  let got;
+  for (let i = 0; i < 50; i++) {
+    got = curl(NS, 'http://127.0.0.1:18080/index.html');
+    if (got.code === 0) break;
+    run('sleep', ['0.1']);
+  }
+  assert.is(got.stdout, 'served on the bridge\n', got.stderr);
+  assert.is(curl(NS, 'http://127.0.0.1:18081/index.html').stdout, 'served on the bridge\n');
+  // from "another host": only the port published on every address
+  assert.is(curl(OUT, 'http://10.77.0.1:18081/index.html').stdout, 'served on the bridge\n');
+  assert.is.not(curl(OUT, 'http://10.77.0.1:18080/index.html').code, 0, '18080 is published on 127.0.0.1 only');
+  // DNAT keeps the client's address: httpd -v logs it
+  const logs = H(['logs', 'web']);
+  assert.match(logs.stderr + logs.stdout, /10\.77\.0\.2/);
+  assert.is(H(['port', 'web']).stdout, '8080/tcp -> 127.0.0.1:18080\n8080/tcp -> 0.0.0.0:18081\n53/udp -> 127.0.0.1:53\n');
+  const ports = JSON.parse(H(['inspect', 'web']).stdout)[0].NetworkSettings.Ports;
+  assert.equal(ports['8080/tcp'], [{ HostIp: '127.0.0.1', HostPort: '18080' }, { HostIp: '0.0.0.0', HostPort: '18081' }]);
+  // UDP through the same DNAT: a question from NS's loopback answered by the container
+  const ask = inNs(NS, join(rootfs, 'bin/dnstool'), ['ask', '127.0.0.1', '77', 'over.udp']);
+  assert.match(ask.stdout, /over\.udp id=77 rcode=0 tc=0 .*192\.0\.2\.7/, ask.stdout + ask.stderr);
+  assert.match(H(['exec', 'web', 'cat', '/tmp/udp']).stdout, /77 over\.udp/);
+  // a DNAT rule holds no socket: the port is still another container's
+  const clash = H(['run', '-d', '--name', 'web2', '-p', '18081:8080', 'bb', 'httpd', '-f', '-p', '8080', '-h', '/']);
+  assert.is(clash.code, 125);
+  assert.match(clash.stderr, /Bind for 0\.0\.0\.0:18081 failed: port is already allocated/);
+  assert.is(curl(OUT, 'http://10.77.0.1:18081/index.html').stdout, 'served on the bridge\n', 'the first keeps its port');
+  ok(H(['rm', '-f', 'web', 'web2']), 'rm');
+  assert.is.not(curl(NS, 'http://127.0.0.1:18081/index.html').code, 0, 'the port is gone with the container');
+});
+
+test('outbound: a container reaches another host, masqueraded; an --internal network does not', async () => {
+  const www = join(work, 'www');
+  mkdirSync(www, { recursive: true });
+  writeFileSync(join(www, 'index.html'), 'from the other host\n');
+  // OUT knows no route to the bridge's subnet: an answer proves the masquerade
+  assert.not.match(inNs(OUT, 'ip', ['route']).stdout, /172\.17|default/);
+  const server = spawn('ip', ['netns', 'exec', OUT, 'busybox', 'httpd', '-f', '-p', '10.77.0.2:8000', '-h', www], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50 && curl(OUT, 'http://10.77.0.2:8000/index.html').code !== 0; i++) run('sleep', ['0.1']);
+    const r = H(['run', '--rm', 'bb', 'wget', '-q', '-O', '-', 'http://10.77.0.2:8000/index.html']);
+    ok(r, 'wget from the default bridge');
+    assert.is(r.stdout, 'from the other host\n');
+    ok(H(['network', 'create', 'isolated', '--internal']), 'create --internal');
+    const internal = H(['run', '--rm', '--network', 'isolated', 'bb', 'sh', '-c', 'timeout 3 wget -q -O - http://10.77.0.2:8000/index.html; echo "rc=$?"']);
+    assert.not.match(internal.stdout, /from the other host/);
+    assert.match(internal.stdout, /rc=[1-9]/);
+  } finally {
+    server.kill('SIGKILL');
+  }
+});
+
+test('user networks: names and aliases on one network, nothing across networks, a name gone after disconnect', () => {
+  ok(H(['network', 'create', 'na']), 'create na');
+  ok(H(['network', 'create', 'nb']), 'create nb');
+  ok(H(['run', '-d', '--name', 'a1', '--network', 'na', '--network-alias', 'al', 'bb', 'httpd', '-f', '-p', '80', '-h', '/']), 'a1');
+  ok(H(['run', '-d', '--name', 'b1', '--network', 'nb', 'bb', 'httpd', '-f', '-p', '80', '-h', '/']), 'b1');
+  const b1 = H(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'b1']).stdout.trim();
+  assert.match(b1, /^10\.89\.\d+\.\d+$/);
+  const r = H(['run', '--rm', '--network', 'na', 'bb', 'sh', '-c', `cat /etc/resolv.conf; nslookup a1; wget -q -O - http://al/index.html; echo "rc=$?"; timeout 3 wget -q -O - http://${b1}/index.html; echo "cross=$?"; nslookup b1; echo "b1=$?"`]);
+  assert.match(r.stdout, /^nameserver 10\.89\.\d+\.1$/m);
+  assert.match(r.stdout, /Name:\s+a1\nAddress: 10\.89\.\d+\.2/);
+  assert.match(r.stdout, /served on the bridge\nrc=0/);
+  assert.match(r.stdout, /cross=[1-9]/);
+  assert.match(r.stdout, /b1=1/);
+  ok(H(['network', 'connect', 'na', 'b1']), 'connect b1 to na');
+  assert.match(H(['run', '--rm', '--network', 'na', 'bb', 'wget', '-q', '-O', '-', 'http://b1/index.html']).stdout, /served on the bridge/);
+  ok(H(['network', 'disconnect', 'na', 'b1']), 'disconnect');
+  const gone = H(['run', '--rm', '--network', 'na', 'bb', 'sh', '-c', 'nslookup b1; echo "rc=$?"']);
+  assert.match(gone.stdout, /rc=1/);
+});
+
+test('nothing is left: no bridge, veth, iptables rule or DNS responder once containers and networks are removed', () => {
+  ok(H(['network', 'create', 'leftovers']), 'create');
+  ok(H(['run', '-d', '--name', 'l1', '--network', 'leftovers', '-p', '18090:80', 'bb', 'httpd', '-f', '-p', '80', '-h', '/']), 'l1');
+  ok(H(['run', '-d', '--name', 'l2', '-p', '18091:80', 'bb', 'httpd', '-f', '-p', '80', '-h', '/']), 'l2');
+  const during = netState();
+  assert.ok(during.links.some((l) => l.startsWith('hxbr-')), `a bridge while they run: ${during.links}`);
+  assert.ok(during.rules.some((l) => l.includes('HXC-')), 'the published ports are rules');
+  assert.is(responders().length, 1, 'one responder: the user network (the default bridge has none)');
+  ok(H(['rm', '-f', 'l1', 'l2']), 'rm');
+  ok(H(['network', 'rm', 'leftovers']), 'network rm');
+  assert.equal(netState(), before);
+  assert.equal(responders(), []);
+});
+
+test('bad input: an IPv6 host address, a network that does not exist; nothing left', () => {
+  const v6 = H(['run', '--rm', '-p', '[::1]:18095:80', 'bb', 'true']);
+  assert.is(v6.code, 125);
+  assert.match(v6.stderr, /IPv4/);
+  const missing = H(['run', '--rm', '--network', 'nosuch', 'bb', 'true']);
+  assert.is(missing.code, 125);
+  assert.match(missing.stderr, /network nosuch not found/);
+  assert.is(H(['ps', '-aq']).stdout, '');
+  assert.equal(netState(), before);
+});
+
+test.run();
