@@ -25,61 +25,78 @@ const JUMPS: [string, string, string[]][] = [
   ['nat', 'OUTPUT', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', DNAT]],
 ];
 
-function iptables(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync('iptables', ['-w', ...args], { encoding: 'utf8', timeout: 10_000 });
-  return { status: r.status, stderr: (r.stderr ?? r.error?.message ?? '').trim() };
-}
-
-function must(args: string[]): void {
-  const r = iptables(args);
-  if (r.status !== 0) throw firewallError(`iptables ${args.join(' ')}`, r.stderr || `exit ${r.status}`);
-}
-
 function firewallError(what: string, why: string): HxError {
   return new HxError(`${what}: ${why}`, { kind: 'unavailable', hint: 'rootful networks need iptables (apt-get install iptables) and the nf_tables or ip_tables kernel modules; or run with --network none or host' });
 }
 
-function chainExists(table: string, chain: string): boolean {
-  return iptables(['-t', table, '-S', chain]).status === 0;
+/** The rules as iptables-save prints them: table -> its chain and rule lines. One process
+ * per change to read, one to write (iptables-restore): a container start costs two, not forty. */
+type Saved = Map<string, Set<string>>;
+
+function saved(): Saved {
+  const r = spawnSync('iptables-save', [], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw firewallError('iptables-save', (r.stderr ?? r.error?.message ?? '').trim() || `exit ${r.status}`);
+  const out: Saved = new Map();
+  let table: Set<string> | undefined;
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('*')) out.set(line.slice(1), (table = new Set()));
+    else if (table && (line.startsWith('-A ') || line.startsWith(':'))) table.add(line.startsWith(':') ? line.split(' ')[0]! : line);
+  }
+  return out;
 }
 
-/** CHAIN in TABLE made (or emptied) with RULES in one iptables-restore: never half-written. */
-function writeChain(table: string, chain: string, rules: string[][]): void {
-  const text = [`*${table}`, `:${chain} - [0:0]`, ...rules.map((r) => `-A ${chain} ${r.join(' ')}`), 'COMMIT', ''].join('\n');
-  const r = spawnSync('iptables-restore', ['-w', '--noflush'], { input: text, encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) throw firewallError(`iptables-restore of chain ${chain}`, (r.stderr ?? r.error?.message ?? '').trim() || `exit ${r.status}`);
-}
+const hasChain = (s: Saved, table: string, chain: string): boolean => s.get(table)?.has(`:${chain}`) === true;
+const hasRule = (s: Saved, table: string, rule: string): boolean => s.get(table)?.has(rule) === true;
 
-/** RULE (after CHAIN) in TABLE, added once; FIRST: inserted at the top. */
-function ensureRule(table: string, chain: string, rule: string[], first = false): void {
-  if (iptables(['-t', table, '-C', chain, ...rule]).status === 0) return;
-  must(['-t', table, first ? '-I' : '-A', chain, ...rule]);
-}
-
-function dropRule(table: string, chain: string, rule: string[]): void {
-  while (iptables(['-t', table, '-D', chain, ...rule]).status === 0) {
-    /* every copy */
+/** Lines per table, written by one iptables-restore --noflush (all of it or nothing). */
+class Batch {
+  private readonly tables = new Map<string, string[]>();
+  add(table: string, ...lines: string[]): void {
+    this.tables.set(table, [...(this.tables.get(table) ?? []), ...lines]);
+  }
+  apply(what: string): void {
+    if (!this.tables.size) return;
+    const text = [...this.tables].map(([t, lines]) => [`*${t}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
+    const r = spawnSync('iptables-restore', ['-w', '--noflush'], { input: text, encoding: 'utf8', timeout: 10_000 });
+    if (r.status !== 0) throw firewallError(`iptables-restore (${what})`, (r.stderr ?? r.error?.message ?? '').trim() || `exit ${r.status}`);
   }
 }
 
-function dropChain(table: string, chain: string): void {
-  if (!chainExists(table, chain)) return;
-  iptables(['-t', table, '-F', chain]);
-  iptables(['-t', table, '-X', chain]);
+/** CHAIN in TABLE made, or emptied, and filled with RULES. */
+function writeChain(b: Batch, s: Saved, table: string, chain: string, rules: string[][]): void {
+  b.add(table, ...(hasChain(s, table, chain) ? [`-F ${chain}`] : [`:${chain} - [0:0]`]), ...rules.map((r) => `-A ${chain} ${r.join(' ')}`));
 }
 
-/** hx's chains and their jumps, and routing on (call under the plane lock; idempotent). */
-export function ensureFirewall(): void {
+/** CHAIN's jumps (every rule of TABLE that ends "-j CHAIN") and CHAIN itself removed. */
+function dropChain(b: Batch, s: Saved, table: string, chain: string): void {
+  for (const rule of s.get(table) ?? []) if (rule.endsWith(` -j ${chain}`)) b.add(table, rule.replace(/^-A /, '-D '));
+  if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`, `-X ${chain}`);
+}
+
+/** RULE (a "-A CHAIN ..." line as iptables-save prints it) added unless present; FIRST: at the top. */
+function ensureRule(b: Batch, s: Saved, table: string, rule: string, first = false): void {
+  if (!hasRule(s, table, rule)) b.add(table, first ? rule.replace(/^-A (\S+)/, '-I $1 1') : rule);
+}
+
+/** hx's chains and their jumps, and routing on. */
+function ensureBase(b: Batch, s: Saved): void {
   try {
     writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
   } catch (e) {
     throw new HxError(`cannot enable IPv4 forwarding: ${(e as Error).message}`, { kind: 'permission', hint: 'rootful networks need root in the network namespace hx runs in' });
   }
   for (const [table, chain] of [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const) {
-    if (!chainExists(table, chain)) must(['-t', table, '-N', chain]);
+    if (!hasChain(s, table, chain)) b.add(table, `:${chain} - [0:0]`);
   }
   // first in FORWARD: a host policy or rule that drops forwarded traffic would hide the networks
-  for (const [table, chain, rule] of JUMPS) ensureRule(table, chain, rule, table === 'filter');
+  for (const [table, chain, rule] of JUMPS) ensureRule(b, s, table, `-A ${chain} ${rule.join(' ')}`, table === 'filter');
+}
+
+/** hx's chains and their jumps, and routing on (call under the plane lock; idempotent). */
+export function ensureFirewall(): void {
+  const b = new Batch();
+  ensureBase(b, saved());
+  b.apply("hx's chains");
 }
 
 /** The chain of a network (its bridge name without the "hxbr-": 28 characters at most). */
@@ -111,11 +128,15 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
       ['-o', bridge, '-j', 'DROP'],
     );
   }
-  writeChain('filter', chain, rules);
-  writeChain('nat', chain, internal ? [] : [['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'], ['-o', bridge, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'MASQUERADE']]);
-  ensureRule('filter', FORWARD, ['-i', bridge, '-j', chain]);
-  ensureRule('filter', FORWARD, ['-o', bridge, '-j', chain]);
-  ensureRule('nat', POSTROUTING, ['-j', chain]);
+  const s = saved();
+  const b = new Batch();
+  ensureBase(b, s);
+  writeChain(b, s, 'filter', chain, rules);
+  writeChain(b, s, 'nat', chain, internal ? [] : [['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'], ['-o', bridge, '-m', 'addrtype', '--src-type', 'LOCAL', '-j', 'MASQUERADE']]);
+  ensureRule(b, s, 'filter', `-A ${FORWARD} -i ${bridge} -j ${chain}`);
+  ensureRule(b, s, 'filter', `-A ${FORWARD} -o ${bridge} -j ${chain}`);
+  ensureRule(b, s, 'nat', `-A ${POSTROUTING} -j ${chain}`);
+  b.apply(`the rules of ${bridge}`);
   if (!internal) {
     try {
       writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
@@ -128,11 +149,11 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
 /** BRIDGE's rules gone (its last container stopped, or the network removed). */
 export function dropNetwork(bridge: string): void {
   const chain = networkChain(bridge);
-  dropRule('filter', FORWARD, ['-i', bridge, '-j', chain]);
-  dropRule('filter', FORWARD, ['-o', bridge, '-j', chain]);
-  dropRule('nat', POSTROUTING, ['-j', chain]);
-  dropChain('filter', chain);
-  dropChain('nat', chain);
+  const s = saved();
+  const b = new Batch();
+  dropChain(b, s, 'filter', chain);
+  dropChain(b, s, 'nat', chain);
+  b.apply(`the rules of ${bridge}`);
 }
 
 /** A container's published ports: DNAT from the host's addresses to IP (its address on BRIDGE). */
@@ -143,18 +164,24 @@ export function publishPorts(containerId: string, forwards: readonly PortForward
     // not from the bridge itself: a container reaching the host's port directly is the host's business
     return ['-p', f.proto, ...(f.hostIp ? ['-d', f.hostIp] : []), '!', '-i', bridge, '--dport', String(f.hostPort), '-j', 'DNAT', '--to-destination', `${ip}:${f.containerPort}`];
   });
-  writeChain('nat', chain, rules);
-  ensureRule('nat', DNAT, ['-j', chain]);
+  const s = saved();
+  const b = new Batch();
+  writeChain(b, s, 'nat', chain, rules);
+  ensureRule(b, s, 'nat', `-A ${DNAT} -j ${chain}`);
+  b.apply(`the published ports of ${containerId.slice(0, 12)}`);
 }
 
 export function unpublishPorts(containerId: string): void {
-  const chain = containerChain(containerId);
-  dropRule('nat', DNAT, ['-j', chain]);
-  dropChain('nat', chain);
+  const s = saved();
+  const b = new Batch();
+  dropChain(b, s, 'nat', containerChain(containerId));
+  b.apply(`the published ports of ${containerId.slice(0, 12)}`);
 }
 
 /** No network in use: hx's chains and jumps gone (routing is left on, as docker leaves it). */
 export function releaseFirewall(): void {
-  for (const [table, chain, rule] of JUMPS) dropRule(table, chain, rule);
-  for (const [table, chain] of [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const) dropChain(table, chain);
+  const s = saved();
+  const b = new Batch();
+  for (const [table, chain] of [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const) dropChain(b, s, table, chain);
+  b.apply("hx's chains");
 }
