@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
 import { freePort, getFromHost } from '../lib/ports.mjs';
+import { responders as liveResponders } from '../lib/responders.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
 
@@ -42,20 +43,7 @@ test.after.each(() => {
   for (const n of H(['network', 'ls', '-q', '--filter', 'type=custom']).stdout.split('\n').filter(Boolean)) H(['network', 'rm', n]);
 });
 
-/** hx-dns processes of this test's runtime dir that are alive (not zombies). */
-function responders() {
-  const out = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmd[0]?.endsWith('hx-dns') && cmd.some((a) => a.startsWith(runtime)) && state !== 'Z') out.push(Number(pid));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+const responders = () => liveResponders(runtime);
 
 /** Whether hx's network namespace is held (its nsfs bind in the holder's mount namespace). */
 function netnsHeld() {

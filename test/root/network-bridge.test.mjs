@@ -10,11 +10,12 @@
 // a name outside its own network, and hx-dns never forwards single labels.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hxBin, need, removeTree, run, tempDir, treeRoot } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from '../e2e/run-rootfs.mjs';
+import { responders as liveResponders } from '../lib/responders.mjs';
 
 need(process.getuid() === 0, 'root suites run as root');
 need(run('iptables', ['--version']).code === 0, 'iptables is installed (Debian package iptables)');
@@ -64,19 +65,7 @@ function netState() {
 }
 const before = netState();
 
-function responders() {
-  const out = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmd[0]?.endsWith('hx-dns') && cmd.some((a) => a.startsWith(runtime)) && state !== 'Z') out.push(Number(pid));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+const responders = () => liveResponders(runtime);
 
 test.after.each(() => {
   const ids = H(['ps', '-aq']).stdout.trim();
