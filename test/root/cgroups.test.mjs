@@ -233,8 +233,10 @@ test('--device-write-bps throttles direct writes to the store\'s disk (blkio.thr
 });
 
 test('commit --pause freezes a running container while its changes are read, and thaws it', async () => {
-  // 64 MiB of changes: reading them takes long enough for the sampler below to see the freeze
-  const id = detached('busy-writer', [], 'head -c 67108864 /dev/zero > /big; i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.02; done');
+  // 64 MiB of changes: reading them takes long enough for the sampler below to see the freeze.
+  // /count is replaced by rename: a freeze between a truncating `>` and its write would
+  // rightly commit an empty file
+  const id = detached('busy-writer', [], 'head -c 67108864 /dev/zero > /big; i=0; while :; do i=$((i+1)); echo $i > /count.new; mv /count.new /count; sleep 0.02; done');
   for (let i = 0; H(['exec', 'busy-writer', 'test', '-e', '/count']).code !== 0; i++) {
     assert.ok(i < 100, 'the container wrote its changes');
     await sleep(100);
