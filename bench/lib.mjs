@@ -62,6 +62,8 @@ export function peers(base) {
       spawnSync(hxBin, ['unshare', '--', 'rm', '-rf', join(base, 'hx-store')], { env: hxEnv });
       spawnSync(hxBin, ['system', 'migrate'], { env: hxEnv }); // stops this runtime dir's namespace holder
       spawnSync('podman', [...podmanArgs, 'unshare', 'rm', '-rf', join(base, 'pm-root')]);
+      // rootful podman (its unshare too) leaves the overlay driver's home mounted, at times twice
+      for (let i = 0; i < 5 && spawnSync('umount', ['-l', join(base, 'pm-root', 'overlay')], { stdio: 'ignore' }).status === 0; i++);
       rmSync(base, { recursive: true, force: true });
     },
   };

@@ -56,7 +56,5 @@ if (!process.env.HX_BENCH_IN_NETNS) {
   } catch {
     /* nothing left */
   }
-  // rootful podman leaves its overlay store mounted
-  spawnSync('umount', ['-l', join(base, 'pm-root', 'overlay')]);
   cleanup();
 }

@@ -15,7 +15,7 @@ import { networkPlane, type NetworkPlane } from '../net/plane.js';
 import { publishPorts, unpublishPorts } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
 import type { NetworkEndpoint, PortForward } from '../net/types.js';
-import { withLock } from '../store/lock.js';
+import { withLock, type FileLock } from '../store/lock.js';
 
 export const BRIDGE_RECORD = 'bridge.json';
 
@@ -52,7 +52,7 @@ function subnetOf(e: NetworkEndpoint): string {
   return formatSubnet({ network: (ip & mask) >>> 0, prefix: e.prefixLength });
 }
 
-function withPlane<T>(plane: string, body: () => Promise<T> | T): Promise<T> {
+function withPlane<T>(plane: string, body: (lock: FileLock) => Promise<T> | T): Promise<T> {
   mkdirSync(plane, { recursive: true, mode: 0o700 });
   return withLock(join(plane, 'plane.lock'), body);
 }
@@ -79,10 +79,11 @@ async function plugOne(plane: NetworkPlane, ns: string, plan: BridgePlan, e: Net
   const pidStart = readProcStat(pid)?.startTime;
   if (pidStart === undefined) throw new HxError(`container process ${pid} is gone`, { kind: 'start-failed', hint: 'hx logs shows what it printed' });
   const bridge = bridgeName(e.networkId);
-  ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0));
+  const links = linkNames(ns);
+  ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0), links);
   plane.allow(ns, bridge, subnetOf(e), e.internal === true);
   const hostVeth = hostVethName(e.endpointId);
-  if (linkNames(ns).includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
+  if (links.includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
   plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute: defaultRoute && !e.internal });
   const netDir = networkRunDir(plan.plane, e.networkId);
   // the container's --dns travel in its entry; the default upstreams are the plane's (none on an --internal network)
@@ -92,38 +93,63 @@ async function plugOne(plane: NetworkPlane, ns: string, plan: BridgePlan, e: Net
   await ensureResponder(ns, netDir, e.gateway, plane.upstreams(e.internal === true));
 }
 
-/** Unplug CONTAINERID from NETWORKID (call under the plane lock); the responder stops with its last name. */
-function unplugOne(plane: NetworkPlane, networkId: string, containerId: string): void {
+/** A container taken off a network (or, without CONTAINERID, a network removed). */
+interface Unplugged {
+  networkId: string;
+  /** Its veth's end on the bridge. */
+  hostVeth?: string | undefined;
+  /** No container is left on the network. */
+  emptied: boolean;
+  /** The network itself is removed (network rm). */
+  removed?: boolean;
+}
+
+/** Take CONTAINERID off NETWORKID's names (call under the plane lock, then settle); the
+ * responder stops with the last name. */
+function unplugOne(plane: NetworkPlane, networkId: string, containerId: string): Unplugged {
   const netDir = networkRunDir(plane.dir, networkId);
   const entry = readEntries(netDir).find((e) => e.containerId === containerId);
   dropEntry(netDir, containerId);
-  const ns = plane.current();
-  if (entry && ns) removeLink(ns, entry.hostVeth);
   const live = liveEntries(netDir);
   if (live.length) {
     if (existsSync(join(netDir, 'names'))) writeNames(netDir, live);
-    return;
-  }
-  stopResponder(netDir);
-  if (ns) plane.idle(ns, networkId);
+  } else stopResponder(netDir);
+  return { networkId, hostVeth: entry?.hostVeth, emptied: live.length === 0 };
 }
 
-/** No running container on any user network: the responders stopped, the plane released. */
-function releaseIfUnused(plane: NetworkPlane): void {
+/**
+ * After unplugs (call under the plane lock; LOCK: that lock, which a deferred teardown
+ * inherits): with no running container on any network, the responders stopped and the plane
+ * released, in one change; otherwise the veths of the bridges that stay removed, and the
+ * emptied networks idled (rootful: their bridges and rules go). A stopped container's veth
+ * would go with its namespace anyway, but not while a container:NAME sharer keeps it.
+ */
+function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: FileLock): void {
   let dirs: string[];
   try {
     dirs = readdirSync(plane.dir).filter((d) => /^[a-f0-9]{64}$/.test(d));
   } catch {
+    dirs = [];
+  }
+  const hold = lock?.descriptor;
+  const ns = plane.current();
+  if (!dirs.some((d) => liveEntries(join(plane.dir, d)).length)) {
+    for (const d of dirs) {
+      stopResponder(join(plane.dir, d));
+      rmSync(join(plane.dir, d), { recursive: true, force: true });
+    }
+    plane.release([...new Set([...dirs, ...unplugged.map((u) => u.networkId)])], hold);
     return;
   }
-  for (const d of dirs) if (liveEntries(join(plane.dir, d)).length) return;
-  const ns = plane.current();
-  for (const d of dirs) {
-    stopResponder(join(plane.dir, d));
-    rmSync(join(plane.dir, d), { recursive: true, force: true });
-    if (ns) plane.idle(ns, d);
-  }
-  plane.release();
+  if (!ns) return;
+  // rootful, an emptied network's bridge goes, and its veths with it; looking is a file read there
+  const veths = unplugged.filter((u) => u.hostVeth && !(plane.rootful && u.emptied)).map((u) => u.hostVeth!);
+  const present = plane.rootful ? new Set(linkNames(ns)) : undefined;
+  for (const v of veths) if (!present || present.has(v)) removeLink(ns, v);
+  const removed = unplugged.filter((u) => u.removed).map((u) => u.networkId);
+  const idle = unplugged.filter((u) => u.emptied && !u.removed).map((u) => u.networkId);
+  if (removed.length) plane.drop(ns, removed, hold);
+  if (idle.length) plane.idle(ns, idle, hold);
 }
 
 /** The plane opened; if that fails, what it made is released (and the first error kept). */
@@ -132,7 +158,7 @@ async function openPlane(plane: NetworkPlane): Promise<string> {
     return await plane.open();
   } catch (err) {
     try {
-      releaseIfUnused(plane);
+      settle(plane, []);
     } catch {
       /* the error that matters is the open's */
     }
@@ -162,7 +188,7 @@ function checkPortsFree(dir: string, forwards: readonly PortForward[]): void {
  * FORWARDS are published to its address on the first network with outbound access. */
 export async function attachBridge(dir: string, plan: BridgePlan, pid: number, forwards: readonly PortForward[] = []): Promise<void> {
   const plane = planeOf(plan);
-  await withPlane(plan.plane, async () => {
+  await withPlane(plan.plane, async (lock) => {
     const done: string[] = [];
     // the default route: through the first network that has outbound access
     const routed = plan.endpoints.find((e) => !e.internal);
@@ -181,8 +207,7 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
       }
     } catch (err) {
       if (published) unpublishPorts(plan.containerId);
-      for (const id of done) unplugOne(plane, id, plan.containerId);
-      releaseIfUnused(plane);
+      settle(plane, done.map((id) => unplugOne(plane, id, plan.containerId)), lock);
       throw err;
     }
     writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks: done, ...(plane.rootful ? { rootful: true } : {}), ...(published ? { forwards: [...forwards] } : {}) });
@@ -205,10 +230,10 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
   const rec = readRecord(dir);
   if (!rec) return;
   const plane = planeOf(rec);
-  await withPlane(rec.plane, () => {
-    unplugOne(plane, networkId, rec.containerId);
+  await withPlane(rec.plane, (lock) => {
+    const unplugged = unplugOne(plane, networkId, rec.containerId);
     writeRecord(dir, { ...rec, networks: rec.networks.filter((n) => n !== networkId) });
-    releaseIfUnused(plane);
+    settle(plane, [unplugged], lock);
   });
 }
 
@@ -216,14 +241,13 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
 export async function detachBridge(dir: string): Promise<void> {
   const rec = readRecord(dir);
   if (!rec) return;
-  await withPlane(rec.plane, () => detachLocked(dir, rec));
+  await withPlane(rec.plane, (lock) => detachLocked(dir, rec, lock));
 }
 
-function detachLocked(dir: string, rec: BridgeRecord): void {
+function detachLocked(dir: string, rec: BridgeRecord, lock?: FileLock): void {
   const plane = planeOf(rec);
   if (rec.forwards?.length) unpublishPorts(rec.containerId);
-  for (const n of rec.networks) unplugOne(plane, n, rec.containerId);
-  releaseIfUnused(plane);
+  settle(plane, rec.networks.map((n) => unplugOne(plane, n, rec.containerId)), lock);
   rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }
 
@@ -245,12 +269,10 @@ export function bridgeForwards(dir: string): PortForward[] {
 export async function removeBridgeOf(planeDir: string, networkId: string, rootful: boolean): Promise<void> {
   if (!existsSync(planeDir)) return;
   const plane = networkPlane(planeDir, rootful);
-  await withPlane(planeDir, () => {
+  await withPlane(planeDir, (lock) => {
     const netDir = networkRunDir(planeDir, networkId);
     stopResponder(netDir);
     rmSync(netDir, { recursive: true, force: true });
-    const ns = plane.current();
-    if (ns) plane.drop(ns, networkId);
-    releaseIfUnused(plane);
+    settle(plane, [{ networkId, emptied: true, removed: true }], lock);
   });
 }

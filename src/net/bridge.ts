@@ -2,16 +2,31 @@
 // change, measured against netlink through koffi in bench/RESULTS.md). A network's bridge
 // carries its gateway address; a container endpoint is a veth pair whose host end is on the
 // bridge and whose other end is moved straight into the container's namespace as ethN.
+import { readFileSync } from 'node:fs';
 import { HxError } from '../errors.js';
-import { inNetns } from './netns.js';
+import { inNetns, SELF_NETNS } from './netns.js';
 
 function batch(nsPath: string, lines: string[], what: string): void {
   const r = inNetns(nsPath, ['ip', '-batch', '-'], lines.join('\n') + '\n');
   if (r.status !== 0) throw new HxError(`${what}: ${r.stderr.trim() || `ip exited ${r.status}`}`, { kind: 'unavailable', hint: 'HX_DEBUG=1 shows the commands; hx network ls and inspect show the networks' });
 }
 
-/** The names of the links in NSPATH. */
+/** The names of the links in NSPATH. A namespace a process is in (hx's own, a container's)
+ * is read from /proc/PID/net/dev: no process to start (an `ip` costs ~4 ms, and a setup asks
+ * three times); a held namespace, which no process of ours is in, through `ip`. */
 export function linkNames(nsPath: string): string[] {
+  const pid = nsPath === SELF_NETNS ? 'self' : /^\/proc\/(\d+)\/ns\/net$/.exec(nsPath)?.[1];
+  if (pid !== undefined) {
+    try {
+      return readFileSync(`/proc/${pid}/net/dev`, 'utf8')
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(':')[0]!.trim())
+        .filter(Boolean);
+    } catch {
+      /* not readable here: ask ip */
+    }
+  }
   const r = inNetns(nsPath, ['ip', '-o', 'link', 'show']);
   if (r.status !== 0) return [];
   return r.stdout
@@ -23,8 +38,8 @@ export function linkNames(nsPath: string): string[] {
 /** NAME with GATEWAY/PREFIX and MAC, up (nothing when it is there). The MAC is set: a bridge
  * without one takes the lowest of its ports', so unplugging a container would change the
  * gateway's MAC under the others' ARP caches (their DNS then times out until they re-ARP). */
-export function ensureBridge(nsPath: string, name: string, gateway: string, prefix: number, mac: string): void {
-  if (linkNames(nsPath).includes(name)) return;
+export function ensureBridge(nsPath: string, name: string, gateway: string, prefix: number, mac: string, links = linkNames(nsPath)): void {
+  if (links.includes(name)) return;
   batch(nsPath, [`link add ${name} address ${mac} type bridge`, `addr add ${gateway}/${prefix} dev ${name}`, `link set ${name} up`], `bridge ${name}`);
 }
 

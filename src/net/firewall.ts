@@ -8,9 +8,9 @@
 //   filter FORWARD     -> HX-FORWARD -> HXN-<net> (per network: -i BR / -o BR)
 //   nat    POSTROUTING -> HX-POSTROUTING -> HXN-<net> (masquerade out; loopback clients in)
 //   nat    PREROUTING, OUTPUT (dst-type LOCAL) -> HX-DNAT -> HXC-<container> (published ports)
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { HxError } from '../errors.js';
+import { inNetns, SELF_NETNS } from './netns.js';
 import type { PortForward } from './types.js';
 
 const FORWARD = 'HX-FORWARD';
@@ -26,16 +26,16 @@ const JUMPS: [string, string, string[]][] = [
 ];
 
 function firewallError(what: string, why: string): HxError {
-  return new HxError(`${what}: ${why}`, { kind: 'unavailable', hint: 'rootful networks need iptables (apt-get install iptables) and the nf_tables or ip_tables kernel modules; or run with --network none or host' });
+  return new HxError(`${what}: ${why}`, { kind: 'unavailable', hint: 'networks need iptables (apt-get install iptables) and the nf_tables or ip_tables kernel modules; or run with --network none or host' });
 }
 
 /** The rules as iptables-save prints them: table -> its chain and rule lines. One process
  * per change to read, one to write (iptables-restore): a container start costs two, not forty. */
 type Saved = Map<string, Set<string>>;
 
-function saved(): Saved {
-  const r = spawnSync('iptables-save', [], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) throw firewallError('iptables-save', (r.stderr ?? r.error?.message ?? '').trim() || `exit ${r.status}`);
+function saved(ns = SELF_NETNS): Saved {
+  const r = inNetns(ns, ['iptables-save']);
+  if (r.status !== 0) throw firewallError('iptables-save', r.stderr.trim() || `exit ${r.status}`);
   const out: Saved = new Map();
   let table: Set<string> | undefined;
   for (const line of r.stdout.split('\n')) {
@@ -54,11 +54,16 @@ class Batch {
   add(table: string, ...lines: string[]): void {
     this.tables.set(table, [...(this.tables.get(table) ?? []), ...lines]);
   }
-  apply(what: string): void {
-    if (!this.tables.size) return;
-    const text = [...this.tables].map(([t, lines]) => [`*${t}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
-    const r = spawnSync('iptables-restore', ['-w', '--noflush'], { input: text, encoding: 'utf8', timeout: 10_000 });
-    if (r.status !== 0) throw firewallError(`iptables-restore (${what})`, (r.stderr ?? r.error?.message ?? '').trim() || `exit ${r.status}`);
+  /** The iptables-restore input (undefined: nothing to change). */
+  text(): string | undefined {
+    if (!this.tables.size) return undefined;
+    return [...this.tables].map(([t, lines]) => [`*${t}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
+  }
+  apply(what: string, ns = SELF_NETNS): void {
+    const text = this.text();
+    if (text === undefined) return;
+    const r = inNetns(ns, ['iptables-restore', '-w', '--noflush'], text);
+    if (r.status !== 0) throw firewallError(`iptables-restore (${what})`, r.stderr.trim() || `exit ${r.status}`);
   }
 }
 
@@ -68,9 +73,9 @@ function writeChain(b: Batch, s: Saved, table: string, chain: string, rules: str
 }
 
 /** CHAIN's jumps (every rule of TABLE that ends "-j CHAIN") and CHAIN itself removed. */
-function dropChain(b: Batch, s: Saved, table: string, chain: string): void {
+function dropChain(b: Batch, s: Saved, table: string, chain: string, flush = true): void {
   for (const rule of s.get(table) ?? []) if (rule.endsWith(` -j ${chain}`)) b.add(table, rule.replace(/^-A /, '-D '));
-  if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`, `-X ${chain}`);
+  if (hasChain(s, table, chain)) b.add(table, ...(flush ? [`-F ${chain}`] : []), `-X ${chain}`);
 }
 
 /** RULE (a "-A CHAIN ..." line as iptables-save prints it) added unless present; FIRST: at the top. */
@@ -90,13 +95,6 @@ function ensureBase(b: Batch, s: Saved): void {
   }
   // first in FORWARD: a host policy or rule that drops forwarded traffic would hide the networks
   for (const [table, chain, rule] of JUMPS) ensureRule(b, s, table, `-A ${chain} ${rule.join(' ')}`, table === 'filter');
-}
-
-/** hx's chains and their jumps, and routing on (call under the plane lock; idempotent). */
-export function ensureFirewall(): void {
-  const b = new Batch();
-  ensureBase(b, saved());
-  b.apply("hx's chains");
 }
 
 /** The chain of a network (its bridge name without the "hxbr-": 28 characters at most). */
@@ -146,14 +144,25 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
   }
 }
 
-/** BRIDGE's rules gone (its last container stopped, or the network removed). */
-export function dropNetwork(bridge: string): void {
-  const chain = networkChain(bridge);
+/** What removes BRIDGES' rules (their last container stopped, or the networks removed); with
+ * TOP, hx's own chains and jumps too (no network in use; routing is left on, as docker leaves
+ * it). One iptables-restore input, for net/teardown.ts to run. */
+export function networksRemoval(bridges: readonly string[], top: boolean): string | undefined {
   const s = saved();
   const b = new Batch();
-  dropChain(b, s, 'filter', chain);
-  dropChain(b, s, 'nat', chain);
-  b.apply(`the rules of ${bridge}`);
+  const tops = [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const;
+  // with the top chains going, they are flushed first, which takes the networks' jumps: a rule
+  // deleted twice in one nf_tables transaction leaves its chain "busy"
+  if (top) for (const [table, chain] of tops) if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`);
+  for (const bridge of bridges) {
+    for (const table of ['filter', 'nat']) {
+      const chain = networkChain(bridge);
+      if (!top) dropChain(b, s, table, chain);
+      else if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`, `-X ${chain}`);
+    }
+  }
+  if (top) for (const [table, chain] of tops) dropChain(b, s, table, chain, false);
+  return b.text();
 }
 
 /** A container's published ports: DNAT from the host's addresses to IP (its address on BRIDGE). */
@@ -178,10 +187,21 @@ export function unpublishPorts(containerId: string): void {
   b.apply(`the published ports of ${containerId.slice(0, 12)}`);
 }
 
-/** No network in use: hx's chains and jumps gone (routing is left on, as docker leaves it). */
-export function releaseFirewall(): void {
-  const s = saved();
+/** RULES (table, "-A CHAIN ..." as iptables-save prints it) in the namespace NS where they are
+ * missing, with POLICIES (table, built-in chain, policy), in one iptables-restore: the rootless
+ * plane's forwarding in its held namespace (outbound.ts). */
+export function ensureRules(ns: string, rules: readonly (readonly [string, string])[], policies: readonly (readonly [string, string, string])[] = []): void {
+  const s = saved(ns);
   const b = new Batch();
-  for (const [table, chain] of [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const) dropChain(b, s, table, chain);
-  b.apply("hx's chains");
+  for (const [table, chain, policy] of policies) b.add(table, `:${chain} ${policy} [0:0]`);
+  for (const [table, rule] of rules) ensureRule(b, s, table, rule);
+  b.apply("hx's network namespace", ns);
+}
+
+/** RULES (as for ensureRules) gone from NS where present. */
+export function removeRules(ns: string, rules: readonly (readonly [string, string])[]): void {
+  const s = saved(ns);
+  const b = new Batch();
+  for (const [table, rule] of rules) if (hasRule(s, table, rule)) b.add(table, rule.replace(/^-A /, '-D '));
+  b.apply("hx's network namespace", ns);
 }

@@ -13,6 +13,7 @@ import { HxError } from '../errors.js';
 import { processAlive, readProcStat } from '../host/procstat.js';
 import { signalPid } from '../sys/spawn.js';
 import { checkTun, helperBinary } from './helper.js';
+import { ensureRules, removeRules } from './firewall.js';
 import { inNetns } from './netns.js';
 import { HELPER_ADDRESSES } from './types.js';
 
@@ -39,17 +40,6 @@ export function outboundAlive(plane: string): boolean {
   return rec !== undefined && processAlive(rec.pid, rec.startTime);
 }
 
-function iptables(ns: string, args: string[]): void {
-  const r = inNetns(ns, ['iptables', '-w', ...args]);
-  if (r.status !== 0) throw new HxError(`iptables ${args.join(' ')} in hx's network namespace: ${r.stderr.trim() || `exit ${r.status}`}`, { kind: 'unavailable', hint: 'user networks need iptables (the iptables package) for outbound access' });
-}
-
-/** RULE (after -A/-I CHAIN) in TABLE, added once. */
-function ensureRule(ns: string, table: string, chain: string, rule: string[]): void {
-  if (inNetns(ns, ['iptables', '-w', '-t', table, '-C', chain, ...rule]).status === 0) return;
-  iptables(ns, ['-t', table, '-A', chain, ...rule]);
-}
-
 /** pasta for the held namespace NS, routing and masquerade in it (call under the plane lock;
  * nothing when it already runs). */
 export async function ensureOutbound(plane: string, ns: string): Promise<void> {
@@ -59,9 +49,7 @@ export async function ensureOutbound(plane: string, ns: string): Promise<void> {
   // routing first: FORWARD drops until a bridge is allowed out
   const fwd = inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   if (fwd.status !== 0) throw new HxError(`cannot enable forwarding in hx's network namespace: ${fwd.stderr.trim()}`, { kind: 'unavailable' });
-  iptables(ns, ['-P', 'FORWARD', 'DROP']);
-  ensureRule(ns, 'filter', 'FORWARD', ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']);
-  ensureRule(ns, 'nat', 'POSTROUTING', ['-o', OUTBOUND_IFNAME, '-j', 'MASQUERADE']);
+  ensureRules(ns, [['filter', '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'], ['nat', `-A POSTROUTING -o ${OUTBOUND_IFNAME} -j MASQUERADE`]], [['filter', 'FORWARD', 'DROP']]);
   const pidFile = join(plane, 'pasta.pid');
   rmSync(pidFile, { force: true });
   const a = HELPER_ADDRESSES;
@@ -76,20 +64,19 @@ export async function ensureOutbound(plane: string, ns: string): Promise<void> {
   writeFileSync(join(plane, RECORD), JSON.stringify({ pid, startTime: st.startTime } satisfies OutboundRecord), { mode: 0o600 });
 }
 
-/** Within BRIDGE, always: with br_netfilter loaded on the host, bridged frames pass FORWARD too. */
-export function allowBridged(ns: string, bridge: string): void {
-  ensureRule(ns, 'filter', 'FORWARD', ['-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+/** BRIDGE's rules: within it always (with br_netfilter loaded on the host, bridged frames pass
+ * FORWARD too); out through pasta unless INTERNAL. */
+function bridgeRules(bridge: string, internal: boolean): [string, string][] {
+  return [['filter', `-A FORWARD -i ${bridge} -o ${bridge} -j ACCEPT`], ...(internal ? [] : [['filter', `-A FORWARD -i ${bridge} -o ${OUTBOUND_IFNAME} -j ACCEPT`] as [string, string]])];
 }
 
-/** BRIDGE's containers may go out through pasta (not for --internal networks). */
-export function allowEgress(ns: string, bridge: string): void {
-  ensureRule(ns, 'filter', 'FORWARD', ['-i', bridge, '-o', OUTBOUND_IFNAME, '-j', 'ACCEPT']);
+export function allowBridge(ns: string, bridge: string, internal: boolean): void {
+  ensureRules(ns, bridgeRules(bridge, internal));
 }
 
 /** BRIDGE's accept rules gone (its network removed while the namespace stays held). */
-export function dropEgress(ns: string, bridge: string): void {
-  inNetns(ns, ['iptables', '-w', '-D', 'FORWARD', '-i', bridge, '-o', OUTBOUND_IFNAME, '-j', 'ACCEPT']);
-  inNetns(ns, ['iptables', '-w', '-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+export function dropBridge(ns: string, bridge: string): void {
+  removeRules(ns, bridgeRules(bridge, false));
 }
 
 /** Stop the held namespace's pasta (before the namespace is released). */

@@ -3,13 +3,15 @@
 // released with everything in it when no network is used. Rootful: hx's own namespace (the
 // host's, or the one hx was started in with `ip netns exec`), routed and masqueraded by
 // iptables chains of hx's own (firewall.ts); there a network's bridge and rules are removed
-// as soon as it has no running container, since nothing else takes them away.
+// as soon as it has no running container, since nothing else takes them away (teardown.ts:
+// after the command that stopped the container returns, under the plane lock).
 import { readFileSync } from 'node:fs';
 import { bridgeName, removeLink } from './bridge.js';
 import { parseResolv } from './etc-files.js';
-import { allowNetwork, dropNetwork, ensureFirewall, releaseFirewall } from './firewall.js';
+import { allowNetwork, networksRemoval } from './firewall.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns, SELF_NETNS } from './netns.js';
-import { allowBridged, allowEgress, dropEgress, ensureOutbound, stopOutbound } from './outbound.js';
+import { allowBridge, dropBridge, ensureOutbound, stopOutbound } from './outbound.js';
+import { tearDown } from './teardown.js';
 import { HELPER_ADDRESSES } from './types.js';
 
 export interface NetworkPlane {
@@ -22,12 +24,13 @@ export interface NetworkPlane {
   current(): string | undefined;
   /** BRIDGE (of SUBNET) routed as its network says. */
   allow(ns: string, bridge: string, subnet: string, internal: boolean): void;
-  /** NETWORKID's bridge has no running container any more (rootful: bridge and rules go). */
-  idle(ns: string, networkId: string): void;
-  /** NETWORKID removed: its bridge and rules gone. */
-  drop(ns: string, networkId: string): void;
-  /** No network is used. */
-  release(): void;
+  // HOLD: the plane lock's descriptor, which a deferred teardown inherits (net/teardown.ts)
+  /** NETWORKIDS' bridges have no running container any more (rootful: bridges and rules go). */
+  idle(ns: string, networkIds: readonly string[], hold?: number): void;
+  /** NETWORKIDS removed: their bridges and rules gone. */
+  drop(ns: string, networkIds: readonly string[], hold?: number): void;
+  /** No network is used; NETWORKIDS are the ones the plane has had (their bridges and rules go). */
+  release(networkIds: readonly string[], hold?: number): void;
   /** Where a network's DNS responder forwards the names it does not know. */
   upstreams(internal: boolean): string[];
 }
@@ -46,15 +49,16 @@ function rootlessPlane(dir: string): NetworkPlane {
       return isMounted(ns) ? ns : undefined;
     },
     allow(ns, bridge, _subnet, internal) {
-      allowBridged(ns, bridge);
-      if (!internal) allowEgress(ns, bridge);
+      allowBridge(ns, bridge, internal);
     },
     idle() {
       /* the bridge stays until the namespace is released */
     },
-    drop(ns, networkId) {
-      removeLink(ns, bridgeName(networkId));
-      dropEgress(ns, bridgeName(networkId));
+    drop(ns, networkIds) {
+      for (const id of networkIds) {
+        removeLink(ns, bridgeName(id));
+        dropBridge(ns, bridgeName(id));
+      }
     },
     release() {
       stopOutbound(dir);
@@ -66,24 +70,22 @@ function rootlessPlane(dir: string): NetworkPlane {
 }
 
 function rootfulPlane(dir: string): NetworkPlane {
-  const drop = (ns: string, networkId: string): void => {
-    removeLink(ns, bridgeName(networkId));
-    dropNetwork(bridgeName(networkId));
+  const remove = (ids: readonly string[], top: boolean, hold?: number): void => {
+    const bridges = ids.map(bridgeName);
+    tearDown({ links: bridges, firewall: networksRemoval(bridges, top) }, dir, hold);
   };
   return {
     dir,
     rootful: true,
-    async open() {
-      ensureFirewall();
-      return SELF_NETNS;
-    },
+    // hx's chains come with the first network's rules (allow)
+    open: async () => SELF_NETNS,
     current: () => SELF_NETNS,
     allow(_ns, bridge, subnet, internal) {
       allowNetwork(bridge, subnet, internal);
     },
-    idle: drop,
-    drop,
-    release: releaseFirewall,
+    idle: (_ns, ids, hold) => remove(ids, false, hold),
+    drop: (_ns, ids, hold) => remove(ids, false, hold),
+    release: (ids, hold) => remove(ids, true, hold),
     // the host's resolvers: the responder runs in the host's namespace, a stub on 127.0.0.53 included
     upstreams(internal) {
       if (internal) return [];

@@ -38,13 +38,19 @@ export class FileLock {
   get held(): boolean {
     return this.fd !== undefined;
   }
+
+  /** The locked descriptor, for a child process to inherit: a flock belongs to the open file,
+   * so the lock then lasts until both this holder releases it and that child exits. */
+  get descriptor(): number | undefined {
+    return this.fd;
+  }
 }
 
-export async function withLock<T>(path: string, body: () => Promise<T> | T, exclusive = true): Promise<T> {
+export async function withLock<T>(path: string, body: (lock: FileLock) => Promise<T> | T, exclusive = true): Promise<T> {
   const lock = new FileLock(path);
   await lock.acquire(exclusive);
   try {
-    return await body();
+    return await body(lock);
   } finally {
     lock.release();
   }

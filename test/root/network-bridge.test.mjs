@@ -10,7 +10,7 @@
 // a name outside its own network, and hx-dns never forwards single labels.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hxBin, need, removeTree, run, tempDir, treeRoot } from '../lib/hx.mjs';
@@ -56,8 +56,11 @@ const tarball = join(work, 'bb.tar');
 assert.is(run('tar', ['-C', rootfs, '-cf', tarball, '.']).code, 0);
 ok(H(['import', tarball, 'bb']), 'import');
 
-/** NS's links and iptables rules, to compare before and after. */
+/** NS's links and iptables rules, to compare before and after; first, the teardown a
+ * command left running is waited for (it holds the plane lock until it is done). */
 function netState() {
+  const lock = join(runtime, 'networks', 'plane.lock');
+  if (existsSync(lock)) ok(run('flock', [lock, 'true']), 'the plane lock');
   const links = inNs(NS, 'ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter(Boolean).sort();
   // rules and user chains; the built-in chains' lines appear once a table exists
   const rules = inNs(NS, 'iptables-save', []).stdout.split('\n').filter((l) => l.startsWith('-A') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|OUTPUT|POSTROUTING|FORWARD) /.test(l)));
@@ -142,9 +145,15 @@ test('outbound: a container reaches another host, masqueraded; an --internal net
   const server = spawn('ip', ['netns', 'exec', OUT, 'busybox', 'httpd', '-f', '-p', '10.77.0.2:8000', '-h', www], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 50 && curl(OUT, 'http://10.77.0.2:8000/index.html').code !== 0; i++) run('sleep', ['0.1']);
-    const r = H(['run', '--rm', 'bb', 'wget', '-q', '-O', '-', 'http://10.77.0.2:8000/index.html']);
-    ok(r, 'wget from the default bridge');
-    assert.is(r.stdout, 'from the other host\n');
+    // back to back: each run's bridge and rules are torn down after it returns, under the
+    // plane lock, so the next run must find them either whole or gone, never half
+    for (let i = 0; i < 3; i++) {
+      const r = H(['run', '--rm', 'bb', 'wget', '-q', '-O', '-', 'http://10.77.0.2:8000/index.html']);
+      ok(r, `wget from the default bridge (run ${i + 1})`);
+      assert.is(r.stdout, 'from the other host\n');
+    }
+    // once the plane lock is free, the last run's teardown is done: no bridge, no rule
+    assert.equal(netState(), before);
     ok(H(['network', 'create', 'isolated', '--internal']), 'create --internal');
     const internal = H(['run', '--rm', '--network', 'isolated', 'bb', 'sh', '-c', 'timeout 3 wget -q -O - http://10.77.0.2:8000/index.html; echo "rc=$?"']);
     assert.not.match(internal.stdout, /from the other host/);
