@@ -15,7 +15,7 @@ import { networkPlane, type NetworkPlane } from '../net/plane.js';
 import { publishPorts, unpublishPorts } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
 import type { NetworkEndpoint, PortForward } from '../net/types.js';
-import { withLock, type FileLock } from '../store/lock.js';
+import { FileLock, withLock } from '../store/lock.js';
 
 export const BRIDGE_RECORD = 'bridge.json';
 
@@ -79,13 +79,16 @@ async function plugOne(plane: NetworkPlane, ns: string, plan: BridgePlan, e: Net
   const pidStart = readProcStat(pid)?.startTime;
   if (pidStart === undefined) throw new HxError(`container process ${pid} is gone`, { kind: 'start-failed', hint: 'hx logs shows what it printed' });
   const bridge = bridgeName(e.networkId);
+  // the run dir first: a setup killed after the bridge is made leaves the network known to
+  // the next change, which tears it down
+  const netDir = networkRunDir(plan.plane, e.networkId);
+  mkdirSync(netDir, { recursive: true, mode: 0o700 });
   const links = linkNames(ns);
   ensureBridge(ns, bridge, e.gateway, e.prefixLength, macFor(parseIPv4(e.gateway) ?? 0), links);
   plane.allow(ns, bridge, subnetOf(e), e.internal === true);
   const hostVeth = hostVethName(e.endpointId);
   if (links.includes(hostVeth)) removeLink(ns, hostVeth); // a dead start's
   plugVeth(ns, pid, { bridge, hostVeth, ifname: freeIfname(pid), ip: e.ip, prefixLength: e.prefixLength, mac: e.mac, gateway: e.gateway, defaultRoute: defaultRoute && !e.internal });
-  const netDir = networkRunDir(plan.plane, e.networkId);
   // the container's --dns travel in its entry; the default upstreams are the plane's (none on an --internal network)
   putEntry(netDir, { containerId: plan.containerId, pid, pidStart, ip: e.ip, names: [...new Set([...plan.names, ...e.aliases])], hostVeth, ...(plan.dns?.length ? { dns: plan.dns } : {}) });
   if (e.noDns) return; // docker's default bridge: no names, the host's resolvers
@@ -147,7 +150,13 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
   const present = plane.rootful ? new Set(linkNames(ns)) : undefined;
   for (const v of veths) if (!present || present.has(v)) removeLink(ns, v);
   const removed = unplugged.filter((u) => u.removed).map((u) => u.networkId);
-  const idle = unplugged.filter((u) => u.emptied && !u.removed).map((u) => u.networkId);
+  // the emptied networks, and any other without a running container (a killed setup's): idled
+  // once, their run dirs go
+  const idle = [...new Set([...unplugged.filter((u) => u.emptied).map((u) => u.networkId), ...dirs.filter((d) => !liveEntries(join(plane.dir, d)).length)])].filter((id) => !removed.includes(id));
+  for (const id of idle) {
+    stopResponder(join(plane.dir, id));
+    rmSync(join(plane.dir, id), { recursive: true, force: true });
+  }
   if (removed.length) plane.drop(ns, removed, hold);
   if (idle.length) plane.idle(ns, idle, hold);
 }
@@ -189,39 +198,43 @@ function checkPortsFree(dir: string, forwards: readonly PortForward[]): void {
 export async function attachBridge(dir: string, plan: BridgePlan, pid: number, forwards: readonly PortForward[] = []): Promise<void> {
   const plane = planeOf(plan);
   await withPlane(plan.plane, async (lock) => {
-    const done: string[] = [];
     // the default route: through the first network that has outbound access
     const routed = plan.endpoints.find((e) => !e.internal);
-    let published = false;
     const ns = await openPlane(plane);
+    const networks = plan.endpoints.map((e) => e.networkId);
+    const publish = plane.rootful && forwards.length > 0;
+    // written before anything is made: a setup killed midway leaves what the sweep undoes
+    writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks, ...(plane.rootful ? { rootful: true } : {}), ...(publish ? { forwards: [...forwards] } : {}) });
     try {
-      for (const e of plan.endpoints) {
-        await plugOne(plane, ns, plan, e, pid, e === routed);
-        done.push(e.networkId);
-      }
-      if (plane.rootful && forwards.length) {
+      for (const e of plan.endpoints) await plugOne(plane, ns, plan, e, pid, e === routed);
+      if (publish) {
         checkPortsFree(dir, forwards);
         const to = routed ?? plan.endpoints[0]!;
-        published = true;
         publishPorts(plan.containerId, forwards, to.ip, bridgeName(to.networkId));
       }
     } catch (err) {
-      if (published) unpublishPorts(plan.containerId);
-      settle(plane, done.map((id) => unplugOne(plane, id, plan.containerId)), lock);
+      if (publish) unpublishPorts(plan.containerId);
+      settle(plane, networks.map((id) => unplugOne(plane, id, plan.containerId)), lock);
+      rmSync(join(dir, BRIDGE_RECORD), { force: true });
       throw err;
     }
-    writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks: done, ...(plane.rootful ? { rootful: true } : {}), ...(published ? { forwards: [...forwards] } : {}) });
   });
 }
 
 /** A running container connected to one more network (`network connect`). */
 export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
   const plane = planeOf(plan);
-  await withPlane(plan.plane, async () => {
+  await withPlane(plan.plane, async (lock) => {
     const ns = await openPlane(plane);
-    await plugOne(plane, ns, plan, e, pid, defaultRoute);
     const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [], ...(plane.rootful ? { rootful: true } : {}) };
-    writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] });
+    writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] }); // first, as for attachBridge
+    try {
+      await plugOne(plane, ns, plan, e, pid, defaultRoute);
+    } catch (err) {
+      settle(plane, [unplugOne(plane, e.networkId, plan.containerId)], lock);
+      writeRecord(dir, rec);
+      throw err;
+    }
   });
 }
 
@@ -251,13 +264,25 @@ function detachLocked(dir: string, rec: BridgeRecord, lock?: FileLock): void {
   rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }
 
-/** The sweep's detach of a container whose owner died (synchronous, without the plane lock:
- * the dead owner cannot hold it, and every step tolerates a concurrent one). */
+/** The sweep's detach of a container whose owner died (synchronous: with the plane lock if it
+ * is free, else left to the container's rm or next start). */
 export function sweepBridgeOf(dir: string): void {
   if (!existsSync(join(dir, BRIDGE_RECORD))) return;
   const rec = readRecord(dir);
-  if (rec) detachLocked(dir, rec);
-  else rmSync(join(dir, BRIDGE_RECORD), { force: true });
+  if (!rec) {
+    rmSync(join(dir, BRIDGE_RECORD), { force: true });
+    return;
+  }
+  // not while another command changes the plane: that change drops the dead entries itself,
+  // and the record stays for the container's rm or next start to detach
+  mkdirSync(rec.plane, { recursive: true, mode: 0o700 });
+  const lock = new FileLock(join(rec.plane, 'plane.lock'));
+  if (!lock.tryAcquire()) return;
+  try {
+    detachLocked(dir, rec, lock);
+  } finally {
+    lock.release();
+  }
 }
 
 /** The ports a rootful container publishes through the firewall (none once it is detached). */

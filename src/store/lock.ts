@@ -29,6 +29,23 @@ export class FileLock {
     this.fd = fd;
   }
 
+  /** Take the lock if nobody holds it (synchronous callers: the orphan sweep). */
+  tryAcquire(exclusive = true): boolean {
+    if (this.fd !== undefined) throw new HxError(`lock ${this.path} already held`, { kind: 'internal' });
+    const fd = openSync(this.path, 'a', 0o600);
+    try {
+      if (!flock(fd, (exclusive ? LOCK.EX : LOCK.SH) | LOCK.NB)) {
+        closeSync(fd);
+        return false;
+      }
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    this.fd = fd;
+    return true;
+  }
+
   release(): void {
     if (this.fd === undefined) return;
     closeSync(this.fd); // closing the last fd drops the flock
