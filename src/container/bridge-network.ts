@@ -200,11 +200,17 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
   await withPlane(plan.plane, async (lock) => {
     // the default route: through the first network that has outbound access
     const routed = plan.endpoints.find((e) => !e.internal);
-    const ns = await openPlane(plane);
     const networks = plan.endpoints.map((e) => e.networkId);
     const publish = plane.rootful && forwards.length > 0;
-    // written before anything is made: a setup killed midway leaves what the sweep undoes
+    // written before anything is made (the plane included): a setup killed midway leaves what the sweep undoes
     writeRecord(dir, { plane: plan.plane, containerId: plan.containerId, networks, ...(plane.rootful ? { rootful: true } : {}), ...(publish ? { forwards: [...forwards] } : {}) });
+    let ns: string;
+    try {
+      ns = await openPlane(plane);
+    } catch (err) {
+      rmSync(join(dir, BRIDGE_RECORD), { force: true });
+      throw err;
+    }
     try {
       for (const e of plan.endpoints) await plugOne(plane, ns, plan, e, pid, e === routed);
       if (publish) {
@@ -225,10 +231,10 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
 export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
   const plane = planeOf(plan);
   await withPlane(plan.plane, async (lock) => {
-    const ns = await openPlane(plane);
     const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [], ...(plane.rootful ? { rootful: true } : {}) };
     writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] }); // first, as for attachBridge
     try {
+      const ns = await openPlane(plane);
       await plugOne(plane, ns, plan, e, pid, defaultRoute);
     } catch (err) {
       settle(plane, [unplugOne(plane, e.networkId, plan.containerId)], lock);

@@ -79,9 +79,23 @@ export function dropBridge(ns: string, bridge: string): void {
   removeRules(ns, bridgeRules(bridge, false));
 }
 
+/** A pasta whose start was cut short (hx killed before outbound.json was written): named by
+ * its pid file, and only if that pid's command line is the one hx gave it (not a reused pid). */
+function startedPasta(plane: string): OutboundRecord | undefined {
+  const pidFile = join(plane, 'pasta.pid');
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!(pid > 0) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(pidFile)) return undefined;
+    const st = readProcStat(pid);
+    return st ? { pid, startTime: st.startTime } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Stop the held namespace's pasta (before the namespace is released). */
 export function stopOutbound(plane: string): void {
-  const rec = readRecord(plane);
+  const rec = readRecord(plane) ?? startedPasta(plane);
   if (rec && processAlive(rec.pid, rec.startTime)) {
     try {
       signalPid(rec.pid, rec.startTime, 9);

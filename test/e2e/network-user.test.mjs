@@ -13,9 +13,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { hx, hxAsync, need, run, tempDir } from '../lib/hx.mjs';
+import { hx, hxAsync, hxBin, need, run, tempDir } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
 import { freePort, getFromHost } from '../lib/ports.mjs';
 import { responders as liveResponders } from '../lib/responders.mjs';
@@ -366,6 +367,28 @@ test('kill -9 of a foreground hx on a user network: the next command sweeps its 
   assert.is(ps.code, 0, ps.stderr);
   assert.is(ps.stdout, 'fg exited\n');
   assertNothingLeftButNetworks();
+});
+
+test('kill -9 of hx at points of a start on a user network: the next commands leave nothing behind', async () => {
+  create('testnet');
+  let caught = 0;
+  // the network part of a start is about 35-110 ms after hx starts here: kills land before, in and after it
+  for (const delay of [30, 50, 70, 90, 110, 150, 250]) {
+    const p = spawn(hxBin, ['run', '--rm', '--network', 'testnet', 'bb', 'sleep', '30'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, delay));
+    p.kill('SIGKILL');
+    await new Promise((r) => p.once('exit', r));
+    if (netnsHeld()) caught++;
+    // the next commands: ps sweeps the dead owner's container, rm takes what is left
+    assert.is(H(['ps', '-a']).code, 0);
+    const ids = H(['ps', '-aq']).stdout.trim();
+    if (ids) assert.is(H(['rm', '-f', ...ids.split('\n')]).code, 0);
+    settle();
+    assert.equal(planePastas(), [], `no pasta for the held namespace after a kill at ${delay} ms`);
+    assert.equal(responders(), [], `no DNS responder after a kill at ${delay} ms`);
+    assert.not.ok(netnsHeld(), `the held namespace is released after a kill at ${delay} ms`);
+  }
+  console.log(`  (${caught} of 7 kills left the held namespace for the next command to release)`);
 });
 
 /** Live processes whose command line names PATTERN (this test's containers only: an ID). */
