@@ -161,6 +161,9 @@ export async function ensureResponder(nsPath: string, netDir: string, address: s
   const log = openSync(join(netDir, 'dns.log'), 'w', 0o600);
   const child = spawn('nsenter', [`--net=${nsPath}`, '--', bin, address, join(netDir, 'names'), ...upstreams], { detached: true, stdio: ['ignore', 'pipe', log] });
   closeSync(log);
+  // recorded before the wait for it: an hx killed meanwhile leaves a responder the next stop can name
+  // (nsenter execs hx-dns: the same pid, the same start time)
+  if (child.pid !== undefined) writeFileSync(join(netDir, 'dns.json'), JSON.stringify({ pid: child.pid, startTime: readProcStat(child.pid)?.startTime ?? '', address }), { mode: 0o600 });
   const ready = await new Promise<boolean>((resolve) => {
     let out = '';
     const timer = setTimeout(() => resolve(false), 5000);
@@ -191,10 +194,9 @@ export async function ensureResponder(nsPath: string, netDir: string, address: s
     } catch {
       /* it exited already (a bad command line, a taken port): the log says why */
     }
+    rmSync(join(netDir, 'dns.json'), { force: true });
     throw new HxError(`the DNS responder of the network did not start${why ? `: ${why}` : ''}`, { kind: 'unavailable', hint: 'HX_DEBUG=1 for details; is another process on port 53 of the gateway?' });
   }
-  // nsenter execs hx-dns: the same pid
-  writeFileSync(join(netDir, 'dns.json'), JSON.stringify({ pid: child.pid, startTime: readProcStat(child.pid)?.startTime ?? '', address }), { mode: 0o600 });
 }
 
 /** Stop the network's responder: its names file removed (it exits on its own) and a SIGTERM;
