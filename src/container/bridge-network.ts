@@ -96,7 +96,7 @@ async function plugOne(plane: NetworkPlane, ns: string, plan: BridgePlan, e: Net
   await ensureResponder(ns, netDir, e.gateway, plane.upstreams(e.internal === true));
 }
 
-/** A container taken off a network (or, without CONTAINERID, a network removed). */
+/** A container taken off a network, or (removed) a network removed. */
 interface Unplugged {
   networkId: string;
   /** Its veth's end on the bridge. */
@@ -136,7 +136,8 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
   }
   const hold = lock?.descriptor;
   const ns = plane.current();
-  if (!dirs.some((d) => liveEntries(join(plane.dir, d)).length)) {
+  const unused = dirs.filter((d) => !liveEntries(join(plane.dir, d)).length);
+  if (unused.length === dirs.length) {
     for (const d of dirs) {
       stopResponder(join(plane.dir, d));
       rmSync(join(plane.dir, d), { recursive: true, force: true });
@@ -152,7 +153,7 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
   const removed = unplugged.filter((u) => u.removed).map((u) => u.networkId);
   // the emptied networks, and any other without a running container (a killed setup's): idled
   // once, their run dirs go
-  const idle = [...new Set([...unplugged.filter((u) => u.emptied).map((u) => u.networkId), ...dirs.filter((d) => !liveEntries(join(plane.dir, d)).length)])].filter((id) => !removed.includes(id));
+  const idle = [...new Set([...unplugged.filter((u) => u.emptied).map((u) => u.networkId), ...unused])].filter((id) => !removed.includes(id));
   for (const id of idle) {
     stopResponder(join(plane.dir, id));
     rmSync(join(plane.dir, id), { recursive: true, force: true });

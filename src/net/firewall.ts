@@ -154,9 +154,8 @@ export function networksRemoval(bridges: readonly string[], top: boolean): strin
   // with the top chains going, they are flushed first, which takes the networks' jumps: a rule
   // deleted twice in one nf_tables transaction leaves its chain "busy"
   if (top) for (const [table, chain] of tops) if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`);
-  for (const bridge of bridges) {
+  for (const chain of bridges.map(networkChain)) {
     for (const table of ['filter', 'nat']) {
-      const chain = networkChain(bridge);
       if (!top) dropChain(b, s, table, chain);
       else if (hasChain(s, table, chain)) b.add(table, `-F ${chain}`, `-X ${chain}`);
     }
