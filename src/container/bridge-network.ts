@@ -12,6 +12,7 @@ import { formatSubnet, macFor, parseIPv4 } from '../net/ipam.js';
 import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink } from '../net/bridge.js';
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { networkPlane, type NetworkPlane } from '../net/plane.js';
+import { finishTeardown, teardownRecorded } from '../net/teardown.js';
 import { publishPorts, unpublishPorts } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
 import type { NetworkEndpoint, PortForward } from '../net/types.js';
@@ -52,9 +53,26 @@ function subnetOf(e: NetworkEndpoint): string {
   return formatSubnet({ network: (ip & mask) >>> 0, prefix: e.prefixLength });
 }
 
+/** BODY under the plane lock, after what a killed deferred teardown left is finished. */
 function withPlane<T>(plane: string, body: (lock: FileLock) => Promise<T> | T): Promise<T> {
   mkdirSync(plane, { recursive: true, mode: 0o700 });
-  return withLock(join(plane, 'plane.lock'), body);
+  return withLock(join(plane, 'plane.lock'), (lock) => {
+    finishTeardown(plane);
+    return body(lock);
+  });
+}
+
+/** The sweep every rootful command runs: a deferred teardown that was killed is finished now
+ * when the plane lock is free (the other holder finishes it otherwise). */
+export function sweepTeardown(plane: string): void {
+  if (!teardownRecorded(plane)) return;
+  const lock = new FileLock(join(plane, 'plane.lock'));
+  if (!lock.tryAcquire()) return;
+  try {
+    finishTeardown(plane);
+  } finally {
+    lock.release();
+  }
 }
 
 function readRecord(dir: string): BridgeRecord | undefined {
@@ -123,9 +141,11 @@ function unplugOne(plane: NetworkPlane, networkId: string, containerId: string):
 /**
  * After unplugs (call under the plane lock; LOCK: that lock, which a deferred teardown
  * inherits): with no running container on any network, the responders stopped and the plane
- * released, in one change; otherwise the veths of the bridges that stay removed, and the
+ * released, in one change; otherwise the veths of the unplugged containers removed, and the
  * emptied networks idled (rootful: their bridges and rules go). A stopped container's veth
- * would go with its namespace anyway, but not while a container:NAME sharer keeps it.
+ * goes with its namespace, but not while a container:NAME sharer keeps it, and a bridge's
+ * deletion leaves the veths on it: so the veths are named either way (rootful: skipped by the
+ * teardown where already gone).
  */
 function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: FileLock): void {
   let dirs: string[];
@@ -135,21 +155,16 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
     dirs = [];
   }
   const hold = lock?.descriptor;
-  const ns = plane.current();
+  const veths = unplugged.flatMap((u) => (u.hostVeth ? [u.hostVeth] : []));
   const unused = dirs.filter((d) => !liveEntries(join(plane.dir, d)).length);
   if (unused.length === dirs.length) {
     for (const d of dirs) {
       stopResponder(join(plane.dir, d));
       rmSync(join(plane.dir, d), { recursive: true, force: true });
     }
-    plane.release([...new Set([...dirs, ...unplugged.map((u) => u.networkId)])], hold);
+    plane.change(plane.current(), { veths, idle: [], removed: [], release: [...new Set([...dirs, ...unplugged.map((u) => u.networkId)])] }, hold);
     return;
   }
-  if (!ns) return;
-  // rootful, an emptied network's bridge goes, and its veths with it; looking is a file read there
-  const veths = unplugged.filter((u) => u.hostVeth && !(plane.rootful && u.emptied)).map((u) => u.hostVeth!);
-  const present = plane.rootful ? new Set(linkNames(ns)) : undefined;
-  for (const v of veths) if (!present || present.has(v)) removeLink(ns, v);
   const removed = unplugged.filter((u) => u.removed).map((u) => u.networkId);
   // the emptied networks, and any other without a running container (a killed setup's): idled
   // once, their run dirs go
@@ -158,8 +173,7 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
     stopResponder(join(plane.dir, id));
     rmSync(join(plane.dir, id), { recursive: true, force: true });
   }
-  if (removed.length) plane.drop(ns, removed, hold);
-  if (idle.length) plane.idle(ns, idle, hold);
+  plane.change(plane.current(), { veths, idle, removed }, hold);
 }
 
 /** The plane opened; if that fails, what it made is released (and the first error kept). */
@@ -286,6 +300,7 @@ export function sweepBridgeOf(dir: string): void {
   const lock = new FileLock(join(rec.plane, 'plane.lock'));
   if (!lock.tryAcquire()) return;
   try {
+    finishTeardown(rec.plane);
     detachLocked(dir, rec, lock);
   } finally {
     lock.release();

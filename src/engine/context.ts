@@ -4,6 +4,8 @@
 // opens a store of its own.
 import type { ContainerSpace } from '../container/space.js';
 import { sweepOrphans } from '../container/orphans.js';
+import { sweepTeardown } from '../container/bridge-network.js';
+import { planeDir } from '../net/netns.js';
 import { HxError } from '../errors.js';
 import { currentHostMode, type HostMode } from '../host/mode.js';
 import { runtimeDir as defaultRuntimeDir, storageRoot as defaultStorageRoot } from '../host/paths.js';
@@ -67,6 +69,7 @@ export class EngineContext implements ContainerSpace {
       this.requireNamespace();
       this.opened = new Store(this.storageRoot).init();
       sweepOrphans(this.opened, this.mode);
+      if (!this.mode.rootless) sweepTeardown(planeDir(this.runtimeDir));
     }
     return this.opened;
   }

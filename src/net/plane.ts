@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { bridgeName, removeLink } from './bridge.js';
 import { parseResolv } from './etc-files.js';
-import { allowNetwork, networksRemoval } from './firewall.js';
+import { allowNetwork } from './firewall.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns, SELF_NETNS } from './netns.js';
 import { allowBridge, dropBridge, ensureOutbound, stopOutbound } from './outbound.js';
 import { tearDown } from './teardown.js';
@@ -24,15 +24,22 @@ export interface NetworkPlane {
   current(): string | undefined;
   /** BRIDGE (of SUBNET) routed as its network says. */
   allow(ns: string, bridge: string, subnet: string, internal: boolean): void;
-  // HOLD: the plane lock's descriptor, which a deferred teardown inherits (net/teardown.ts)
-  /** NETWORKIDS' bridges have no running container any more (rootful: bridges and rules go). */
-  idle(ns: string, networkIds: readonly string[], hold?: number): void;
-  /** NETWORKIDS removed: their bridges and rules gone. */
-  drop(ns: string, networkIds: readonly string[], hold?: number): void;
-  /** No network is used; NETWORKIDS are the ones the plane has had (their bridges and rules go). */
-  release(networkIds: readonly string[], hold?: number): void;
+  /** What unplugs left to undo, in one change (HOLD: the plane lock's descriptor, which a
+   * deferred teardown inherits: net/teardown.ts). NS: the current namespace (undefined: released). */
+  change(ns: string | undefined, c: PlaneChange, hold?: number): void;
   /** Where a network's DNS responder forwards the names it does not know. */
   upstreams(internal: boolean): string[];
+}
+
+export interface PlaneChange {
+  /** Host ends of veths whose container left a bridge (a live one keeps its end otherwise). */
+  veths: readonly string[];
+  /** Networks with no running container any more (rootful: their bridges and rules go). */
+  idle: readonly string[];
+  /** Networks removed (network rm): their bridges and rules go. */
+  removed: readonly string[];
+  /** No network is used: these are every network the plane has had, and all of it goes. */
+  release?: readonly string[] | undefined;
 }
 
 function rootlessPlane(dir: string): NetworkPlane {
@@ -51,18 +58,20 @@ function rootlessPlane(dir: string): NetworkPlane {
     allow(ns, bridge, _subnet, internal) {
       allowBridge(ns, bridge, internal);
     },
-    idle() {
-      /* the bridge stays until the namespace is released */
-    },
-    drop(ns, networkIds) {
-      for (const id of networkIds) {
+    change(ns, c) {
+      if (c.release) {
+        // the veths and bridges go with the namespace
+        stopOutbound(dir);
+        releaseHeldNetns(dir);
+        return;
+      }
+      if (!ns) return;
+      for (const v of c.veths) removeLink(ns, v);
+      // an idle bridge stays until the namespace is released
+      for (const id of c.removed) {
         removeLink(ns, bridgeName(id));
         dropBridge(ns, bridgeName(id));
       }
-    },
-    release() {
-      stopOutbound(dir);
-      releaseHeldNetns(dir);
     },
     // pasta's forwarder in the held namespace
     upstreams: (internal) => (internal ? [] : [HELPER_ADDRESSES.dns]),
@@ -70,10 +79,6 @@ function rootlessPlane(dir: string): NetworkPlane {
 }
 
 function rootfulPlane(dir: string): NetworkPlane {
-  const remove = (ids: readonly string[], top: boolean, hold?: number): void => {
-    const bridges = ids.map(bridgeName);
-    tearDown({ links: bridges, firewall: networksRemoval(bridges, top) }, dir, hold);
-  };
   return {
     dir,
     rootful: true,
@@ -83,9 +88,11 @@ function rootfulPlane(dir: string): NetworkPlane {
     allow(_ns, bridge, subnet, internal) {
       allowNetwork(bridge, subnet, internal);
     },
-    idle: (_ns, ids, hold) => remove(ids, false, hold),
-    drop: (_ns, ids, hold) => remove(ids, false, hold),
-    release: (ids, hold) => remove(ids, true, hold),
+    // a bridge's deletion leaves its ports: a running container's veth goes by name
+    change(_ns, c, hold) {
+      const ids = c.release ?? [...c.idle, ...c.removed];
+      tearDown({ bridges: ids.map(bridgeName), top: c.release !== undefined, links: [...c.veths] }, dir, hold);
+    },
     // the host's resolvers: the responder runs in the host's namespace, a stub on 127.0.0.53 included
     upstreams(internal) {
       if (internal) return [];

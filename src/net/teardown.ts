@@ -1,40 +1,79 @@
-// The deletions of a rootful plane change: links (bridges) and iptables chains. Each waits for
-// the kernel's RCU grace periods (a bridge 40-70 ms, an iptables-restore that deletes 15-30 ms
+// The deletions of a rootful plane change: bridges and iptables chains. Each waits for the
+// kernel's RCU grace periods (a bridge 40-70 ms, an iptables-restore that deletes 15-30 ms
 // here), which is most of what a rootful `run --rm` on a bridge cost. So when the caller holds
 // the plane lock, they run in a detached child that inherits the lock's descriptor: the hx
 // that asked returns at once, and the next change on the plane (which takes the lock) waits
 // until they are done, so it never sees half of them. Without a lock (the sweep) they run now.
-import { closeSync, openSync } from 'node:fs';
+// A deferred teardown is written ahead to PLANE/teardown.json and removed by its child when
+// done; whoever takes the lock next and finds it (the child was killed) finishes it, the
+// firewall part computed again from the rules as they are then.
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { linkNames } from './bridge.js';
+import { networksRemoval } from './firewall.js';
 import { inNetns, SELF_NETNS } from './netns.js';
 
 export interface Teardown {
-  /** Links of hx's own namespace to delete (those not there are skipped). */
-  links: string[];
-  /** An iptables-restore --noflush input, or nothing to change. */
-  firewall?: string | undefined;
+  /** The bridges to delete, with their networks' chains (those not there are skipped). */
+  bridges: string[];
+  /** hx's top chains go too (no network is left). */
+  top: boolean;
+  /** Other links to delete (veths of containers that left a bridge and still run). */
+  links?: string[] | undefined;
 }
 
-/** $1 is ip's batch, $2 iptables-restore's input; either may be empty. */
-const SCRIPT = '[ -z "$1" ] || printf %s "$1" | ip -force -batch -; [ -z "$2" ] || printf %s "$2" | iptables-restore -w --noflush';
+const PENDING = 'teardown.json';
+
+/** $1 is ip's batch, $2 iptables-restore's input (either may be empty), $3 the record to remove. */
+const SCRIPT = '[ -z "$1" ] || printf %s "$1" | ip -force -batch -; [ -z "$2" ] || printf %s "$2" | iptables-restore -w --noflush; rm -f "$3"';
 
 /** T done: by a detached child holding the plane lock through HOLD, or now. Errors of a
  * detached run go to PLANE/teardown.log. */
 export function tearDown(t: Teardown, plane: string, hold?: number): void {
+  if (!t.bridges.length && !t.top && !t.links?.length) return;
+  // the record first: a kill while the deletions are worked out leaves them to the next holder
+  const pending = join(plane, PENDING);
+  if (hold !== undefined) {
+    // whole or absent (runtime state: no fsync)
+    writeFileSync(`${pending}.tmp`, JSON.stringify(t), { mode: 0o600 });
+    renameSync(`${pending}.tmp`, pending);
+  }
   const present = new Set(linkNames(SELF_NETNS));
-  const links = t.links.filter((l) => present.has(l)).map((l) => `link del ${l}\n`).join('');
-  if (!links && !t.firewall) return;
+  const links = [...new Set([...(t.links ?? []), ...t.bridges])].filter((l) => present.has(l)).map((l) => `link del ${l}\n`).join('');
+  const firewall = t.bridges.length || t.top ? networksRemoval(t.bridges, t.top) : undefined;
+  if (!links && !firewall) {
+    if (hold !== undefined) rmSync(pending, { force: true });
+    return;
+  }
   if (hold === undefined) {
     if (links) inNetns(SELF_NETNS, ['ip', '-force', '-batch', '-'], links);
-    if (t.firewall) inNetns(SELF_NETNS, ['iptables-restore', '-w', '--noflush'], t.firewall);
+    if (firewall) inNetns(SELF_NETNS, ['iptables-restore', '-w', '--noflush'], firewall);
     return;
   }
   const log = openSync(join(plane, 'teardown.log'), 'w', 0o600);
   try {
-    spawn('sh', ['-c', SCRIPT, 'hx-teardown', links, t.firewall ?? ''], { detached: true, stdio: ['ignore', 'ignore', log, hold] }).unref();
+    spawn('sh', ['-c', SCRIPT, 'hx-teardown', links, firewall ?? '', pending], { detached: true, stdio: ['ignore', 'ignore', log, hold] }).unref();
   } finally {
     closeSync(log);
   }
+}
+
+/** A deferred teardown whose child was killed, finished now (call holding the plane lock). */
+export function finishTeardown(plane: string): void {
+  const pending = join(plane, PENDING);
+  if (!existsSync(pending)) return;
+  let t: Teardown | undefined;
+  try {
+    t = JSON.parse(readFileSync(pending, 'utf8')) as Teardown;
+  } catch {
+    /* unreadable: nothing to finish */
+  }
+  if (t && Array.isArray(t.bridges)) tearDown({ bridges: t.bridges, top: t.top === true, links: Array.isArray(t.links) ? t.links : [] }, plane);
+  rmSync(pending, { force: true });
+}
+
+/** Is a deferred teardown recorded (running, or killed and left for the next lock holder)? */
+export function teardownRecorded(plane: string): boolean {
+  return existsSync(join(plane, PENDING));
 }
