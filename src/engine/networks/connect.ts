@@ -3,12 +3,12 @@
 // or freed with it), docker's messages for the cases moby refuses.
 import { HxError } from '../../errors.js';
 import type { NetworkEndpoint, NetworkRequest } from '../../net/types.js';
-import type { ContainerRecord } from '../../store/store.js';
+import type { ContainerRecord, NetworkRecord } from '../../store/store.js';
 import type { EngineContext } from '../context.js';
 import { networkEvent } from '../events.js';
 import { findContainer } from '../containers/lookup.js';
 import { allocateEndpoint } from './endpoints.js';
-import { endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
+import { defaultBridge, endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
 import { liveEndpoints } from './live.js';
 
 export interface ConnectRequest {
@@ -27,13 +27,25 @@ function withEndpoints(rec: ContainerRecord, endpoints: NetworkEndpoint[]): Cont
   return { ...rec, spec };
 }
 
-export async function connectContainer(ctx: EngineContext, netRef: string, ctrRef: string, req: ConnectRequest = {}): Promise<void> {
-  if ((PREDEFINED as readonly string[]).includes(netRef)) {
-    throw new HxError(`container cannot be connected to the predefined network ${netRef}`, { kind: 'not-implemented', hint: 'connect containers to networks made with hx network create' });
+/** The network a connect or disconnect names: a user network, or (rootful) docker's default
+ * bridge; docker's refusals of host and none. */
+function connectable(ctx: EngineContext, ref: string): NetworkRecord {
+  if (ref === 'bridge' && !ctx.mode.rootless) return defaultBridge();
+  if (ref === 'host') throw new HxError('container cannot be disconnected from host network or connected to host network', { kind: 'invalid-argument', hint: 'a container is in the host network from its creation (--network host) or never' });
+  if ((PREDEFINED as readonly string[]).includes(ref)) {
+    throw new HxError(`container cannot be connected to the predefined network ${ref}`, { kind: 'invalid-argument', hint: ctx.mode.rootless ? 'rootless, connect containers to networks made with hx network create (bridge is a container\'s own helper here)' : 'connect containers to bridge or to networks made with hx network create' });
   }
+  return findNetwork(ctx.store, ref);
+}
+
+export async function connectContainer(ctx: EngineContext, netRef: string, ctrRef: string, req: ConnectRequest = {}): Promise<void> {
   const store = ctx.store;
   await store.locked(async () => {
-    const net = findNetwork(store, netRef);
+    const net = connectable(ctx, netRef);
+    if (net.Id === defaultBridge().Id) {
+      if (req.aliases?.length) throw new HxError('network-scoped alias is supported only for containers in user defined networks', { kind: 'invalid-argument', hint: 'drop --alias (names resolve on networks made with hx network create)' });
+      if (req.ip) throw new HxError('user specified IP address is supported on user defined networks only', { kind: 'invalid-argument', hint: 'drop --ip, or use a network made with hx network create' });
+    }
     const rec = findContainer(store, ctrRef);
     const net0 = networkOf(rec);
     if (!net0) throw new HxError(`container ${rec.name} was made before networks and cannot be connected`, { kind: 'not-implemented', hint: 'create it again' });
@@ -53,7 +65,7 @@ export async function connectContainer(ctx: EngineContext, netRef: string, ctrRe
 export async function disconnectContainer(ctx: EngineContext, netRef: string, ctrRef: string, force = false): Promise<void> {
   const store = ctx.store;
   await store.locked(async () => {
-    const net = findNetwork(store, netRef);
+    const net = connectable(ctx, netRef);
     let rec: ContainerRecord;
     try {
       rec = findContainer(store, ctrRef);
