@@ -50,6 +50,8 @@ export interface NetworkRequest {
   endpoints?: NetworkEndpoint[];
   /** mode 'container': the ID of the container whose network namespace is shared. */
   container?: string;
+  /** --link: the target's ID and the alias (engine/containers/links.ts). */
+  links?: { id: string; alias: string }[];
 }
 
 /** One published port, with the host port fixed. */

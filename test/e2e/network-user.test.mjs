@@ -240,6 +240,35 @@ test('two containers on one network reach each other by name and alias; a third 
   assertNothingLeftButNetworks();
 });
 
+test('--link on a user network: the alias in /etc/hosts, HostConfig.Links; the refusals of docker and of a network without addresses', async () => {
+  create('linknet');
+  assert.is(H(['run', '-d', '--name', 'lsrv', '--hostname', 'srvhost', '--network', 'linknet', 'bb', 'httpd', '-f', '-p', '8080', '-h', '/']).code, 0);
+  const ip = ipOf('lsrv', 'linknet');
+  assert.is(H(['create', '--name', 'lcli', '--network', 'linknet', '--link', 'lsrv:backend', 'bb', 'sh', '-c', 'grep backend /etc/hosts; wget -q -O - http://backend:8080/index.html; env | grep -c BACKEND_']).code, 0);
+  assert.is(H(['inspect', '-f', '{{json .HostConfig.Links}}', 'lcli']).stdout.trim(), '["/lsrv:/lcli/backend"]');
+  const r = await HA(['start', '-a', 'lcli']);
+  // on a user network a link is a name only: no environment (docker's legacy variables are the default bridge's)
+  assert.is(r.stdout, `${ip}\tbackend srvhost lsrv\nserved on the user network\n0\n`, r.stderr);
+  // the target stopped: the start fails with docker's message
+  assert.is(H(['stop', '-t', '0', 'lsrv']).code, 0);
+  const stopped = H(['start', 'lcli']);
+  assert.is.not(stopped.code, 0);
+  assert.match(stopped.stderr, 'Cannot link to a non running container: /lsrv AS /lcli/backend');
+  const cases = [
+    [['--network', 'linknet', '--link', 'nosuch'], /could not get container for nosuch/],
+    [['--network', 'linknet', '--link', 'a:b:c'], /bad format for links: a:b:c/],
+    [['--link', 'lsrv'], /links need a bridge network: with --network (pasta|slirp4netns)/],
+    [['--network', 'host', '--link', 'lsrv'], /conflicting options: host type networking can't be used with links/],
+    [['--network', 'none', '--link', 'lsrv'], /links need a bridge network/],
+  ];
+  for (const [flags, message] of cases) {
+    const bad = H(['run', '--rm', ...flags, 'bb', 'true']);
+    assert.is(bad.code, 125, `${flags}: ${bad.stderr}`);
+    assert.match(bad.stderr, message);
+  }
+  assert.is(H(['ps', '-aq']).stdout.trim().split('\n').length, 2, 'nothing made by the refused runs');
+});
+
 function assertNothingLeftButNetworks() {
   settle();
   assert.equal(planePastas(), [], 'no pasta for the held namespace');

@@ -219,6 +219,98 @@ test('kill -9 of hx at points of a rootful start: the next commands leave nothin
   ok(H(['network', 'rm', 'killed']), 'network rm');
 });
 
+test('--link on the default bridge: /etc/hosts and docker\'s link environment; the target renamed, stopped, removed', () => {
+  ok(H(['run', '-d', '--name', 'lk-db', '--hostname', 'dbhost', '-e', 'SECRET=s1', '--expose', '5432', 'bb', 'httpd', '-f', '-p', '5432', '-h', '/']), 'target');
+  const ip = H(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'lk-db']).stdout.trim();
+  assert.match(ip, /^172\.17\.\d+\.\d+$/);
+  const script = 'grep -w db /etc/hosts; env | grep ^DB_ | sort; wget -q -O - http://db:5432/index.html';
+  const r = H(['run', '--rm', '--name', 'lk-cli', '-e', 'DB_ENV_SECRET=mine', '--link', 'lk-db:db', 'bb', 'sh', '-c', script]);
+  ok(r, 'client');
+  assert.is(r.stdout, [
+    `${ip}\tdb dbhost lk-db`,
+    'DB_ENV_SECRET=mine', // the container's own variable wins
+    'DB_NAME=/lk-cli/db',
+    `DB_PORT=tcp://${ip}:5432`,
+    `DB_PORT_5432_TCP=tcp://${ip}:5432`,
+    `DB_PORT_5432_TCP_ADDR=${ip}`,
+    'DB_PORT_5432_TCP_PORT=5432',
+    'DB_PORT_5432_TCP_PROTO=tcp',
+    'served on the bridge',
+    '',
+  ].join('\n'));
+  // the link follows a rename; a stopped target stops the start; a removed one takes its link along
+  ok(H(['create', '--name', 'lk-c2', '--link', 'lk-db', 'bb', 'grep', '-c', 'lk-db', '/etc/hosts']), 'create');
+  ok(H(['rename', 'lk-db', 'lk-db2']), 'rename');
+  assert.is(H(['inspect', '-f', '{{json .HostConfig.Links}}', 'lk-c2']).stdout.trim(), '["/lk-db2:/lk-c2/lk-db"]');
+  ok(H(['stop', '-t', '0', 'lk-db2']), 'stop');
+  const stopped = H(['start', 'lk-c2']);
+  assert.is.not(stopped.code, 0);
+  assert.match(stopped.stderr, 'Cannot link to a non running container: /lk-db2 AS /lk-c2/lk-db');
+  ok(H(['rm', 'lk-db2']), 'rm');
+  const after = H(['start', '-a', 'lk-c2']);
+  assert.is(after.stdout, '0\n', 'no link line once the target is gone');
+  ok(H(['rm', 'lk-c2']), 'rm client');
+  assert.equal(netState(), before);
+});
+
+test('network connect and disconnect of the default bridge; docker\'s refusals of host, of an alias and an --ip there', () => {
+  ok(H(['network', 'create', 'cbnet']), 'create');
+  ok(H(['run', '-d', '--name', 'cb1', '--network', 'cbnet', 'bb', 'sleep', '60']), 'run');
+  ok(H(['network', 'connect', 'bridge', 'cb1']), 'connect bridge');
+  const ip = H(['inspect', '-f', '{{(index .NetworkSettings.Networks "bridge").IPAddress}}', 'cb1']).stdout.trim();
+  assert.match(ip, /^172\.17\.\d+\.\d+$/);
+  assert.match(H(['exec', 'cb1', 'ip', '-o', '-4', 'addr']).stdout, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/16`));
+  const doc = JSON.parse(H(['network', 'inspect', 'bridge']).stdout)[0];
+  assert.equal(Object.values(doc.Containers).map((c) => c.Name), ['cb1']);
+  // the default bridge's gateway is reached from the container
+  ok(H(['exec', 'cb1', 'ping', '-c', '1', '-W', '2', '172.17.0.1']), 'ping the bridge gateway');
+  ok(H(['network', 'disconnect', 'bridge', 'cb1']), 'disconnect');
+  for (const [flags, message] of [[['--alias', 'x'], /network-scoped alias is supported only for containers in user defined networks/], [['--ip', '172.17.9.9'], /user specified IP address is supported on user defined networks only/]]) {
+    const r = H(['network', 'connect', ...flags, 'bridge', 'cb1']);
+    assert.is.not(r.code, 0);
+    assert.match(r.stderr, message);
+  }
+  const host = H(['network', 'connect', 'host', 'cb1']);
+  assert.is.not(host.code, 0);
+  assert.match(host.stderr, /container cannot be disconnected from host network or connected to host network/);
+  assert.not.match(H(['exec', 'cb1', 'ip', '-o', '-4', 'addr']).stdout, /172\.17\./, 'off the bridge after disconnect');
+  ok(H(['rm', '-f', 'cb1']), 'rm');
+  ok(H(['network', 'rm', 'cbnet']), 'network rm');
+  assert.equal(netState(), before);
+});
+
+test('a deferred teardown killed midway is finished by the next command', async () => {
+  // an iptables-restore that waits when the teardown's sh runs it: the kill lands after the
+  // bridge is deleted and before the chains are
+  const shim = join(work, 'shim');
+  mkdirSync(shim, { recursive: true });
+  const real = run('sh', ['-c', 'command -v iptables-restore']).stdout.trim();
+  writeFileSync(join(shim, 'iptables-restore'), `#!/bin/sh\ncase "$(tr '\\0' ' ' < /proc/$PPID/cmdline)" in *hx-teardown*) sleep 60;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+  const shimmed = { env: { PATH: `${shim}:${process.env.PATH}` } };
+  ok(H(['network', 'create', 'cut']), 'create');
+  // the shim in both: the stop's cleanup runs with the environment the start had
+  ok(H(['run', '-d', '--name', 'cut1', '--network', 'cut', 'bb', 'sleep', '30'], shimmed), 'run');
+  ok(H(['rm', '-f', 'cut1'], shimmed), 'rm');
+  // this test's teardown only: its command line names its record
+  const record = join(runtime, 'networks', 'teardown.json');
+  let teardown;
+  for (let i = 0; i < 100 && !teardown; i++) {
+    teardown = run('pgrep', ['-f', `hx-teardown.*${record}`]).stdout.trim().split('\n').filter(Boolean).map(Number)[0];
+    if (!teardown) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(teardown, 'the deferred teardown runs');
+  for (let i = 0; i < 100 && run('pgrep', ['-g', String(teardown), '-x', 'sleep']).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+  process.kill(-teardown, 'SIGKILL');
+  const left = netState();
+  assert.not.ok(left.links.some((l) => l.startsWith('hxbr-')), 'the bridge went before the kill');
+  assert.ok(left.rules.some((l) => l.includes('HXN-')), `the kill left the network's chains: ${left.rules}`);
+  assert.ok(existsSync(record), 'and its record');
+  ok(H(['ps']), 'the next command');
+  assert.equal(netState(), before);
+  assert.not.ok(existsSync(record), 'the record is gone');
+  ok(H(['network', 'rm', 'cut']), 'network rm');
+});
+
 test('bad input: an IPv6 host address, a network that does not exist; nothing left', () => {
   const v6 = H(['run', '--rm', '-p', '[::1]:18095:80', 'bb', 'true']);
   assert.is(v6.code, 125);

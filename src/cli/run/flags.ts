@@ -50,6 +50,7 @@ export interface RunFlags {
   publishAll: boolean;
   expose: string[];
   addHost: string[];
+  links: string[];
   dns: string[];
   dnsSearch: string[];
   dnsOption: string[];
@@ -154,6 +155,7 @@ export function runFlagsOf(inv: Invocation): RunFlags {
     publishAll: f['publish-all'] === true,
     expose: list('expose'),
     addHost: list('add-host'),
+    links: list('link'),
     dns: list('dns'),
     dnsSearch: list('dns-search'),
     dnsOption: list('dns-option'),
@@ -339,6 +341,7 @@ export function createSettings(flags: RunFlags, src: OptionSources): Omit<Create
       publishAll: flags.publishAll,
       expose: flags.expose,
       addHost: flags.addHost,
+      ...(flags.links.length ? { links: flags.links } : {}),
       dns: flags.dns,
       dnsSearch: flags.dnsSearch,
       dnsOption: flags.dnsOption,

@@ -33,6 +33,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'publish', short: 'p', type: 'list', typeName: 'list', description: "Publish a container's port(s) to the host" },
   { name: 'publish-all', short: 'P', type: 'bool', description: 'Publish all exposed ports to random ports' },
   { name: 'expose', type: 'list', typeName: 'list', description: 'Expose a port or a range of ports' },
+  { name: 'link', type: 'list', typeName: 'list', description: 'Add link to another container' },
   { name: 'add-host', type: 'list', typeName: 'list', description: 'Add a custom host-to-IP mapping (host:ip)' },
   { name: 'dns', type: 'list', typeName: 'list', description: 'Set custom DNS servers' },
   { name: 'dns-search', type: 'list', typeName: 'list', description: 'Set custom DNS search domains' },

@@ -15,6 +15,7 @@ import type { EngineContext } from '../context.js';
 import { containerSpecOf } from './spec.js';
 import { containerSize } from './list.js';
 import { findContainer } from './lookup.js';
+import { linksDocument } from './links.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -98,7 +99,7 @@ export function inspectContainer(ctx: EngineContext, ref: string, opts: { size?:
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: rec.hostConfig ?? {},
+    HostConfig: { ...(rec.hostConfig ?? {}), Links: linksDocument(store, rec) },
     GraphDriver: graphDriver(ctx, rec),
     Mounts: mountsOf(rec, ctx),
     Config: rec.config ?? {},

@@ -15,6 +15,7 @@ import type { EngineContext } from '../context.js';
 import { parseExtraHost, validateDnsOption, validateDnsSearch, validateIPAddress } from '../docker-syntax/hosts.js';
 import { normalizeExposedKey, parsePorts, publishAll } from '../docker-syntax/publish.js';
 import { findContainer } from './lookup.js';
+import { checkLinks } from './links.js';
 import { allocateEndpoint } from '../networks/endpoints.js';
 import { defaultBridge, lookupNetwork, noSuchNetwork } from '../networks/lookup.js';
 import type { NetworkRecord } from '../../store/store.js';
@@ -35,6 +36,8 @@ export interface NetworkFlags {
   aliases?: string[];
   /** --ip (user networks only). */
   ip?: string | undefined;
+  /** --link CTR[:ALIAS] */
+  links?: string[];
 }
 
 export interface CheckedNetwork {
@@ -51,6 +54,7 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
   const user = userNetworkOf(ctx, flags);
   const parsed = user ? { mode: 'bridge' as const, helperOptions: [] } : parseNetworkMode(flags.network ?? ctx.defaultNetwork, ctx.mode.rootless, { pasta: findInPath('pasta') !== undefined, slirp4netns: findInPath('slirp4netns') !== undefined });
   const shared = parsed.mode === 'container' ? sharedContainer(ctx, flags, parsed.container ?? '') : undefined;
+  const links = checkLinks(ctx.store, flags.links ?? [], parsed.mode);
   const ports = parsePorts(flags.publish ?? [], flags.expose ?? []);
   const exposed = [...new Set([...imageExposed.map(normalizeExposedKey), ...ports.exposed])];
   let bindings = flags.publishAll ? publishAll(ports.bindings, exposed) : ports.bindings;
@@ -73,6 +77,7 @@ export function checkNetworkFlags(ctx: EngineContext, flags: NetworkFlags, image
     dnsOptions: (flags.dnsOption ?? []).map(validateDnsOption),
     ...(user ? { endpoints: [allocateEndpoint(ctx.store, user, { ip: flags.ip, aliases: flags.aliases ?? [] })] } : {}),
     ...(shared ? { container: shared.id } : {}),
+    ...(links.length ? { links } : {}),
   };
   return { request, exposed, warnings, ...(shared ? { hostname: shared.hostname } : {}) };
 }

@@ -9,6 +9,7 @@ import { runForeground, type RunHooks, type RunIO } from '../../container/foregr
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { foregroundNetwork, netJoinOf, prepareNetwork } from '../../container/network.js';
+import { linkedEnv, resolveLinks, withLinkHosts } from './links.js';
 import { containerRunDir } from './paths.js';
 import { ownStartTime, readProcStat } from '../../host/procstat.js';
 import { EMPTY_STATE, type ContainerOwner } from '../../store/store.js';
@@ -73,13 +74,14 @@ export async function runContainer(ctx: EngineContext, req: RunRequest, io: RunI
     const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(record.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const dir = store.containerDir(record.id);
+    const links = resolveLinks(store, record);
     const prepared = spec.network
-      ? await prepareNetwork({ dir, runDir: containerRunDir(ctx, record.id), hostname: spec.options.hostname ?? '', name: record.name, mode: ctx.mode }, spec.network, userMounts)
+      ? await prepareNetwork({ dir, runDir: containerRunDir(ctx, record.id), hostname: spec.options.hostname ?? '', name: record.name, mode: ctx.mode }, withLinkHosts(spec.network, links), userMounts)
       : { mounts: [] };
     network = foregroundNetwork(dir, prepared.plan);
     const net = network;
     const cgroupFds = selfJoin.length ? { cgroupFds: selfJoin } : {};
-    code = await runForeground({ ...spec.options, args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds, ...netJoinOf(prepared) }, host, io, {
+    code = await runForeground({ ...spec.options, ...linkedEnv(spec.options.env, links), args: spec.options.args ?? [], rootfs, mounts: [...volumes, ...prepared.mounts, ...userMounts], ...cgroupFds, ...netJoinOf(prepared) }, host, io, {
       ...withPhase,
       beforeStart: async (c) => {
         place(c);

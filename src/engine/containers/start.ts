@@ -9,6 +9,7 @@ import { imageVolumes, resolveVolumeMounts } from '../../container/volumes.js';
 import { mountRootfs, removeContainer, unmountRootfs } from '../../container/rootfs.js';
 import { planContainer } from '../../container/plan.js';
 import { netJoinOf, prepareNetwork } from '../../container/network.js';
+import { linkedEnv, resolveLinks, withLinkHosts } from './links.js';
 import { networkStartError } from './network.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { HxError } from '../../errors.js';
@@ -103,10 +104,11 @@ export async function startContainer(ctx: EngineContext, ref: string, opts: Star
     const userMounts = resolveVolumeMounts(store, rootfs, spec.options.mounts ?? []);
     const volumes = imageVolumes(store.containerDir(rec.id), rootfs, spec.imageVolumes, new Set(userMounts.map((m) => m.target)));
     const runDir = containerRunDir(ctx, rec.id);
+    const links = resolveLinks(store, rec);
     const network = spec.network
-      ? await prepareNetwork({ dir: store.containerDir(rec.id), runDir, hostname: spec.options.hostname ?? '', name: rec.name, mode: ctx.mode }, spec.network, userMounts)
+      ? await prepareNetwork({ dir: store.containerDir(rec.id), runDir, hostname: spec.options.hostname ?? '', name: rec.name, mode: ctx.mode }, withLinkHosts(spec.network, links), userMounts)
       : { mounts: [] };
-    const { plan } = await planContainer({ ...spec.options, rootfs, mounts: [...volumes, ...network.mounts, ...userMounts], ...netJoinOf(network) }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
+    const { plan } = await planContainer({ ...spec.options, ...linkedEnv(spec.options.env, links), rootfs, mounts: [...volumes, ...network.mounts, ...userMounts], ...netJoinOf(network) }, ctx, [FD_NULL, FD_NULL, FD_NULL]);
     const started = await startMonitor(plan, {
       ...(network.plan ? { networkHook: true } : {}),
       id: rec.id,
