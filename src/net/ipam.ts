@@ -83,6 +83,16 @@ export function defaultSubnet(taken: readonly Subnet[]): Subnet {
   });
 }
 
+/** docker's default-address-pools for its default bridge: 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */
+export function defaultBridgeSubnet(taken: readonly Subnet[]): Subnet {
+  const candidates: Subnet[] = [];
+  for (let b = 17; b <= 31; b++) candidates.push({ network: parseIPv4(`172.${b}.0.0`)!, prefix: 16 });
+  for (let c = 0; c < 256; c += 16) candidates.push({ network: parseIPv4(`192.168.${c}.0`)!, prefix: 20 });
+  const free = candidates.find((s) => !taken.some((t) => overlaps(s, t)));
+  if (!free) throw new HxError("could not find an available, non-overlapping IPv4 address pool for docker's default bridge", { kind: 'unavailable', hint: 'the host uses all of 172.17-31.0.0/16 and 192.168.0.0/16: free one, or run with --network NAME of a network given --subnet' });
+  return free;
+}
+
 /** What `network create` asked for, checked: the subnet, its gateway and the range containers get addresses from. */
 export interface PoolConfig {
   subnet: Subnet;

@@ -3,7 +3,7 @@
 // the creator scans the others before writing). Which containers use a network, and with
 // which addresses, is in the containers' records (their endpoints), so removing a container
 // frees its addresses without touching this file.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HxError } from '../errors.js';
 import { readJson, writeJsonAtomic } from './atomic.js';
@@ -84,4 +84,33 @@ export class NetworkRecords {
   remove(id: string): void {
     rmSync(this.file(id), { force: true });
   }
+
+  /** The pool of docker's default bridge (rootful), once chosen for this store. */
+  defaultBridgePool(): NetworkPoolRecord | undefined {
+    try {
+      return readJson<NetworkPoolRecord>(join(this.dir, DEFAULT_BRIDGE_POOL));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** POOL kept as the default bridge's unless another command kept one first (that one is
+   * returned): no lock needed, the first link of the file wins. */
+  keepDefaultBridgePool(pool: NetworkPoolRecord): NetworkPoolRecord {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const final = join(this.dir, DEFAULT_BRIDGE_POOL);
+    const tmp = `${final}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(pool), { mode: 0o600 });
+    try {
+      linkSync(tmp, final);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    return this.defaultBridgePool() ?? pool;
+  }
 }
+
+/** Not a network record's name (those are <id>.json). */
+const DEFAULT_BRIDGE_POOL = 'default-bridge.pool';

@@ -279,6 +279,25 @@ test('network connect and disconnect of the default bridge; docker\'s refusals o
   assert.equal(netState(), before);
 });
 
+test("the default bridge takes docker's next pool when the host uses 172.17.0.0/16, and its store keeps it", () => {
+  const alt = { HX_STORAGE_ROOT: join(work, 'store-alt'), HX_RUNTIME_DIR: join(work, 'run-alt') };
+  ok(inNs(NS, 'ip', ['addr', 'add', '172.17.200.1/24', 'dev', 'hxbrt-a']), 'a host address in 172.17.0.0/16');
+  try {
+    ok(H(['import', tarball, 'bb'], { env: alt }), 'import');
+    const r = H(['run', '--rm', 'bb', 'ip', '-o', '-4', 'addr', 'show', 'eth0'], { env: alt });
+    ok(r, 'run');
+    assert.match(r.stdout, /inet 172\.18\.0\.2\/16/);
+    const ipam = () => JSON.parse(H(['network', 'inspect', 'bridge'], { env: alt }).stdout)[0].IPAM.Config;
+    assert.equal(ipam(), [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }]);
+    ok(inNs(NS, 'ip', ['addr', 'del', '172.17.200.1/24', 'dev', 'hxbrt-a']), 'the address removed');
+    assert.equal(ipam(), [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }], 'kept for the containers it has');
+  } finally {
+    inNs(NS, 'ip', ['addr', 'del', '172.17.200.1/24', 'dev', 'hxbrt-a']);
+    ok(run('flock', [join(work, 'run-alt', 'networks', 'plane.lock'), 'true']), 'its teardown done');
+  }
+  assert.equal(netState(), before);
+});
+
 test('a deferred teardown killed midway is finished by the next command', async () => {
   // an iptables-restore that waits when the teardown's sh runs it: the kill lands after the
   // bridge is deleted and before the chains are

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import {
   assignable,
   contains,
+  defaultBridgeSubnet,
   defaultSubnet,
   formatIPv4,
   formatSubnet,
@@ -147,6 +148,15 @@ test('/etc files on a user network: the gateway is the nameserver, no host searc
   assert.not.match(hosts, 'host.containers.internal');
   const resolv = resolvConf({ mode: 'bridge', hostResolv: 'search corp.example\nnameserver 192.0.2.53\noptions ndots:2\n', dns: [], dnsSearch: [], dnsOptions: [], forwarder: '10.89.0.1' });
   assert.is(resolv, 'nameserver 10.89.0.1\noptions ndots:2\n');
+});
+
+test("docker's default bridge: 172.17.0.0/16 unless taken, then 172.18-31, then 192.168.N.0/20", () => {
+  const s = (t) => parseSubnet(t);
+  assert.is(formatSubnet(defaultBridgeSubnet([])), '172.17.0.0/16');
+  assert.is(formatSubnet(defaultBridgeSubnet([s('172.17.5.0/24')])), '172.18.0.0/16');
+  assert.is(formatSubnet(defaultBridgeSubnet([s('172.16.0.0/12')])), '192.168.0.0/20');
+  assert.is(formatSubnet(defaultBridgeSubnet([s('172.16.0.0/12'), s('192.168.1.0/24')])), '192.168.16.0/20');
+  assert.throws(() => defaultBridgeSubnet([s('172.16.0.0/12'), s('192.168.0.0/16')]), (e) => e.kind === 'unavailable' && /default bridge/.test(e.message));
 });
 
 test.run();

@@ -100,7 +100,7 @@ function sharedContainer(ctx: EngineContext, flags: NetworkFlags, ref: string): 
 function userNetworkOf(ctx: EngineContext, flags: NetworkFlags): NetworkRecord | undefined {
   const value = flags.network ?? ctx.defaultNetwork ?? '';
   // rootful: docker's default bridge (rootless hx gives each container a helper instead)
-  if (!ctx.mode.rootless && (value === '' || value === 'default' || value === 'bridge')) return defaultBridge();
+  if (!ctx.mode.rootless && (value === '' || value === 'default' || value === 'bridge')) return defaultBridge(ctx.store);
   const builtin = value === '' || value === 'default' || ['none', 'host', 'bridge', 'pasta', 'slirp4netns', 'container'].includes(value.split(':')[0]!);
   const net = builtin ? undefined : lookupNetwork(ctx.store, value);
   if (!builtin && !net) throw noSuchNetwork(value);

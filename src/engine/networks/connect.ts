@@ -8,7 +8,7 @@ import type { EngineContext } from '../context.js';
 import { networkEvent } from '../events.js';
 import { findContainer } from '../containers/lookup.js';
 import { allocateEndpoint } from './endpoints.js';
-import { defaultBridge, endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
+import { DEFAULT_BRIDGE_ID, defaultBridge, endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
 import { liveEndpoints } from './live.js';
 
 export interface ConnectRequest {
@@ -30,7 +30,7 @@ function withEndpoints(rec: ContainerRecord, endpoints: NetworkEndpoint[]): Cont
 /** The network a connect or disconnect names: a user network, or (rootful) docker's default
  * bridge; docker's refusals of host and none. */
 function connectable(ctx: EngineContext, ref: string): NetworkRecord {
-  if (ref === 'bridge' && !ctx.mode.rootless) return defaultBridge();
+  if (ref === 'bridge' && !ctx.mode.rootless) return defaultBridge(ctx.store);
   if (ref === 'host') throw new HxError('container cannot be disconnected from host network or connected to host network', { kind: 'invalid-argument', hint: 'a container is in the host network from its creation (--network host) or never' });
   if ((PREDEFINED as readonly string[]).includes(ref)) {
     throw new HxError(`container cannot be connected to the predefined network ${ref}`, { kind: 'invalid-argument', hint: ctx.mode.rootless ? 'rootless, connect containers to networks made with hx network create (bridge is a container\'s own helper here)' : 'connect containers to bridge or to networks made with hx network create' });
@@ -42,7 +42,7 @@ export async function connectContainer(ctx: EngineContext, netRef: string, ctrRe
   const store = ctx.store;
   await store.locked(async () => {
     const net = connectable(ctx, netRef);
-    if (net.Id === defaultBridge().Id) {
+    if (net.Id === DEFAULT_BRIDGE_ID) {
       if (req.aliases?.length) throw new HxError('network-scoped alias is supported only for containers in user defined networks', { kind: 'invalid-argument', hint: 'drop --alias (names resolve on networks made with hx network create)' });
       if (req.ip) throw new HxError('user specified IP address is supported on user defined networks only', { kind: 'invalid-argument', hint: 'drop --ip, or use a network made with hx network create' });
     }

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { HxError } from '../../errors.js';
 import { bridgeName } from '../../net/bridge.js';
+import { hostSubnets } from '../../net/host-subnets.js';
+import { defaultBridgeSubnet, formatIPv4, formatSubnet, parseSubnet } from '../../net/ipam.js';
 import type { NetworkEndpoint } from '../../net/types.js';
 import type { ContainerRecord, NetworkRecord, Store } from '../../store/store.js';
 
@@ -15,10 +17,20 @@ export function predefinedId(name: PredefinedName): string {
   return createHash('sha256').update(`hx predefined network ${name}`).digest('hex');
 }
 
-/** docker's default bridge network, rootful (docker0's 172.17.0.0/16 on hx's own bridge):
- * never stored, never removed; its containers get no DNS of the network, as in docker. */
-export function defaultBridge(): NetworkRecord {
-  const id = predefinedId('bridge');
+export const DEFAULT_BRIDGE_ID = predefinedId('bridge');
+
+/** docker's default bridge network, rootful: docker0's 172.17.0.0/16 on hx's own bridge, or
+ * as docker does, the first of its default pools that no route or address of the host nor
+ * another network uses, chosen once per store (the store keeps the pool, never a record);
+ * never removed; its containers get no DNS of the network, as in docker. */
+export function defaultBridge(store: Store): NetworkRecord {
+  const id = DEFAULT_BRIDGE_ID;
+  let pool = store.networks.defaultBridgePool();
+  if (!pool) {
+    const taken = [...store.networks.list().flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet))), ...hostSubnets()];
+    const subnet = defaultBridgeSubnet(taken);
+    pool = store.networks.keepDefaultBridgePool({ Subnet: formatSubnet(subnet), Gateway: formatIPv4((subnet.network + 1) >>> 0) });
+  }
   return {
     Name: 'bridge',
     Id: id,
@@ -27,7 +39,7 @@ export function defaultBridge(): NetworkRecord {
     Internal: false,
     Labels: {},
     Options: {},
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] },
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: pool.Subnet, Gateway: pool.Gateway }] },
     bridge: bridgeName(id),
   };
 }

@@ -67,7 +67,7 @@ export async function createNetwork(ctx: EngineContext, req: CreateNetworkReques
   return store.locked(() => {
     const others = store.networks.list();
     if (others.some((n) => n.Name === name)) throw new HxError(`network with name ${name} already exists`, { kind: 'conflict', hint: `hx network inspect ${name} shows it; pick another name or remove it first` });
-    const theirs: Subnet[] = [...others, ...(ctx.mode.rootless ? [] : [defaultBridge()])].flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet)));
+    const theirs: Subnet[] = [...others, ...(ctx.mode.rootless ? [] : [defaultBridge(store)])].flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet)));
     let subnet: Subnet;
     if (explicit) {
       if (theirs.some((s) => overlaps(s, explicit))) {
@@ -123,7 +123,7 @@ function predefinedDocument(name: PredefinedName): NetworkDocument {
 
 /** A predefined network's document: rootful, the bridge is a real one (its subnet, its containers). */
 function builtinDocument(ctx: EngineContext, name: PredefinedName): NetworkDocument {
-  return name === 'bridge' && !ctx.mode.rootless ? { ...networkDocument(ctx, defaultBridge()), Created: '0001-01-01T00:00:00Z' } : predefinedDocument(name);
+  return name === 'bridge' && !ctx.mode.rootless ? { ...networkDocument(ctx, defaultBridge(ctx.store)), Created: '0001-01-01T00:00:00Z' } : predefinedDocument(name);
 }
 
 /** docker's document of a user network; Containers lists the running containers on it. */
