@@ -95,8 +95,9 @@ export function helperAlive(rec: HelperRecord | undefined): boolean {
   return rec !== undefined && processAlive(rec.pid, rec.startTime);
 }
 
-/** Stop the helper DIR records (if it still runs) and wait up to a second for it to go,
- * so the host ports it held are free again. */
+/** Stop the helper DIR records (if it still runs); if it held host ports, wait up to a second
+ * for it to go, so they are free again. Its exit waits in the kernel for its tap device's
+ * unregistering (10-30 ms here): without ports nothing needs that, so nothing waits for it. */
 export async function stopHelper(dir: string): Promise<void> {
   const kill = signalPid;
   const rec = readHelperRecord(dir);
@@ -106,8 +107,12 @@ export async function stopHelper(dir: string): Promise<void> {
     } catch {
       /* gone meanwhile */
     }
-    for (let i = 0; i < 100 && processAlive(rec.pid, rec.startTime); i++) await new Promise((r) => setTimeout(r, 10));
-    if (processAlive(rec.pid, rec.startTime)) {
+    const deadline = Date.now() + 1000;
+    // polled from 1 ms up: most of a helper's exit is one RCU grace period or two
+    for (let delay = 1; rec.forwards.length && Date.now() < deadline && processAlive(rec.pid, rec.startTime); delay = Math.min(delay * 2, 10)) {
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    if (rec.forwards.length && processAlive(rec.pid, rec.startTime)) {
       try {
         kill(rec.pid, rec.startTime, 9);
       } catch {
