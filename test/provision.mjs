@@ -21,6 +21,7 @@ export const PACKAGES = {
   zsh: 'zsh',
   fish: 'fish',
   ip: 'iproute2',
+  nft: 'nftables',
   setfattr: 'attr',
   zstd: 'zstd',
 };

@@ -13,7 +13,7 @@ import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { networkPlane, type NetworkPlane } from '../net/plane.js';
 import { finishTeardown, teardownRecorded } from '../net/teardown.js';
-import { publishPorts, unpublishPorts } from '../net/firewall.js';
+import { firewall } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
 import type { NetworkEndpoint, PortForward } from '../net/types.js';
 import { FileLock, withLock } from '../store/lock.js';
@@ -231,10 +231,10 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
       if (publish) {
         checkPortsFree(dir, forwards);
         const to = routed ?? plan.endpoints[0]!;
-        publishPorts(plan.containerId, forwards, to.ip, bridgeName(to.networkId));
+        firewall().publishPorts(plan.containerId, forwards, to.ip, bridgeName(to.networkId));
       }
     } catch (err) {
-      if (publish) unpublishPorts(plan.containerId);
+      if (publish) firewall().unpublishPorts(plan.containerId);
       settle(plane, networks.map((id) => unplugOne(plane, id, plan.containerId)), lock);
       rmSync(join(dir, BRIDGE_RECORD), { force: true });
       throw err;
@@ -280,7 +280,7 @@ export async function detachBridge(dir: string): Promise<void> {
 
 function detachLocked(dir: string, rec: BridgeRecord, lock?: FileLock): void {
   const plane = planeOf(rec);
-  if (rec.forwards?.length) unpublishPorts(rec.containerId);
+  if (rec.forwards?.length) firewall().unpublishPorts(rec.containerId);
   settle(plane, rec.networks.map((n) => unplugOne(plane, n, rec.containerId)), lock);
   rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }

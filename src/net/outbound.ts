@@ -13,7 +13,7 @@ import { HxError } from '../errors.js';
 import { processAlive, readProcStat } from '../host/procstat.js';
 import { signalPid } from '../sys/spawn.js';
 import { checkTun, helperBinary } from './helper.js';
-import { ensureRules, removeRules } from './firewall.js';
+import { firewall } from './firewall.js';
 import { inNetns } from './netns.js';
 import { HELPER_ADDRESSES } from './types.js';
 
@@ -49,7 +49,7 @@ export async function ensureOutbound(plane: string, ns: string): Promise<void> {
   // routing first: FORWARD drops until a bridge is allowed out
   const fwd = inNetns(ns, ['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   if (fwd.status !== 0) throw new HxError(`cannot enable forwarding in hx's network namespace: ${fwd.stderr.trim()}`, { kind: 'unavailable' });
-  ensureRules(ns, [['filter', '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'], ['nat', `-A POSTROUTING -o ${OUTBOUND_IFNAME} -j MASQUERADE`]], [['filter', 'FORWARD', 'DROP']]);
+  firewall().heldBase(ns, OUTBOUND_IFNAME);
   const pidFile = join(plane, 'pasta.pid');
   rmSync(pidFile, { force: true });
   const a = HELPER_ADDRESSES;
@@ -64,19 +64,14 @@ export async function ensureOutbound(plane: string, ns: string): Promise<void> {
   writeFileSync(join(plane, RECORD), JSON.stringify({ pid, startTime: st.startTime } satisfies OutboundRecord), { mode: 0o600 });
 }
 
-/** BRIDGE's rules: within it always (with br_netfilter loaded on the host, bridged frames pass
- * FORWARD too); out through pasta unless INTERNAL. */
-function bridgeRules(bridge: string, internal: boolean): [string, string][] {
-  return [['filter', `-A FORWARD -i ${bridge} -o ${bridge} -j ACCEPT`], ...(internal ? [] : [['filter', `-A FORWARD -i ${bridge} -o ${OUTBOUND_IFNAME} -j ACCEPT`] as [string, string]])];
-}
-
+/** BRIDGE's containers reach each other, and out through pasta unless INTERNAL. */
 export function allowBridge(ns: string, bridge: string, internal: boolean): void {
-  ensureRules(ns, bridgeRules(bridge, internal));
+  firewall().heldAllowBridge(ns, bridge, OUTBOUND_IFNAME, internal);
 }
 
 /** BRIDGE's accept rules gone (its network removed while the namespace stays held). */
 export function dropBridge(ns: string, bridge: string): void {
-  removeRules(ns, bridgeRules(bridge, false));
+  firewall().heldDropBridge(ns, bridge, OUTBOUND_IFNAME);
 }
 
 /** A pasta whose start was cut short (hx killed before outbound.json was written): named by

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { bridgeName, removeLink } from './bridge.js';
 import { parseResolv } from './etc-files.js';
-import { allowNetwork } from './firewall.js';
+import { firewall } from './firewall.js';
 import { ensureHeldNetns, isMounted, netnsPath, releaseHeldNetns, SELF_NETNS } from './netns.js';
 import { allowBridge, dropBridge, ensureOutbound, stopOutbound } from './outbound.js';
 import { tearDown } from './teardown.js';
@@ -86,7 +86,7 @@ function rootfulPlane(dir: string): NetworkPlane {
     open: async () => SELF_NETNS,
     current: () => SELF_NETNS,
     allow(_ns, bridge, subnet, internal) {
-      allowNetwork(bridge, subnet, internal);
+      firewall().allowNetwork(bridge, subnet, internal);
     },
     // a bridge's deletion leaves its ports: a running container's veth goes by name
     change(_ns, c, hold) {

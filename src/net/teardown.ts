@@ -1,4 +1,4 @@
-// The deletions of a rootful plane change: bridges and iptables chains. Each waits for the
+// The deletions of a rootful plane change: bridges and firewall chains (iptables or nft). Each waits for the
 // kernel's RCU grace periods (a bridge 40-70 ms, an iptables-restore that deletes 15-30 ms
 // here), which is most of what a rootful `run --rm` on a bridge cost. So when the caller holds
 // the plane lock, they run in a detached child that inherits the lock's descriptor: the hx
@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { linkNames } from './bridge.js';
-import { networksRemoval } from './firewall.js';
+import { firewall } from './firewall.js';
 import { inNetns, SELF_NETNS } from './netns.js';
 
 export interface Teardown {
@@ -25,8 +25,9 @@ export interface Teardown {
 
 const PENDING = 'teardown.json';
 
-/** $1 is ip's batch, $2 iptables-restore's input (either may be empty), $3 the record to remove. */
-const SCRIPT = '[ -z "$1" ] || printf %s "$1" | ip -force -batch -; [ -z "$2" ] || printf %s "$2" | iptables-restore -w --noflush; rm -f "$3"';
+/** $1 is ip's batch, $2 the firewall's input (either may be empty), $3 the record to remove,
+ * the rest the firewall's command (iptables-restore or nft). */
+const SCRIPT = 'l=$1 f=$2 r=$3; shift 3; [ -z "$l" ] || printf %s "$l" | ip -force -batch -; [ -z "$f" ] || printf %s "$f" | "$@"; rm -f "$r"';
 
 /** T done: by a detached child holding the plane lock through HOLD, or now. Errors of a
  * detached run go to PLANE/teardown.log. */
@@ -41,19 +42,20 @@ export function tearDown(t: Teardown, plane: string, hold?: number): void {
   }
   const present = new Set(linkNames(SELF_NETNS));
   const links = [...new Set([...(t.links ?? []), ...t.bridges])].filter((l) => present.has(l)).map((l) => `link del ${l}\n`).join('');
-  const firewall = t.bridges.length || t.top ? networksRemoval(t.bridges, t.top) : undefined;
-  if (!links && !firewall) {
+  const fw = firewall();
+  const rules = t.bridges.length || t.top ? fw.networksRemoval(t.bridges, t.top) : undefined;
+  if (!links && !rules) {
     if (hold !== undefined) rmSync(pending, { force: true });
     return;
   }
   if (hold === undefined) {
     if (links) inNetns(SELF_NETNS, ['ip', '-force', '-batch', '-'], links);
-    if (firewall) inNetns(SELF_NETNS, ['iptables-restore', '-w', '--noflush'], firewall);
+    if (rules) inNetns(SELF_NETNS, fw.restoreCommand(), rules);
     return;
   }
   const log = openSync(join(plane, 'teardown.log'), 'w', 0o600);
   try {
-    spawn('sh', ['-c', SCRIPT, 'hx-teardown', links, firewall ?? '', pending], { detached: true, stdio: ['ignore', 'ignore', log, hold] }).unref();
+    spawn('sh', ['-c', SCRIPT, 'hx-teardown', links, rules ?? '', pending, ...fw.restoreCommand()], { detached: true, stdio: ['ignore', 'ignore', log, hold] }).unref();
   } finally {
     closeSync(log);
   }

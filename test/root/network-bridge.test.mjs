@@ -19,6 +19,8 @@ import { responders as liveResponders } from '../lib/responders.mjs';
 
 need(process.getuid() === 0, 'root suites run as root');
 need(run('iptables', ['--version']).code === 0, 'iptables is installed (Debian package iptables)');
+const hasNft = run('nft', ['--version']).code === 0;
+if (process.env.HX_FIREWALL === 'nftables') need(hasNft, 'nft is installed (Debian package nftables)');
 
 const NS = `hxbr${process.pid % 100000}`;
 const OUT = `hxbo${process.pid % 100000}`;
@@ -64,6 +66,9 @@ function netState() {
   const links = inNs(NS, 'ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter(Boolean).sort();
   // rules and user chains; the built-in chains' lines appear once a table exists
   const rules = inNs(NS, 'iptables-save', []).stdout.split('\n').filter((l) => l.startsWith('-A') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|OUTPUT|POSTROUTING|FORWARD) /.test(l)));
+  // and hx's nft table (HX_FIREWALL=nftables: network-bridge-nft.test.mjs)
+  const table = hasNft ? inNs(NS, 'nft', ['list', 'table', 'ip', 'hx']) : { code: 1, stdout: '' };
+  if (table.code === 0) rules.push(...table.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
   return { links, rules };
 }
 const before = netState();
@@ -190,6 +195,9 @@ test('nothing is left: no bridge, veth, iptables rule or DNS responder once cont
   const during = netState();
   assert.ok(during.links.some((l) => l.startsWith('hxbr-')), `a bridge while they run: ${during.links}`);
   assert.ok(during.rules.some((l) => l.includes('HXC-')), 'the published ports are rules');
+  // in the backend asked for, and only there
+  if (process.env.HX_FIREWALL === 'nftables') assert.ok(during.rules.some((l) => l.startsWith('chain HXC-')) && !during.rules.some((l) => l.startsWith(':HX')), `nft only: ${during.rules}`);
+  else assert.ok(during.rules.some((l) => l.startsWith(':HX-FORWARD')) && !during.rules.some((l) => l.startsWith('chain ')), `iptables only: ${during.rules}`);
   assert.is(responders().length, 1, 'one responder: the user network (the default bridge has none)');
   ok(H(['rm', '-f', 'l1', 'l2']), 'rm');
   ok(H(['network', 'rm', 'leftovers']), 'network rm');
@@ -299,12 +307,14 @@ test("the default bridge takes docker's next pool when the host uses 172.17.0.0/
 });
 
 test('a deferred teardown killed midway is finished by the next command', async () => {
-  // an iptables-restore that waits when the teardown's sh runs it: the kill lands after the
-  // bridge is deleted and before the chains are
+  // an iptables-restore (and nft) that waits when the teardown's sh runs it: the kill lands
+  // after the bridge is deleted and before the chains are
   const shim = join(work, 'shim');
   mkdirSync(shim, { recursive: true });
-  const real = run('sh', ['-c', 'command -v iptables-restore']).stdout.trim();
-  writeFileSync(join(shim, 'iptables-restore'), `#!/bin/sh\ncase "$(tr '\\0' ' ' < /proc/$PPID/cmdline)" in *hx-teardown*) sleep 60;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+  for (const tool of ['iptables-restore', ...(hasNft ? ['nft'] : [])]) {
+    const real = run('sh', ['-c', `command -v ${tool}`]).stdout.trim();
+    writeFileSync(join(shim, tool), `#!/bin/sh\ncase "$(tr '\\0' ' ' < /proc/$PPID/cmdline)" in *hx-teardown*) sleep 60;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+  }
   const shimmed = { env: { PATH: `${shim}:${process.env.PATH}` } };
   ok(H(['network', 'create', 'cut']), 'create');
   // the shim in both: the stop's cleanup runs with the environment the start had

@@ -1,6 +1,7 @@
 // `hx info`: what hx will do on this host and, for every problem found, one line saying
 // how to fix it. The recurring rootless complaints behind these checks are in
 // docs/ARCHITECTURE.md ("hx info").
+import { firewall } from '../../net/firewall.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -65,7 +66,8 @@ export interface HostInfo {
   };
   fuseOverlayfs: ToolInfo & { devFuse: DeviceAccess };
   cgroups: CgroupInfo;
-  network: { pasta: ToolInfo; slirp4netns: ToolInfo; devNetTun: DeviceAccess };
+  /** firewall: what user networks' rules go through (net/firewall.ts: detected, or HX_FIREWALL). */
+  network: { pasta: ToolInfo; slirp4netns: ToolInfo; devNetTun: DeviceAccess; firewall: ToolInfo & { backend?: 'iptables' | 'nftables' } };
   runtimeDir: { path: string; fallbackReason?: string };
   launcher: string;
   problems: Problem[];
@@ -233,6 +235,15 @@ export function hostInfo(ctx: EngineContext): HostInfo {
     }
   }
 
+  let fw: HostInfo['network']['firewall'] = {};
+  try {
+    const backend = firewall().name;
+    fw = { backend, ...(backend === 'iptables' ? tool('iptables', ['--version']) : tool('nft', ['--version'])) };
+    if (!fw.path) problems.push({ area: 'network', problem: `${backend} is not installed: user networks${rootful ? " and docker's default bridge" : ''} cannot route their containers`, fix: 'sudo apt-get install iptables (or nftables)' });
+  } catch (e) {
+    problems.push({ area: 'network', problem: (e as Error).message, fix: 'set HX_FIREWALL to iptables or nftables, or unset it' });
+  }
+
   const user: HostInfo['user'] = { uid, gid };
   if (identity.user) user.name = identity.user;
   return {
@@ -245,7 +256,7 @@ export function hostInfo(ctx: EngineContext): HostInfo {
     storage: { root, filesystem, driver, driverReason, overlayProbe },
     fuseOverlayfs: { ...fuse, devFuse },
     cgroups,
-    network: { pasta, slirp4netns: slirp, devNetTun },
+    network: { pasta, slirp4netns: slirp, devNetTun, firewall: fw },
     runtimeDir: rdir,
     launcher,
     problems,

@@ -29,6 +29,7 @@ export function renderInfo(i: HostInfo): string {
     `cgroups:         ${i.cgroups.version}; delegated controllers: ${i.cgroups.delegated.join(' ') || 'none'}`,
     `pasta:           ${tool(i.network.pasta)}`,
     `slirp4netns:     ${tool(i.network.slirp4netns)}`,
+    `firewall:        ${i.network.firewall.backend ? `${i.network.firewall.backend}, ${tool(i.network.firewall)}` : 'unknown'}`,
     `/dev/net/tun:    ${i.network.devNetTun.exists ? (i.network.devNetTun.usable ? 'usable' : `mode ${i.network.devNetTun.mode}, not usable`) : 'missing'}`,
     `runtime dir:     ${i.runtimeDir.path}${i.runtimeDir.fallbackReason ? ` (fallback: ${i.runtimeDir.fallbackReason})` : ''}`,
   ];
