@@ -123,6 +123,8 @@ interface Unplugged {
   emptied: boolean;
   /** The network itself is removed (network rm). */
   removed?: boolean;
+  /** The container keeps running (network disconnect): its veth must go by name. */
+  live?: boolean;
 }
 
 /** Take CONTAINERID off NETWORKID's names (call under the plane lock, then settle); the
@@ -142,10 +144,11 @@ function unplugOne(plane: NetworkPlane, networkId: string, containerId: string):
  * After unplugs (call under the plane lock; LOCK: that lock, which a deferred teardown
  * inherits): with no running container on any network, the responders stopped and the plane
  * released, in one change; otherwise the veths of the unplugged containers removed, and the
- * emptied networks idled (rootful: their bridges and rules go). A stopped container's veth
- * goes with its namespace, but not while a container:NAME sharer keeps it, and a bridge's
- * deletion leaves the veths on it: so the veths are named either way (rootful: skipped by the
- * teardown where already gone).
+ * emptied networks idled (rootful: their bridges and rules go). A bridge's deletion leaves the
+ * veths on it, so a live unplug's veth is always named. A stopped container's dies with its
+ * namespace (the kernel's cleanup runs later, and deleting it first cost an RCU grace period,
+ * 17-24 ms, in every rootful stop's teardown), so it is named only where its bridge stays: a
+ * container:NAME sharer keeps the namespace, and with it the veth on that bridge.
  */
 function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: FileLock): void {
   let dirs: string[];
@@ -155,7 +158,7 @@ function settle(plane: NetworkPlane, unplugged: readonly Unplugged[], lock?: Fil
     dirs = [];
   }
   const hold = lock?.descriptor;
-  const veths = unplugged.flatMap((u) => (u.hostVeth ? [u.hostVeth] : []));
+  const veths = unplugged.filter((u) => u.hostVeth && (u.live || !plane.rootful || !u.emptied)).map((u) => u.hostVeth!);
   const unused = dirs.filter((d) => !liveEntries(join(plane.dir, d)).length);
   if (unused.length === dirs.length) {
     for (const d of dirs) {
@@ -267,7 +270,7 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
   await withPlane(rec.plane, (lock) => {
     const unplugged = unplugOne(plane, networkId, rec.containerId);
     writeRecord(dir, { ...rec, networks: rec.networks.filter((n) => n !== networkId) });
-    settle(plane, [unplugged], lock);
+    settle(plane, [{ ...unplugged, live: true }], lock);
   });
 }
 

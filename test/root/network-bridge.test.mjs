@@ -246,6 +246,10 @@ test('--link on the default bridge: /etc/hosts and docker\'s link environment; t
     'served on the bridge',
     '',
   ].join('\n'));
+  // an exec has the link's environment too, as docker's
+  ok(H(['run', '-d', '--name', 'lk-cli3', '--link', 'lk-db:db', 'bb', 'sleep', '60']), 'detached client');
+  assert.is(H(['exec', 'lk-cli3', 'sh', '-c', 'echo $DB_NAME $DB_ENV_SECRET']).stdout, '/lk-cli3/db s1\n');
+  ok(H(['rm', '-f', 'lk-cli3']), 'rm detached client');
   // the link follows a rename; a stopped target stops the start; a removed one takes its link along
   ok(H(['create', '--name', 'lk-c2', '--link', 'lk-db', 'bb', 'grep', '-c', 'lk-db', '/etc/hosts']), 'create');
   ok(H(['rename', 'lk-db', 'lk-db2']), 'rename');

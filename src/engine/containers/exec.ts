@@ -3,6 +3,7 @@
 // container's capabilities, seccomp filter, no_new_privs, rlimits and environment.
 // In the foreground it is supervised like `hx run` (stdio, -t, docker's exit codes);
 // with -d a monitor of its own runs it.
+import { linkedEnv, resolveLinks } from './links.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +42,8 @@ function running(ctx: EngineContext, ref: string): { rec: ContainerRecord; st: C
   }
   if (st.status === 'paused') throw new HxError(`container ${rec.id} is paused, unpause the container before exec`, { kind: 'conflict' });
   const spec = containerSpecOf(rec.spec, rec.id);
-  return { rec, st, container: { ...spec.options, rootfs: rec.rootfs, args: spec.options.args ?? [] } };
+  // the links' environment, as docker's exec has it (a stopped target fails it there too)
+  return { rec, st, container: { ...spec.options, ...linkedEnv(spec.options.env, resolveLinks(ctx.store, rec)), rootfs: rec.rootfs, args: spec.options.args ?? [] } };
 }
 
 function execInputs(req: ExecRequest): Parameters<typeof planExec>[1] {
