@@ -29,7 +29,7 @@ if (!process.env.HX_BENCH_IN_NETNS) {
   }
 } else {
   const base = mkdtempSync(join(process.argv[2] || '/dev/shm', 'hx-bench-netroot-'));
-  const { hx, podman, cleanup } = peers(base);
+  const { hx, hxEnv, podman, cleanup } = peers(base);
   const fs = join(base, 'rootfs');
   must('sh', ['-c', `mkdir -p ${fs}/bin ${fs}/etc ${fs}/tmp ${fs}/www && cp /bin/busybox ${fs}/bin/ && for a in sh true httpd; do ln -s busybox ${fs}/bin/$a; done && ` +
     `head -c ${BIG_MIB}M /dev/urandom > ${fs}/www/big && printf 'hosts: files\\n' > ${fs}/etc/nsswitch.conf && tar -C ${fs} -cf ${base}/bb.tar .`]);
@@ -45,11 +45,17 @@ if (!process.env.HX_BENCH_IN_NETNS) {
   for (const mode of ['none', 'bridge']) {
     starts.push({ mode, hx: time(10, () => hx('run', '--rm', '--network', mode, 'bb', 'true')), podman: time(10, () => podman('run', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--rm', '--network', mode, 'bb', 'true')) });
   }
+  // hx's nftables backend where nft is installed: the same runs with HX_FIREWALL=nftables
+  const hxBin = join(new URL('.', import.meta.url).pathname, '..', 'build', 'hx');
+  const nft = spawnSync('sh', ['-c', 'PATH=$PATH:/usr/sbin:/sbin command -v nft']).status === 0
+    ? time(10, () => must(hxBin, ['run', '--rm', '--network', 'bridge', 'bb', 'true'], { ...hxEnv, HX_FIREWALL: 'nftables' }))
+    : undefined;
   const f1 = (x) => x.toFixed(1);
   const lines = [`machine: ${machine()}`, '', '| rootful, TCP through a published port (256 MiB GET, loopback) | hx MB/s | podman MB/s | hx / podman |', '|---|---:|---:|---:|'];
   lines.push(`| bridge, -p 127.0.0.1:P:8080 | ${f1(tput.hx)} | ${f1(tput.podman)} | ${(tput.hx / tput.podman).toFixed(2)}x |`);
   lines.push('', '| rootful run --rm IMAGE true | hx ms | podman ms | hx cost over none | podman cost over none |', '|---|---:|---:|---:|---:|');
   for (const s of starts) lines.push(`| --network ${s.mode} | ${f1(s.hx)} | ${f1(s.podman)} | ${s.mode === 'none' ? '' : f1(s.hx - starts[0].hx)} | ${s.mode === 'none' ? '' : f1(s.podman - starts[0].podman)} |`);
+  if (nft !== undefined) lines.push(`| --network bridge, hx with HX_FIREWALL=nftables | ${f1(nft)} |  | ${f1(nft - starts[0].hx)} |  |`);
   console.log(lines.join('\n'));
   try {
     podman('rm', '-a', '-f');
