@@ -12,6 +12,7 @@ import { formatSubnet, macFor, parseIPv4 } from '../net/ipam.js';
 import { bridgeName, ensureBridge, hostVethName, linkNames, plugVeth, removeLink } from '../net/bridge.js';
 import { dropEntry, ensureResponder, liveEntries, networkRunDir, putEntry, readEntries, stopResponder, writeNames } from '../net/dns.js';
 import { networkPlane, type NetworkPlane } from '../net/plane.js';
+import { planeLockPath } from '../net/netns.js';
 import { finishTeardown, teardownRecorded } from '../net/teardown.js';
 import { firewall } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
@@ -53,10 +54,11 @@ function subnetOf(e: NetworkEndpoint): string {
   return formatSubnet({ network: (ip & mask) >>> 0, prefix: e.prefixLength });
 }
 
-/** BODY under the plane lock, after what a killed deferred teardown left is finished. */
-function withPlane<T>(plane: string, body: (lock: FileLock) => Promise<T> | T): Promise<T> {
+/** BODY under the plane lock (net/netns.ts planeLockPath), after what a killed deferred
+ * teardown left is finished. */
+function withPlane<T>(plane: string, rootful: boolean, body: (lock: FileLock) => Promise<T> | T): Promise<T> {
   mkdirSync(plane, { recursive: true, mode: 0o700 });
-  return withLock(join(plane, 'plane.lock'), (lock) => {
+  return withLock(planeLockPath(plane, rootful), (lock) => {
     finishTeardown(plane);
     return body(lock);
   });
@@ -66,7 +68,7 @@ function withPlane<T>(plane: string, body: (lock: FileLock) => Promise<T> | T): 
  * when the plane lock is free (the other holder finishes it otherwise). */
 export function sweepTeardown(plane: string): void {
   if (!teardownRecorded(plane)) return;
-  const lock = new FileLock(join(plane, 'plane.lock'));
+  const lock = new FileLock(planeLockPath(plane, true));
   if (!lock.tryAcquire()) return;
   try {
     finishTeardown(plane);
@@ -215,7 +217,7 @@ function checkPortsFree(dir: string, forwards: readonly PortForward[]): void {
  * FORWARDS are published to its address on the first network with outbound access. */
 export async function attachBridge(dir: string, plan: BridgePlan, pid: number, forwards: readonly PortForward[] = []): Promise<void> {
   const plane = planeOf(plan);
-  await withPlane(plan.plane, async (lock) => {
+  await withPlane(plan.plane, plan.rootful === true, async (lock) => {
     // the default route: through the first network that has outbound access
     const routed = plan.endpoints.find((e) => !e.internal);
     const networks = plan.endpoints.map((e) => e.networkId);
@@ -248,7 +250,7 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
 /** A running container connected to one more network (`network connect`). */
 export async function plugLive(dir: string, plan: BridgePlan, e: NetworkEndpoint, pid: number, defaultRoute: boolean): Promise<void> {
   const plane = planeOf(plan);
-  await withPlane(plan.plane, async (lock) => {
+  await withPlane(plan.plane, plan.rootful === true, async (lock) => {
     const rec = readRecord(dir) ?? { plane: plan.plane, containerId: plan.containerId, networks: [], ...(plane.rootful ? { rootful: true } : {}) };
     writeRecord(dir, { ...rec, networks: [...new Set([...rec.networks, e.networkId])] }); // first, as for attachBridge
     try {
@@ -267,7 +269,7 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
   const rec = readRecord(dir);
   if (!rec) return;
   const plane = planeOf(rec);
-  await withPlane(rec.plane, (lock) => {
+  await withPlane(rec.plane, rec.rootful === true, (lock) => {
     const unplugged = unplugOne(plane, networkId, rec.containerId);
     writeRecord(dir, { ...rec, networks: rec.networks.filter((n) => n !== networkId) });
     settle(plane, [{ ...unplugged, live: true }], lock);
@@ -278,7 +280,7 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
 export async function detachBridge(dir: string): Promise<void> {
   const rec = readRecord(dir);
   if (!rec) return;
-  await withPlane(rec.plane, (lock) => detachLocked(dir, rec, lock));
+  await withPlane(rec.plane, rec.rootful === true, (lock) => detachLocked(dir, rec, lock));
 }
 
 function detachLocked(dir: string, rec: BridgeRecord, lock?: FileLock): void {
@@ -300,7 +302,7 @@ export function sweepBridgeOf(dir: string): void {
   // not while another command changes the plane: that change drops the dead entries itself,
   // and the record stays for the container's rm or next start to detach
   mkdirSync(rec.plane, { recursive: true, mode: 0o700 });
-  const lock = new FileLock(join(rec.plane, 'plane.lock'));
+  const lock = new FileLock(planeLockPath(rec.plane, rec.rootful === true));
   if (!lock.tryAcquire()) return;
   try {
     finishTeardown(rec.plane);
@@ -319,7 +321,7 @@ export function bridgeForwards(dir: string): PortForward[] {
 export async function removeBridgeOf(planeDir: string, networkId: string, rootful: boolean): Promise<void> {
   if (!existsSync(planeDir)) return;
   const plane = networkPlane(planeDir, rootful);
-  await withPlane(planeDir, (lock) => {
+  await withPlane(planeDir, rootful, (lock) => {
     const netDir = networkRunDir(planeDir, networkId);
     stopResponder(netDir);
     rmSync(netDir, { recursive: true, force: true });

@@ -150,9 +150,13 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
 
 /** What removes BRIDGES' rules (their last container stopped, or the networks removed); with
  * TOP, hx's own chains and jumps too (no network in use; routing is left on, as docker leaves
- * it). One iptables-restore input, for net/teardown.ts to run. */
-export function networksRemoval(bridges: readonly string[], top: boolean): string | undefined {
+ * it), unless another store's networks or ports still have chains here. One iptables-restore
+ * input, for net/teardown.ts to run. */
+export function networksRemoval(bridges: readonly string[], asked: boolean): string | undefined {
   const s = saved();
+  const ours = new Set(bridges.map(networkChain));
+  const others = [...(s.get('filter') ?? []), ...(s.get('nat') ?? [])].some((l) => /^:HX[NC]-/.test(l) && !ours.has(l.slice(1)));
+  const top = asked && !others;
   const b = new Batch();
   const tops = [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const;
   // with the top chains going, they are flushed first, which takes the networks' jumps: a rule

@@ -143,12 +143,14 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
   }
 }
 
-/** What removes BRIDGES' chains; with TOP, the whole table (no network in use). */
+/** What removes BRIDGES' chains; with TOP, the whole table (no network in use), unless another
+ * store's networks or ports still have chains in it. */
 export function networksRemoval(bridges: readonly string[], top: boolean): string | undefined {
   const have = chains();
   if (!have.size) return undefined;
   const tx = new Tx();
-  if (top) {
+  const ours = new Set(bridges.flatMap((b) => [networkChain(b), natChain(b)]));
+  if (top && ![...have].some((c) => /^HX[NC]-/.test(c) && !ours.has(c))) {
     tx.add(`delete table ${TABLE}`);
     return tx.text();
   }

@@ -4,7 +4,7 @@
 // process to supervise or leak, it survives the hx that made it (detached containers), and
 // "is it there" is one line of /proc/self/mountinfo. Released (umount) when no user network
 // has a running container, which takes its bridges with it.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { HxError } from '../errors.js';
@@ -14,6 +14,23 @@ export const NETNS_FILE = 'netns';
 /** RUNTIME/networks: the held namespace, its lock, and a directory per network. */
 export function planeDir(runtimeDir: string): string {
   return join(runtimeDir, 'networks');
+}
+
+/** The plane lock. Rootless: in the plane dir (the held namespace is the plane's own). Rootful:
+ * one per network namespace, in /run/lock, so that two stores (two runtime dirs) in one
+ * namespace take turns at the chains they share; in the plane dir where /run/lock is not
+ * writable. */
+export function planeLockPath(plane: string, rootful: boolean): string {
+  if (rootful) {
+    try {
+      accessSync('/run/lock', constants.W_OK);
+      const ns = statSync('/proc/self/ns/net');
+      return join('/run/lock', `hx-net-${ns.dev}-${ns.ino}.lock`);
+    } catch {
+      /* no /run/lock: the plane's own */
+    }
+  }
+  return join(plane, 'plane.lock');
 }
 
 export function netnsPath(plane: string): string {

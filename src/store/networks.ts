@@ -18,6 +18,11 @@ export interface NetworkPoolRecord {
   IPRange?: string;
 }
 
+/** The default bridge as a store keeps it: its pool, and its ID (none: the one of before). */
+export interface DefaultBridgeRecord extends NetworkPoolRecord {
+  Id?: string;
+}
+
 export interface NetworkRecord {
   Name: string;
   Id: string;
@@ -85,10 +90,10 @@ export class NetworkRecords {
     rmSync(this.file(id), { force: true });
   }
 
-  /** The pool of docker's default bridge (rootful), once chosen for this store. */
-  defaultBridgePool(): NetworkPoolRecord | undefined {
+  /** The pool (and ID) of docker's default bridge (rootful), once chosen for this store. */
+  defaultBridgePool(): DefaultBridgeRecord | undefined {
     try {
-      return readJson<NetworkPoolRecord>(join(this.dir, DEFAULT_BRIDGE_POOL));
+      return readJson<DefaultBridgeRecord>(join(this.dir, DEFAULT_BRIDGE_POOL));
     } catch {
       return undefined;
     }
@@ -96,7 +101,7 @@ export class NetworkRecords {
 
   /** POOL kept as the default bridge's unless another command kept one first (that one is
    * returned): no lock needed, the first link of the file wins. */
-  keepDefaultBridgePool(pool: NetworkPoolRecord): NetworkPoolRecord {
+  keepDefaultBridgePool(pool: DefaultBridgeRecord): DefaultBridgeRecord {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const final = join(this.dir, DEFAULT_BRIDGE_POOL);
     const tmp = `${final}.${process.pid}.tmp`;

@@ -58,11 +58,13 @@ const tarball = join(work, 'bb.tar');
 assert.is(run('tar', ['-C', rootfs, '-cf', tarball, '.']).code, 0);
 ok(H(['import', tarball, 'bb']), 'import');
 
+// rootful, the plane lock is one per network namespace (two stores in one take turns)
+const planeLock = `/run/lock/hx-net-${inNs(NS, 'stat', ['-L', '-c', '%d-%i', '/proc/self/ns/net']).stdout.trim()}.lock`;
+
 /** NS's links and iptables rules, to compare before and after; first, the teardown a
  * command left running is waited for (it holds the plane lock until it is done). */
 function netState() {
-  const lock = join(runtime, 'networks', 'plane.lock');
-  if (existsSync(lock)) ok(run('flock', [lock, 'true']), 'the plane lock');
+  if (existsSync(planeLock)) ok(run('flock', [planeLock, 'true']), 'the plane lock');
   const links = inNs(NS, 'ip', ['-o', 'link', 'show']).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter(Boolean).sort();
   // rules and user chains; the built-in chains' lines appear once a table exists
   const rules = inNs(NS, 'iptables-save', []).stdout.split('\n').filter((l) => l.startsWith('-A') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|OUTPUT|POSTROUTING|FORWARD) /.test(l)));
@@ -84,6 +86,7 @@ test.after.each(() => {
 test.after(() => {
   for (const n of [NS, OUT]) run('ip', ['netns', 'del', n]);
   rmSync(`/etc/netns/${NS}`, { recursive: true, force: true });
+  rmSync(planeLock, { force: true });
   removeTree(work);
 });
 
@@ -305,8 +308,29 @@ test("the default bridge takes docker's next pool when the host uses 172.17.0.0/
     assert.equal(ipam(), [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }], 'kept for the containers it has');
   } finally {
     inNs(NS, 'ip', ['addr', 'del', '172.17.200.1/24', 'dev', 'hxbrt-a']);
-    ok(run('flock', [join(work, 'run-alt', 'networks', 'plane.lock'), 'true']), 'its teardown done');
+    ok(run('flock', [planeLock, 'true']), 'its teardown done');
   }
+  assert.equal(netState(), before);
+});
+
+test("two stores in one network namespace: two default bridges, and one store's last stop leaves the other's rules", async () => {
+  const b = { HX_STORAGE_ROOT: join(work, 'store-b'), HX_RUNTIME_DIR: join(work, 'run-b') };
+  ok(H(['import', tarball, 'bb'], { env: b }), 'import into the second store');
+  const httpd = ['bb', 'httpd', '-f', '-p', '80', '-h', '/'];
+  ok(H(['run', '-d', '--name', 'sa', '-p', '18097:80', ...httpd]), 'first store');
+  ok(H(['run', '-d', '--name', 'sb', '-p', '18098:80', ...httpd], { env: b }), 'second store');
+  const bridgeOf = (env) => JSON.parse(H(['network', 'inspect', 'bridge'], { env }).stdout)[0];
+  const [da, db] = [bridgeOf({}), bridgeOf(b)];
+  assert.is.not(da.Id, db.Id, 'two default bridges');
+  assert.is(da.IPAM.Config[0].Subnet, '172.17.0.0/16');
+  assert.is(db.IPAM.Config[0].Subnet, '172.18.0.0/16', "the second store's avoids the first's route");
+  const served = (port) => curl(OUT, `http://10.77.0.1:${port}/index.html`).stdout;
+  assert.is(served(18097), 'served on the bridge\n');
+  assert.is(served(18098), 'served on the bridge\n');
+  ok(H(['rm', '-f', 'sa']), 'rm in the first store');
+  netState(); // its teardown done
+  assert.is(served(18098), 'served on the bridge\n', "the second store's container is still reached");
+  ok(H(['rm', '-f', 'sb'], { env: b }), 'rm in the second store');
   assert.equal(netState(), before);
 });
 

@@ -10,7 +10,7 @@ import type { NetworkMode, NetworkRequest } from '../../net/types.js';
 import type { ContainerRecord, Store } from '../../store/store.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { findContainer } from './lookup.js';
-import { DEFAULT_BRIDGE_ID, endpointsOf } from '../networks/lookup.js';
+import { endpointsOf, isDefaultBridge } from '../networks/lookup.js';
 
 /** A link as the record keeps it. */
 export interface LinkRequest {
@@ -93,7 +93,7 @@ export function resolveLinks(store: Store, rec: ContainerRecord): ResolvedLinks 
     }
     const theirs = endpointsOf(target);
     const shared = mine.map((e) => theirs.find((t) => t.networkId === e.networkId)).find((t) => t !== undefined);
-    const onDefault = mine[0]?.networkId === DEFAULT_BRIDGE_ID;
+    const onDefault = mine[0] !== undefined && isDefaultBridge(store, mine[0].networkId);
     if (!shared) {
       throw new HxError(`Cannot link to /${target.name}, as it does not belong to ${onDefault ? 'the default network' : `a network of /${rec.name}`}`, { kind: 'conflict', hint: `connect it: hx network connect ${mine[0]?.networkName ?? 'NETWORK'} ${target.name}` });
     }

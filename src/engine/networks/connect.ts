@@ -8,7 +8,7 @@ import type { EngineContext } from '../context.js';
 import { networkEvent } from '../events.js';
 import { findContainer } from '../containers/lookup.js';
 import { allocateEndpoint } from './endpoints.js';
-import { DEFAULT_BRIDGE_ID, defaultBridge, endpointsOf, findNetwork, PREDEFINED } from './lookup.js';
+import { defaultBridge, endpointsOf, findNetwork, isDefaultBridge, PREDEFINED } from './lookup.js';
 import { liveEndpoints } from './live.js';
 
 export interface ConnectRequest {
@@ -42,7 +42,7 @@ export async function connectContainer(ctx: EngineContext, netRef: string, ctrRe
   const store = ctx.store;
   await store.locked(async () => {
     const net = connectable(ctx, netRef);
-    if (net.Id === DEFAULT_BRIDGE_ID) {
+    if (isDefaultBridge(store, net.Id)) {
       if (req.aliases?.length) throw new HxError('network-scoped alias is supported only for containers in user defined networks', { kind: 'invalid-argument', hint: 'drop --alias (names resolve on networks made with hx network create)' });
       if (req.ip) throw new HxError('user specified IP address is supported on user defined networks only', { kind: 'invalid-argument', hint: 'drop --ip, or use a network made with hx network create' });
     }

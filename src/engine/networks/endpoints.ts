@@ -8,7 +8,7 @@ import { HxError } from '../../errors.js';
 import { formatIPv4, macFor, nextAddress, parseIPv4, parseSubnet, poolConfig, requestedAddress, type PoolConfig } from '../../net/ipam.js';
 import type { NetworkEndpoint } from '../../net/types.js';
 import type { NetworkRecord, Store } from '../../store/store.js';
-import { DEFAULT_BRIDGE_ID, endpointsOf } from './lookup.js';
+import { endpointsOf, isDefaultBridge } from './lookup.js';
 
 /** The pool of a network record. */
 export function poolOf(net: NetworkRecord): PoolConfig {
@@ -64,6 +64,6 @@ export function allocateEndpoint(store: Store, net: NetworkRecord, req: Endpoint
     aliases: checkedAliases(req.aliases ?? []),
     fixedIp: Boolean(req.ip),
     ...(net.Internal ? { internal: true } : {}),
-    ...(net.Id === DEFAULT_BRIDGE_ID ? { noDns: true } : {}),
+    ...(isDefaultBridge(store, net.Id) ? { noDns: true } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // Which network a user means (moby's FindNetwork order: a full ID, then a name, then a
 // unique ID prefix), the predefined ones docker lists (bridge, host, none), and which
 // containers are on a network (their records' endpoints: the records are the IPAM table).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { HxError } from '../../errors.js';
 import { bridgeName } from '../../net/bridge.js';
 import { hostSubnets } from '../../net/host-subnets.js';
@@ -17,20 +17,30 @@ export function predefinedId(name: PredefinedName): string {
   return createHash('sha256').update(`hx predefined network ${name}`).digest('hex');
 }
 
-export const DEFAULT_BRIDGE_ID = predefinedId('bridge');
+/** The default bridge's ID in stores from before it was chosen per store (their containers'
+ * endpoints name it, with 172.17.0.0/16 addresses). */
+const LEGACY_BRIDGE_ID = predefinedId('bridge');
+
+/** Is NETWORKID the default bridge of STORE (nothing is chosen by asking)? */
+export function isDefaultBridge(store: Store, networkId: string): boolean {
+  return networkId === (store.networks.defaultBridgePool()?.Id ?? LEGACY_BRIDGE_ID);
+}
 
 /** docker's default bridge network, rootful: docker0's 172.17.0.0/16 on hx's own bridge, or
  * as docker does, the first of its default pools that no route or address of the host nor
- * another network uses, chosen once per store (the store keeps the pool, never a record);
- * never removed; its containers get no DNS of the network, as in docker. */
+ * another network uses; its ID random, as docker's is per daemon, so the bridges of two stores
+ * in one network namespace are two. Chosen once per store (the store keeps the pool and ID,
+ * never a record); never removed; its containers get no DNS of the network, as in docker. */
 export function defaultBridge(store: Store): NetworkRecord {
-  const id = DEFAULT_BRIDGE_ID;
   let pool = store.networks.defaultBridgePool();
   if (!pool) {
-    const taken = [...store.networks.list().flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet))), ...hostSubnets()];
+    // a store whose containers are on the bridge of before keeps it as it was
+    const legacy = store.containers.list().some((r) => endpointsOf(r).some((e) => e.networkId === LEGACY_BRIDGE_ID));
+    const taken = legacy ? [] : [...store.networks.list().flatMap((n) => n.IPAM.Config.map((c) => parseSubnet(c.Subnet))), ...hostSubnets()];
     const subnet = defaultBridgeSubnet(taken);
-    pool = store.networks.keepDefaultBridgePool({ Subnet: formatSubnet(subnet), Gateway: formatIPv4((subnet.network + 1) >>> 0) });
+    pool = store.networks.keepDefaultBridgePool({ Subnet: formatSubnet(subnet), Gateway: formatIPv4((subnet.network + 1) >>> 0), Id: legacy ? LEGACY_BRIDGE_ID : randomBytes(32).toString('hex') });
   }
+  const id = pool.Id ?? LEGACY_BRIDGE_ID;
   return {
     Name: 'bridge',
     Id: id,

@@ -156,8 +156,8 @@ export function networkDocument(ctx: EngineContext, n: NetworkRecord): NetworkDo
 /** `hx network inspect REF`: a predefined network by name, a user network by ID, name or prefix. */
 export function inspectNetwork(ctx: EngineContext, ref: string): NetworkDocument {
   if (isPredefined(ref)) return builtinDocument(ctx, ref);
-  const byId = PREDEFINED.find((p) => predefinedId(p) === ref || (ref.length >= 12 && predefinedId(p).startsWith(ref)));
-  if (byId) return builtinDocument(ctx, byId);
+  const byId = PREDEFINED.map((p) => builtinDocument(ctx, p)).find((d) => d.Id === ref || (ref.length >= 12 && d.Id.startsWith(ref)));
+  if (byId) return byId;
   return networkDocument(ctx, findNetwork(ctx.store, ref));
 }
 
@@ -173,7 +173,8 @@ export function listNetworks(ctx: EngineContext, o: { filters?: Filters } = {}):
   return docs
     .filter((d) => {
       if (!f) return true;
-      const builtin = isPredefined(d.Name) && d.Id === predefinedId(d.Name);
+      // a user network cannot take a predefined name (createNetwork refuses it)
+      const builtin = isPredefined(d.Name);
       if (!f.match('name', d.Name)) return false;
       if (!f.fuzzyMatch('id', d.Id)) return false;
       if (!f.exactMatch('driver', d.Driver)) return false;
