@@ -258,7 +258,8 @@ export async function benchRun(ctx: EngineContext, o: BenchRunOptions, hooks: Be
   hooks.onCleanup?.(cleanup);
   try {
     const hxBin = launcherPath();
-    const argv = [hxBin, 'run', '--rm', image, ...command];
+    // --network none, as the peers run: the run path's own cost (and, rootful, no bridge on the host)
+    const argv = [hxBin, 'run', '--rm', '--network', 'none', image, ...command];
     const log = ws.file('phases.log');
     const total = warmup + iterations;
     const samples: RunSample[] = [];
