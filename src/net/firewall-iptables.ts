@@ -9,7 +9,6 @@
 //   filter FORWARD     -> HX-FORWARD -> HXN-<net> (per network: -i BR / -o BR)
 //   nat    POSTROUTING -> HX-POSTROUTING -> HXN-<net> (masquerade out; loopback clients in)
 //   nat    PREROUTING, OUTPUT (dst-type LOCAL) -> HX-DNAT -> HXC-<container> (published ports)
-import { writeFileSync } from 'node:fs';
 import { HxError } from '../errors.js';
 import { inNetns, SELF_NETNS } from './netns.js';
 import type { PortForward } from './types.js';
@@ -87,13 +86,8 @@ function ensureRule(b: Batch, s: Saved, table: string, rule: string, first = fal
   if (!hasRule(s, table, rule)) b.add(table, first ? rule.replace(/^-A (\S+)/, '-I $1 1') : rule);
 }
 
-/** hx's chains and their jumps, and routing on. */
+/** hx's chains and their jumps. */
 function ensureBase(b: Batch, s: Saved): void {
-  try {
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
-  } catch (e) {
-    throw new HxError(`cannot enable IPv4 forwarding: ${(e as Error).message}`, { kind: 'permission', hint: 'rootful networks need root in the network namespace hx runs in' });
-  }
   for (const [table, chain] of [['filter', FORWARD], ['nat', POSTROUTING], ['nat', DNAT]] as const) {
     if (!hasChain(s, table, chain)) b.add(table, `:${chain} - [0:0]`);
   }
@@ -115,7 +109,7 @@ export function containerChain(containerId: string): string {
  * BRIDGE's rules: its containers talk to each other; not to another hx network; out to the
  * rest (masqueraded as the host) unless INTERNAL; in only as answers or through a published
  * port. Loopback clients of a published port are masqueraded to the gateway (the container
- * could not answer 127.0.0.1), and BRIDGE routes them (route_localnet).
+ * could not answer 127.0.0.1; firewall.ts lets BRIDGE route them).
  */
 export function allowNetwork(bridge: string, subnet: string, internal: boolean): void {
   const chain = networkChain(bridge);
@@ -139,13 +133,6 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
   ensureRule(b, s, 'filter', `-A ${FORWARD} -o ${bridge} -j ${chain}`);
   ensureRule(b, s, 'nat', `-A ${POSTROUTING} -j ${chain}`);
   b.apply(`the rules of ${bridge}`);
-  if (!internal) {
-    try {
-      writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
-    } catch {
-      /* without it only loopback clients of published ports fail; the rest works */
-    }
-  }
 }
 
 /** What removes BRIDGES' rules (their last container stopped, or the networks removed); with

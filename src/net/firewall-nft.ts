@@ -11,7 +11,6 @@
 //
 // One difference from iptables: an nft accept ends only its own chain's verdict, so a host
 // whose other tables drop forwarded traffic still drops it (hx prefers iptables where it is).
-import { writeFileSync } from 'node:fs';
 import { HxError } from '../errors.js';
 import { findInPath } from '../host/which.js';
 import { inNetns, SELF_NETNS } from './netns.js';
@@ -94,11 +93,6 @@ function bridgesOf(have: ReadonlySet<string>): string[] {
 
 /** The base chains of the rootful table (made if missing; `add chain` of one that is there is a no-op). */
 function base(tx: Tx, have: ReadonlySet<string>): void {
-  try {
-    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
-  } catch (e) {
-    throw new HxError(`cannot enable IPv4 forwarding: ${(e as Error).message}`, { kind: 'permission', hint: 'rootful networks need root in the network namespace hx runs in' });
-  }
   tx.add(
     `add table ${TABLE}`,
     `add chain ${TABLE} forward { type filter hook forward priority filter; policy accept; }`,
@@ -134,13 +128,6 @@ export function allowNetwork(bridge: string, subnet: string, internal: boolean):
   writeChain(tx, natChain(bridge), internal ? [] : [`ip saddr ${subnet} oifname != ${q} masquerade`, `oifname ${q} fib saddr type local masquerade`]);
   dispatch(tx, [...new Set([...bridgesOf(have), bridge])], containerChainsOf(have));
   tx.apply(`the rules of ${bridge}`);
-  if (!internal) {
-    try {
-      writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
-    } catch {
-      /* without it only loopback clients of published ports fail; the rest works */
-    }
-  }
 }
 
 /** What removes BRIDGES' chains; with TOP, the whole table (no network in use), unless another

@@ -4,6 +4,7 @@
 // override hx's accepts (an nft table of hx's own can be overridden), and Debian's is
 // iptables-nft anyway. HX_FIREWALL=iptables|nftables picks one (as netavark's
 // firewall_driver); the choice must stay the same while networks are in use.
+import { writeFileSync } from 'node:fs';
 import { HxError } from '../errors.js';
 import { findInPath } from '../host/which.js';
 import * as iptables from './firewall-iptables.js';
@@ -26,8 +27,27 @@ export interface Firewall {
   heldDropBridge(ns: string, bridge: string, out: string): void;
 }
 
-const IPTABLES: Firewall = { name: 'iptables', ...iptables, restoreCommand: () => [...iptables.RESTORE] };
-const NFTABLES: Firewall = { name: 'nftables', ...nft };
+/** What both backends need of the host around a network's rules: routing on, and BRIDGE
+ * routing loopback sources (the loopback clients of a published port, masqueraded to it). */
+function withSysctls(allow: Firewall['allowNetwork']): Firewall['allowNetwork'] {
+  return (bridge, subnet, internal) => {
+    try {
+      writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+    } catch (e) {
+      throw new HxError(`cannot enable IPv4 forwarding: ${(e as Error).message}`, { kind: 'permission', hint: 'rootful networks need root in the network namespace hx runs in' });
+    }
+    allow(bridge, subnet, internal);
+    if (internal) return;
+    try {
+      writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
+    } catch {
+      /* without it only loopback clients of published ports fail; the rest works */
+    }
+  };
+}
+
+const IPTABLES: Firewall = { name: 'iptables', ...iptables, allowNetwork: withSysctls(iptables.allowNetwork), restoreCommand: () => [...iptables.RESTORE] };
+const NFTABLES: Firewall = { name: 'nftables', ...nft, allowNetwork: withSysctls(nft.allowNetwork) };
 
 let chosen: Firewall | undefined;
 
