@@ -83,4 +83,6 @@ export interface HelperRecord {
   startTime: string;
   forwards: PortForward[];
   addresses: NetworkAddresses;
+  /** pasta's UDP ports go through hx-udprelay (net/udprelay.ts), stopped with the helper. */
+  relay?: { pid: number; startTime: string };
 }

@@ -16,9 +16,9 @@ import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from '
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { hx, hxAsync, hxBin, need, run, tempDir } from '../lib/hx.mjs';
+import { hx, hxAsync, hxBin, need, run, tempDir, treeRoot } from '../lib/hx.mjs';
 import { makeBusyboxRootfs } from './run-rootfs.mjs';
-import { freePort, getFromHost } from '../lib/ports.mjs';
+import { freePort, getFromHost, udpRoundTrip } from '../lib/ports.mjs';
 import { responders as liveResponders } from '../lib/responders.mjs';
 
 need(process.getuid() !== 0, 'e2e tests run as an unprivileged user');
@@ -34,6 +34,7 @@ const netnsFile = join(runtime, 'networks', 'netns');
 const rootfs = makeBusyboxRootfs(join(work, 'rootfs'));
 writeFileSync(join(rootfs, 'etc/nsswitch.conf'), 'hosts: files dns\n');
 writeFileSync(join(rootfs, 'index.html'), 'served on the user network\n');
+assert.is(run('cc', ['-static', '-O2', '-o', join(rootfs, 'bin/udpecho'), join(treeRoot, 'test/fixtures/udpecho/udpecho.c')]).code, 0);
 const tarball = join(work, 'bb.tar');
 assert.is(run('tar', ['-C', rootfs, '-cf', tarball, '.']).code, 0);
 assert.is(H(['import', tarball, 'bb']).code, 0);
@@ -583,8 +584,18 @@ test('published ports of a container on a user network: the host\'s loopback rea
   assert.is((await getFromHost(port)).body, 'served on the user network\n', 'served after the restart');
   assert.is(H(['port', 'pub', '8080']).stdout, `127.0.0.1:${port}\n`);
   assert.is(H(['rm', '-f', 'pub']).code, 0);
+  // UDP: relayed by hx-udprelay into the container (pasta 2023-03 loses the answers from loopback)
+  const uport = await freePort();
+  const u = H(['run', '-d', '--name', 'pubu', '--network', 'testnet', '-p', `127.0.0.1:${uport}:7000/udp`, 'bb', 'udpecho', '7000']);
+  assert.is(u.code, 0, u.stderr);
+  assert.is(await udpRoundTrip(uport, 'over the user network'), 'echo over the user network');
+  assert.is(H(['port', 'pubu']).stdout, `7000/udp -> 127.0.0.1:${uport}\n`);
+  const relay = `\u0000127.0.0.1\u0000${uport}\u00007000\u0000`; // hx-udprelay's arguments
+  assert.is(processesNaming(relay).length, 1, 'the UDP relay runs');
+  assert.is(H(['rm', '-f', 'pubu']).code, 0);
   settle();
   assert.equal(processesNaming(`${id}/pasta.pid`), [], 'the ports pasta ended with the container');
+  assert.equal(processesNaming(relay), [], 'the UDP relay ended with its container');
   assert.is((await getFromHost(port, '/index.html', 0)).error, 'ECONNREFUSED', 'nothing listens on the port after rm');
   assertNothingLeftButNetworks();
 });
