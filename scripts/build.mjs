@@ -118,8 +118,8 @@ if (want('native')) {
   compile(cc, [...cflags, '-shared', '-fPIC', ...libSources, '-lpthread'], 'build/libhxns.so', 'libhxns');
   // The embedded DNS responder of user networks (native/dns): static, ~1 MB resident.
   compile(cc, [...cflags, '-static', 'native/dns/main.c'], 'build/hx-dns', 'hx-dns');
-  // The UDP relay of published ports with pasta (native/udprelay): static, like hx-dns.
-  compile(cc, [...cflags, '-static', 'native/udprelay/main.c'], 'build/hx-udprelay', 'hx-udprelay');
+  // The relay of the published ports no helper forwards (native/portrelay): static, like hx-dns.
+  compile(cc, [...cflags, '-static', 'native/portrelay/main.c'], 'build/hx-portrelay', 'hx-portrelay');
   // Small static programs that run inside containers (no libc of the image needed).
   const staticDir = join(root, 'native/static');
   const staticSources = existsSync(staticDir) ? readdirSync(staticDir).filter((f) => f.endsWith('.c')) : [];

@@ -16,6 +16,7 @@ import { planeLockPath } from '../net/netns.js';
 import { finishTeardown, teardownRecorded } from '../net/teardown.js';
 import { firewall } from '../net/firewall.js';
 import { inUse } from '../net/ports.js';
+import { killPortRelay, onIPv6, startPortRelay, stopPortRelay, type RelayRecord } from '../net/portrelay.js';
 import type { NetworkEndpoint, PortForward } from '../net/types.js';
 import { FileLock, withLock } from '../store/lock.js';
 
@@ -39,8 +40,9 @@ interface BridgeRecord {
   containerId: string;
   networks: string[];
   rootful?: boolean;
-  /** Rootful: the ports published by DNAT (the container's chain). */
+  /** Rootful: the ports published by DNAT (the container's chain), and by the relay (IPv6 host addresses). */
   forwards?: PortForward[];
+  relay?: RelayRecord;
 }
 
 function planeOf(p: { plane: string; rootful?: boolean | undefined }): NetworkPlane {
@@ -236,10 +238,17 @@ export async function attachBridge(dir: string, plan: BridgePlan, pid: number, f
       if (publish) {
         checkPortsFree(dir, forwards);
         const to = routed ?? plan.endpoints[0]!;
-        firewall().publishPorts(plan.containerId, forwards, to.ip, bridgeName(to.networkId));
+        // DNAT cannot turn an IPv6 host address into the container's IPv4 one: those are relayed
+        const v4 = forwards.filter((f) => !onIPv6(f));
+        const v6 = forwards.filter(onIPv6);
+        if (v4.length) firewall().publishPorts(plan.containerId, v4, to.ip, bridgeName(to.networkId));
+        if (v6.length) writeRecord(dir, { ...readRecord(dir)!, relay: await startPortRelay(pid, v6, join(dir, 'portrelay.log')) });
       }
     } catch (err) {
-      if (publish) firewall().unpublishPorts(plan.containerId);
+      if (publish) {
+        firewall().unpublishPorts(plan.containerId);
+        killPortRelay(readRecord(dir)?.relay);
+      }
       settle(plane, networks.map((id) => unplugOne(plane, id, plan.containerId)), lock);
       rmSync(join(dir, BRIDGE_RECORD), { force: true });
       throw err;
@@ -280,12 +289,14 @@ export async function unplugLive(dir: string, networkId: string): Promise<void> 
 export async function detachBridge(dir: string): Promise<void> {
   const rec = readRecord(dir);
   if (!rec) return;
+  await stopPortRelay(rec.relay); // waited for: it holds host ports
   await withPlane(rec.plane, rec.rootful === true, (lock) => detachLocked(dir, rec, lock));
 }
 
 function detachLocked(dir: string, rec: BridgeRecord, lock?: FileLock): void {
   const plane = planeOf(rec);
   if (rec.forwards?.length) firewall().unpublishPorts(rec.containerId);
+  killPortRelay(rec.relay);
   settle(plane, rec.networks.map((n) => unplugOne(plane, n, rec.containerId)), lock);
   rmSync(join(dir, BRIDGE_RECORD), { force: true });
 }

@@ -9,6 +9,7 @@ import { canOpenDevice } from '../host/probes.js';
 import { findInPath } from '../host/which.js';
 import { processAlive } from '../host/procstat.js';
 import { signalPid } from '../sys/spawn.js';
+import { killPortRelay, onIPv6, startPortRelay, stopPortRelay } from './portrelay.js';
 import { HELPER_ADDRESSES, type HelperRecord, type PortForward } from './types.js';
 
 export const NETWORK_RECORD = 'network.json';
@@ -60,10 +61,18 @@ export async function startHelper(s: HelperStart): Promise<StartedHelper> {
     const { startPasta } = await import('./pasta.js');
     const pidFile = join(s.runDir, 'pasta.pid');
     rmSync(pidFile, { force: true });
-    started = { record: await withUdpRelay(s.pid, s.forwards, join(s.dir, 'udprelay.log'), (tcp) => startPasta(binary, { pid: s.pid, forwards: tcp, addresses: HELPER_ADDRESSES, options: s.options, pidFile, logFile })) };
+    // pasta 2023-03 loses the answers of UDP from the host's loopback: its UDP ports are relayed
+    started = { record: await withRelay(s, (f) => f.proto === 'udp', (rest) => startPasta(binary, { pid: s.pid, forwards: rest, addresses: HELPER_ADDRESSES, options: s.options, pidFile, logFile })) };
   } else {
     const { startSlirp } = await import('./slirp4netns.js');
-    started = await startSlirp(binary, { pid: s.pid, forwards: s.forwards, options: s.options, runDir: s.runDir, logFile, exitFd: s.exitFd ?? 'pipe' });
+    // slirp4netns 1.2 forwards IPv4 host addresses only
+    let lifetime: StartedHelper['lifetime'];
+    const record = await withRelay(s, onIPv6, async (rest) => {
+      const r = await startSlirp(binary, { pid: s.pid, forwards: rest, options: s.options, runDir: s.runDir, logFile, exitFd: s.exitFd ?? 'pipe' });
+      lifetime = r.lifetime;
+      return r.record;
+    });
+    started = lifetime ? { record, lifetime } : { record };
   }
   writeFileSync(join(s.dir, NETWORK_RECORD), JSON.stringify(started.record), { mode: 0o600 });
   return started;
@@ -77,34 +86,24 @@ export async function startPortsHelper(s: { pid: number; forwards: readonly Port
   const { startPortsPasta } = await import('./pasta.js');
   const pidFile = join(s.runDir, 'pasta.pid');
   rmSync(pidFile, { force: true });
-  const record = await withUdpRelay(s.pid, s.forwards, join(s.dir, 'udprelay.log'), (tcp) => startPortsPasta(binary, { pid: s.pid, forwards: tcp, pidFile, logFile: join(s.dir, 'pasta.log') }));
+  const record = await withRelay(s, (f) => f.proto === 'udp', (rest) => startPortsPasta(binary, { pid: s.pid, forwards: rest, pidFile, logFile: join(s.dir, 'pasta.log') }));
   writeFileSync(join(s.dir, NETWORK_RECORD), JSON.stringify(record), { mode: 0o600 });
   return record;
 }
 
-/** pasta started with FORWARDS' TCP ports (START), their UDP ports relayed by hx-udprelay
- * (net/udprelay.ts: pasta 2023-03 loses the answers of UDP from the host's loopback); the
- * record has them all. Whichever fails, the other is stopped. */
-async function withUdpRelay(pid: number, forwards: readonly PortForward[], logFile: string, start: (tcp: PortForward[]) => Promise<HelperRecord>): Promise<HelperRecord> {
-  const udp = forwards.filter((f) => f.proto === 'udp');
-  const tcp = forwards.filter((f) => f.proto !== 'udp');
-  if (!udp.length) return start(tcp);
-  const { startUdpRelay } = await import('./udprelay.js');
-  const relay = await startUdpRelay(pid, udp, logFile);
+/** The helper started (START) with the forwards it can do, the RELAYED ones given to
+ * hx-portrelay (net/portrelay.ts); the record has them all. Whichever fails, the other goes. */
+async function withRelay(s: { pid: number; forwards: readonly PortForward[]; dir: string }, relayed: (f: PortForward) => boolean, start: (rest: PortForward[]) => Promise<HelperRecord>): Promise<HelperRecord> {
+  const mine = s.forwards.filter(relayed);
+  const rest = s.forwards.filter((f) => !relayed(f));
+  if (!mine.length) return start(rest);
+  const relay = await startPortRelay(s.pid, mine, join(s.dir, 'portrelay.log'));
   try {
-    const record = await start(tcp);
-    return { ...record, forwards: [...forwards], relay };
+    const record = await start(rest);
+    return { ...record, forwards: [...s.forwards], relay };
   } catch (e) {
-    signalQuietly(relay.pid, relay.startTime, 9);
+    killPortRelay(relay);
     throw e;
-  }
-}
-
-function signalQuietly(pid: number, startTime: string, signal: number): void {
-  try {
-    signalPid(pid, startTime, signal);
-  } catch {
-    /* gone meanwhile */
   }
 }
 
@@ -146,26 +145,15 @@ export async function stopHelper(dir: string): Promise<void> {
       }
     }
   }
-  await stopRelay(rec);
+  await stopPortRelay(rec?.relay);
   // a stopped container publishes nothing (docker shows no ports for it either)
   rmSync(join(dir, NETWORK_RECORD), { force: true });
-}
-
-/** The UDP relay of REC, if one runs: it holds host ports, so it is waited for (it has no tap:
- * its exit is quick). */
-async function stopRelay(rec: HelperRecord | undefined): Promise<void> {
-  const r = rec?.relay;
-  if (!r || !processAlive(r.pid, r.startTime)) return;
-  signalQuietly(r.pid, r.startTime, 15);
-  const deadline = Date.now() + 1000;
-  for (let delay = 1; Date.now() < deadline && processAlive(r.pid, r.startTime); delay = Math.min(delay * 2, 10)) await new Promise((res) => setTimeout(res, delay));
-  if (processAlive(r.pid, r.startTime)) signalQuietly(r.pid, r.startTime, 9);
 }
 
 /** The sweep's stop (it cannot wait): SIGKILL to the recorded helper, if it still runs. */
 export function killHelperNow(dir: string): void {
   const rec = readHelperRecord(dir);
-  if (rec?.relay && processAlive(rec.relay.pid, rec.relay.startTime)) signalQuietly(rec.relay.pid, rec.relay.startTime, 9);
+  killPortRelay(rec?.relay);
   if (rec && processAlive(rec.pid, rec.startTime)) {
     try {
       signalPid(rec.pid, rec.startTime, 9);

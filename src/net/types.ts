@@ -83,6 +83,6 @@ export interface HelperRecord {
   startTime: string;
   forwards: PortForward[];
   addresses: NetworkAddresses;
-  /** pasta's UDP ports go through hx-udprelay (net/udprelay.ts), stopped with the helper. */
+  /** The ports the helper cannot forward go through hx-portrelay (net/portrelay.ts), stopped with it. */
   relay?: { pid: number; startTime: string };
 }

@@ -584,13 +584,13 @@ test('published ports of a container on a user network: the host\'s loopback rea
   assert.is((await getFromHost(port)).body, 'served on the user network\n', 'served after the restart');
   assert.is(H(['port', 'pub', '8080']).stdout, `127.0.0.1:${port}\n`);
   assert.is(H(['rm', '-f', 'pub']).code, 0);
-  // UDP: relayed by hx-udprelay into the container (pasta 2023-03 loses the answers from loopback)
+  // UDP: relayed by hx-portrelay into the container (pasta 2023-03 loses the answers from loopback)
   const uport = await freePort();
   const u = H(['run', '-d', '--name', 'pubu', '--network', 'testnet', '-p', `127.0.0.1:${uport}:7000/udp`, 'bb', 'udpecho', '7000']);
   assert.is(u.code, 0, u.stderr);
   assert.is(await udpRoundTrip(uport, 'over the user network'), 'echo over the user network');
   assert.is(H(['port', 'pubu']).stdout, `7000/udp -> 127.0.0.1:${uport}\n`);
-  const relay = `\u0000127.0.0.1\u0000${uport}\u00007000\u0000`; // hx-udprelay's arguments
+  const relay = `\u0000udp\u0000127.0.0.1\u0000${uport}\u00007000\u0000`; // hx-portrelay's arguments
   assert.is(processesNaming(relay).length, 1, 'the UDP relay runs');
   assert.is(H(['rm', '-f', 'pubu']).code, 0);
   settle();

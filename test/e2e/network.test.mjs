@@ -123,8 +123,29 @@ for (const helper of ['pasta', 'slirp4netns']) {
     assert.is(await get(port).then(() => 'answered', (e) => e.code), 'ECONNREFUSED', 'nothing listens on the port after rm');
   });
 
+  // an IPv6 host address: pasta's own; slirp4netns 1.2 forwards IPv4 only, so hx-portrelay
+  test(`${helper}: -p [::1]:PORT:8080 serves the host's IPv6 loopback`, async () => {
+    const port = await freePort();
+    const r = H(['run', '-d', '--network', SAFE[helper], '-p', `[::1]:${port}:8080`, 'bbweb', 'httpd', '-f', '-p', '8080', '-h', '/www']);
+    assert.is(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    let body;
+    for (let i = 0; i < 50 && body === undefined; i++) {
+      const c = run('curl', ['-sS', '-g', '-m', '2', `http://[::1]:${port}/index.html`]);
+      if (c.code === 0) body = c.stdout;
+      else await sleep(100);
+    }
+    assert.is(body, 'hello from the container\n');
+    assert.is(H(['port', id]).stdout, `8080/tcp -> [::1]:${port}\n`);
+    const h = helperOf(id);
+    if (helper === 'slirp4netns') assert.ok(h.relay && alive(h.relay.pid), 'relayed');
+    assert.is(H(['rm', '-f', id]).code, 0);
+    assert.ok(await gone(h.pid));
+    if (h.relay) assert.ok(await gone(h.relay.pid), 'the relay ended with the container');
+  });
+
   // pasta 2023-03 (Debian 12) loses the answers of UDP it splices from the host's loopback
-  // (reproduced with pasta alone), so with pasta hx relays UDP itself (hx-udprelay)
+  // (reproduced with pasta alone), so with pasta hx relays UDP itself (hx-portrelay)
   test(`${helper}: UDP through -p 127.0.0.1:PORT:7000/udp`, async () => {
     const port = await freePort();
     const r = H(['run', '-d', '--network', SAFE[helper], '-p', `127.0.0.1:${port}:7000/udp`, 'bbweb', 'udpecho', '7000']);

@@ -368,10 +368,19 @@ test('a deferred teardown killed midway is finished by the next command', async 
   ok(H(['network', 'rm', 'cut']), 'network rm');
 });
 
-test('bad input: an IPv6 host address, a network that does not exist; nothing left', () => {
-  const v6 = H(['run', '--rm', '-p', '[::1]:18095:80', 'bb', 'true']);
-  assert.is(v6.code, 125);
-  assert.match(v6.stderr, /IPv4/);
+test('an IPv6 host address is relayed to the IPv4 container (hx-portrelay, docker-proxy\'s job); rm takes it away', () => {
+  const r = H(['run', '-d', '--name', 'v6', '-p', '[::1]:18095:80', '-p', '127.0.0.1:18096:80', 'bb', 'httpd', '-f', '-p', '80', '-h', '/']);
+  ok(r, 'run');
+  const v6 = (port) => inNs(NS, 'curl', ['-sS', '-g', '-m', '5', `http://[::1]:${port}/index.html`]);
+  assert.is(v6(18095).stdout, 'served on the bridge\n');
+  assert.is(curl(NS, 'http://127.0.0.1:18096/index.html').stdout, 'served on the bridge\n', 'and IPv4 by DNAT beside it');
+  assert.equal(H(['port', 'v6']).stdout.split('\n').filter(Boolean).sort(), ['80/tcp -> 127.0.0.1:18096', '80/tcp -> [::1]:18095']);
+  ok(H(['rm', '-f', 'v6']), 'rm');
+  assert.is.not(v6(18095).code, 0, 'nothing listens on [::1]:18095 after rm');
+  assert.equal(netState(), before);
+});
+
+test('bad input: a network that does not exist; nothing left', () => {
   const missing = H(['run', '--rm', '--network', 'nosuch', 'bb', 'true']);
   assert.is(missing.code, 125);
   assert.match(missing.stderr, /network nosuch not found/);
