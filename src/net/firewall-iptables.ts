@@ -163,7 +163,6 @@ export function networksRemoval(bridges: readonly string[], asked: boolean): str
 export function publishPorts(containerId: string, forwards: readonly PortForward[], ip: string, bridge: string): void {
   const chain = containerChain(containerId);
   const rules = forwards.map((f) => {
-    if (f.hostIp.includes(':')) throw new HxError(`publishing on ${f.hostIp}: rootful networks are IPv4`, { kind: 'not-implemented', hint: 'publish on an IPv4 address, or on all of them (-p HOSTPORT:PORT)' });
     // not from the bridge itself: a container reaching the host's port directly is the host's business
     return ['-p', f.proto, ...(f.hostIp ? ['-d', f.hostIp] : []), '!', '-i', bridge, '--dport', String(f.hostPort), '-j', 'DNAT', '--to-destination', `${ip}:${f.containerPort}`];
   });

@@ -154,7 +154,6 @@ export function networksRemoval(bridges: readonly string[], top: boolean): strin
 export function publishPorts(containerId: string, forwards: readonly PortForward[], ip: string, bridge: string): void {
   const chain = containerChain(containerId);
   const rules = forwards.map((f) => {
-    if (f.hostIp.includes(':')) throw new HxError(`publishing on ${f.hostIp}: rootful networks are IPv4`, { kind: 'not-implemented', hint: 'publish on an IPv4 address, or on all of them (-p HOSTPORT:PORT)' });
     return `iifname != "${bridge}" ${f.hostIp ? `ip daddr ${f.hostIp} ` : ''}${f.proto} dport ${f.hostPort} dnat to ${ip}:${f.containerPort}`;
   });
   const have = chains();

@@ -19,6 +19,7 @@ export interface Firewall {
   networksRemoval(bridges: readonly string[], top: boolean): string | undefined;
   /** The command the removal text is piped to. */
   restoreCommand(): string[];
+  /** FORWARDS on IPv4 host addresses DNATed to IP on BRIDGE (IPv6 ones are relayed: net/portrelay.ts). */
   publishPorts(containerId: string, forwards: readonly PortForward[], ip: string, bridge: string): void;
   unpublishPorts(containerId: string): void;
   /** The rootless held namespace NS: forwarding dropped but answers; out through OUT masqueraded. */

@@ -1,6 +1,6 @@
-// The deletions of a rootful plane change: bridges and firewall chains (iptables or nft). Each waits for the
-// kernel's RCU grace periods (a bridge 40-70 ms, an iptables-restore that deletes 15-30 ms
-// here), which is most of what a rootful `run --rm` on a bridge cost. So when the caller holds
+// The deletions of a rootful plane change: bridges and firewall chains (iptables or nft).
+// Each waits for the kernel's RCU grace periods (a bridge 40-70 ms, an iptables-restore that
+// deletes 15-30 ms here), which is most of what a rootful `run --rm` on a bridge cost. So when the caller holds
 // the plane lock, they run in a detached child that inherits the lock's descriptor: the hx
 // that asked returns at once, and the next change on the plane (which takes the lock) waits
 // until they are done, so it never sees half of them. Without a lock (the sweep) they run now.

@@ -10,6 +10,7 @@ import type { NetworkMode, NetworkRequest } from '../../net/types.js';
 import type { ContainerRecord, Store } from '../../store/store.js';
 import { currentState, isRunning } from '../../container/state.js';
 import { findContainer } from './lookup.js';
+import { NAME_CHARS } from '../docker-syntax/names.js';
 import { endpointsOf, isDefaultBridge } from '../networks/lookup.js';
 
 /** A link as the record keeps it. */
@@ -19,7 +20,8 @@ export interface LinkRequest {
   alias: string;
 }
 
-const ALIAS = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+// docker's name characters (an alias of one letter too)
+const ALIAS = new RegExp(`^${NAME_CHARS}*$`);
 
 /** docker's ParseLink: "name", "name:alias", or the "/name:/parent/alias" of a HostConfig. */
 export function parseLink(value: string): { name: string; alias: string } {
